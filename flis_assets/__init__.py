@@ -1,0 +1,1 @@
+"""FLIS: the municipalities' shared management-information warehouse as a Dagster asset graph."""

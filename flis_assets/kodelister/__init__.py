@@ -1,0 +1,57 @@
+"""Code lists and rule tables as data: one CSV per table, read here and nowhere else.
+
+The CSV files are the single place each fact lives; SQL sees them as DuckDB tables in the
+`kodelister` schema (see `flis_assets.resources.load_kodelister`).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import polars as pl
+
+_SCHEMAS: dict[str, dict[str, type[pl.DataType] | pl.DataType]] = {
+    "kommuner": {"kommunekode": pl.Int32, "indbyggere_ca": pl.Int64},
+    "kontoplan_bro": {
+        "dranst": pl.Int32,
+        "hovedkonto": pl.Int32,
+        "hovedfunktion": pl.Int32,
+        "funktion": pl.Int32,
+        "gruppering": pl.Int32,
+    },
+    "ydelser": {"opholdsydelse": pl.Boolean},
+}
+
+# kommuner.csv is the customer's reference file, copied as it is (comma-separated).
+_SEPARATORS = {"kommuner": ","}
+
+
+def names() -> list[str]:
+    """Every code list shipped with the project."""
+    return sorted(
+        p.name.removesuffix(".csv")
+        for p in resources.files(__package__).iterdir()
+        if p.name.endswith(".csv")
+    )
+
+
+@cache
+def load(name: str) -> pl.DataFrame:
+    """One code list as a polars frame, typed where the type matters."""
+    path = resources.files(__package__) / f"{name}.csv"
+    overrides = _SCHEMAS.get(name, {})
+    return pl.read_csv(
+        path.read_bytes(),
+        separator=_SEPARATORS.get(name, ";"),
+        infer_schema=False,
+    ).with_columns(
+        [
+            (pl.col(c) == "true") if dtype == pl.Boolean else pl.col(c).cast(dtype)
+            for c, dtype in overrides.items()
+        ]
+    )
+
+
+def kommunekoder() -> list[int]:
+    return load("kommuner")["kommunekode"].to_list()

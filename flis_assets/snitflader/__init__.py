@@ -1,0 +1,79 @@
+"""The interface descriptions (snitfladebeskrivelser) of sources.md, as data.
+
+`kilder.csv` names each source, its file prefix and encoding; `felter.csv` its fields in order;
+`felttyper.csv` what each field type must look like in the file and its SQL type in DSA.
+The landing, DSA and the generator all read the formats from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import polars as pl
+
+
+@dataclass(frozen=True)
+class Felt:
+    nr: int
+    navn: str
+    felttype: str
+    regex: str | None  # None: any text is valid
+    sql_type: str
+
+
+@dataclass(frozen=True)
+class Kilde:
+    kilde: str
+    praefiks: str
+    encoding: str
+    fagsystemer: tuple[str, ...]  # empty: any [A-Z0-9]+
+    beskrivelse: str
+    felter: tuple[Felt, ...]
+
+    @property
+    def antal_felter(self) -> int:
+        return len(self.felter)
+
+    def felt(self, navn: str) -> Felt:
+        return next(f for f in self.felter if f.navn == navn)
+
+
+def _read(name: str) -> pl.DataFrame:
+    return pl.read_csv(
+        (resources.files(__package__) / f"{name}.csv").read_bytes(),
+        separator=";",
+        infer_schema=False,
+    ).fill_null("")
+
+
+@cache
+def kilder() -> dict[str, Kilde]:
+    typer = {r["felttype"]: r for r in _read("felttyper").iter_rows(named=True)}
+    felter = _read("felter").with_columns(pl.col("nr").cast(pl.Int32)).sort("kilde", "nr")
+    result = {}
+    for k in _read("kilder").iter_rows(named=True):
+        fs = tuple(
+            Felt(
+                nr=r["nr"],
+                navn=r["felt"],
+                felttype=r["felttype"],
+                regex=typer[r["felttype"]]["regex"] or None,
+                sql_type=typer[r["felttype"]]["sql_type"],
+            )
+            for r in felter.filter(pl.col("kilde") == k["kilde"]).iter_rows(named=True)
+        )
+        result[k["kilde"]] = Kilde(
+            kilde=k["kilde"],
+            praefiks=k["praefiks"],
+            encoding=k["encoding"],
+            fagsystemer=tuple(s for s in k["fagsystemer"].split(",") if s),
+            beskrivelse=k["beskrivelse"],
+            felter=fs,
+        )
+    return result
+
+
+def kilde(navn: str) -> Kilde:
+    return kilder()[navn]
