@@ -21,6 +21,10 @@ class Felt:
     felttype: str
     regex: str | None  # None: any text is valid
     sql_type: str
+    sql_udtryk: str  # SQL turning the landed text `{v}` (NULL when empty) into sql_type
+
+    def typed_sql(self, column: str) -> str:
+        return self.sql_udtryk.format(v=f"nullif({column}, '')")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,16 @@ class Kilde:
     def felt(self, navn: str) -> Felt:
         return next(f for f in self.felter if f.navn == navn)
 
+    def typed_select(self, alias: str = "") -> str:
+        """SELECT list turning a rådata row's `felt_i` into the interface's named, typed fields."""
+        prefix = f"{alias}." if alias else ""
+        return ",\n".join(
+            f"{f.typed_sql(f'{prefix}felt_{f.nr}')} AS {f.navn}" for f in self.felter
+        )
+
+    def ddl_columns(self) -> str:
+        return ",\n".join(f"{f.navn} {f.sql_type}" for f in self.felter)
+
 
 def _read(name: str) -> pl.DataFrame:
     return pl.read_csv(
@@ -50,7 +64,7 @@ def _read(name: str) -> pl.DataFrame:
 
 @cache
 def kilder() -> dict[str, Kilde]:
-    typer = {r["felttype"]: r for r in _read("felttyper").iter_rows(named=True)}
+    typer = _felttyper()
     felter = _read("felter").with_columns(pl.col("nr").cast(pl.Int32)).sort("kilde", "nr")
     result = {}
     for k in _read("kilder").iter_rows(named=True):
@@ -61,6 +75,7 @@ def kilder() -> dict[str, Kilde]:
                 felttype=r["felttype"],
                 regex=typer[r["felttype"]]["regex"] or None,
                 sql_type=typer[r["felttype"]]["sql_type"],
+                sql_udtryk=typer[r["felttype"]]["sql_udtryk"],
             )
             for r in felter.filter(pl.col("kilde") == k["kilde"]).iter_rows(named=True)
         )
@@ -77,3 +92,12 @@ def kilder() -> dict[str, Kilde]:
 
 def kilde(navn: str) -> Kilde:
     return kilder()[navn]
+
+
+@cache
+def _felttyper() -> dict[str, dict[str, str]]:
+    return {r["felttype"]: r for r in _read("felttyper").iter_rows(named=True)}
+
+
+def felttype_beskrivelse(felttype: str) -> str:
+    return _felttyper()[felttype]["beskrivelse"]

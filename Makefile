@@ -1,0 +1,50 @@
+# FLIS: `make run` sets up, generates demo data, materialises it and serves the Dagster UI;
+# `make test` runs the whole suite. Both work on a fresh machine with Python 3.11+ and make.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLIS_DATA_DIR ?= $(CURDIR)/data
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+
+# The demo: every kommune at 2 % of its size, three load months.
+DEMO_FROM ?= 2026-07
+DEMO_TO ?= 2026-09
+DEMO_SCALE ?= 0.02
+PORT ?= 3000
+
+.PHONY: run test install demo-data materialize bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+demo-data: install
+	@if [ -d "$(FLIS_DATA_DIR)/incoming" ]; then \
+		echo "Data findes allerede under $(FLIS_DATA_DIR)/incoming: genererer ikke nye demodata."; \
+	else \
+		$(BIN)/flis generate --from $(DEMO_FROM) --to $(DEMO_TO) --scale $(DEMO_SCALE); \
+	fi
+
+materialize: demo-data $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/flis materialize --from $(DEMO_FROM) --to $(DEMO_TO)
+
+run: materialize
+	$(BIN)/dagster dev -w workspace.yaml -p $(PORT) -h 0.0.0.0
+
+test: install
+	$(BIN)/pytest -n 2
+
+bench: install
+	$(BIN)/python bench/national_month.py
+
+clean:
+	rm -rf $(VENV) $(DAGSTER_HOME) .pytest_cache

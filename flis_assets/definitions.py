@@ -1,0 +1,19 @@
+"""The FLIS code location: every layer's assets and checks, one DuckDB resource."""
+
+import dagster as dg
+
+from flis_assets.defs import registry
+from flis_assets.resources import duckdb_resource
+
+
+def build_defs() -> dg.Definitions:
+    """Built from the current settings (FLIS_DATA_DIR, FLIS_DUCKDB), so tests can point elsewhere."""
+    return dg.Definitions(
+        assets=registry.assets(),
+        asset_checks=registry.checks(),
+        resources={"duckdb": duckdb_resource()},
+        executor=dg.in_process_executor,  # one DuckDB writer at a time; steps need no own process
+    )
+
+
+defs = build_defs()

@@ -1,0 +1,199 @@
+"""Changed periods: for each load month, which statistical periods' data changed, per source and kommune.
+
+Compares the stock after the load month with the stock after the month before. Later layers
+re-materialise exactly these periods after a retroactive correction. The load month itself
+always counts as changed: it is new.
+
+How a change maps to periods depends on the source (the table `AENDRINGSTYPE` below):
+- `interval` (VH, Udsatte): a line added, removed or changed touches every month its old and
+  new validity (startdato to slutdato, open = to the load month) overlaps. A line that cannot
+  be placed in time belongs to the load months it was delivered in, so its old version touches
+  those months.
+- `periode` (Økonomi): a booking period whose lines differ.
+- `maaned` (Skole): a stock describes the end of its load month only.
+- `register` (CPR): a changed person touches the load month; a changed death date every month
+  from the earlier of the two dates; a changed birth date or sex every month.
+"""
+
+from datetime import date
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from flis_assets import partitions, snitflader
+from flis_assets.defs.dsa import borger
+from flis_assets.resources import replace_window
+
+AENDRINGSTYPE = {
+    "vh": ("interval", "ydelse_id"),
+    "udsatte": ("interval", "foranstaltning_id"),
+    "oekonomi": ("periode", None),
+    "skole": ("maaned", None),
+    "cpr": ("register", None),
+}
+
+DDL = """CREATE TABLE IF NOT EXISTS dsa.aendrede_perioder (
+    indlaesningsmaaned DATE NOT NULL,
+    kilde VARCHAR NOT NULL,
+    kommunekode INTEGER,
+    periode DATE NOT NULL,
+    antal_aendringer BIGINT NOT NULL
+)"""
+
+MONTHS = "unnest(generate_series(date_trunc('month', {a}), date_trunc('month', {b}), INTERVAL 1 MONTH))::DATE"
+
+
+def _months_sql(start: str, end: str) -> str:
+    return MONTHS.format(a=f"greatest({start}, DATE '{partitions.START}')", b=f"least({end}, $maaned)")
+
+
+def interval_sql(kilde: str, id_col: str) -> str:
+    values = ", ".join(f.navn for f in snitflader.kilde(kilde).felter if f.navn != id_col)
+    rest = ", ".join(f.navn for f in snitflader.kilde(kilde).felter if f.navn not in (id_col, "startdato", "slutdato"))
+    side = (f"SELECT kommunekode, fagsystem, {id_col} AS id, startdato, slutdato, hash({values}) AS h, "
+            f"hash({rest}) AS h_rest FROM dsa.{kilde}")
+
+    def placeable(alias: str = "") -> str:
+        a = f"{alias}." if alias else ""
+        return f"{a}startdato IS NOT NULL AND ({a}slutdato IS NULL OR {a}slutdato >= {a}startdato)"
+
+    return f"""
+    WITH ny AS ({side} WHERE indlaesningsmaaned = $maaned),
+    gl AS ({side} WHERE indlaesningsmaaned = $forrige),
+    diff AS (
+        SELECT kommunekode, fagsystem, id, ny.startdato AS ns, ny.slutdato AS ne, gl.startdato AS os,
+            gl.slutdato AS oe, ny.id IS NOT NULL AS har_ny, gl.id IS NOT NULL AS har_gl,
+            ny.h_rest = gl.h_rest AND ({placeable("ny")}) AND ({placeable("gl")}) AS kun_datoer
+        FROM ny FULL OUTER JOIN gl USING (kommunekode, fagsystem, id)
+        WHERE ny.h IS DISTINCT FROM gl.h
+    ),
+    versioner AS (
+        SELECT kommunekode, fagsystem, id, ns AS startdato, ne AS slutdato, true AS ny FROM diff
+        WHERE har_ny AND NOT coalesce(kun_datoer, false)
+        UNION ALL
+        SELECT kommunekode, fagsystem, id, os, oe, false FROM diff
+        WHERE har_gl AND NOT coalesce(kun_datoer, false)
+    ),
+    -- Only the dates moved and both versions can be placed: just the months between the old and
+    -- the new start, and between the old and the new end, changed (open = to the load month).
+    datoflyt AS (
+        SELECT kommunekode, least(os, ns) AS startdato, greatest(os, ns) AS slutdato FROM diff
+        WHERE kun_datoer AND os IS DISTINCT FROM ns
+        UNION ALL
+        SELECT kommunekode, least(coalesce(oe, $maaned), coalesce(ne, $maaned)),
+            greatest(coalesce(oe, $maaned), coalesce(ne, $maaned)) FROM diff
+        WHERE kun_datoer AND oe IS DISTINCT FROM ne
+    ),
+    uplacerbare_gamle AS (  -- the load months an old unplaceable version was delivered in
+        SELECT DISTINCT d.kommunekode, d.indlaesningsmaaned AS periode
+        FROM dsa.{kilde} d JOIN versioner v
+            ON d.kommunekode = v.kommunekode AND d.fagsystem = v.fagsystem AND d.{id_col} = v.id
+        WHERE NOT v.ny AND NOT ({placeable("v")}) AND NOT ({placeable("d")})
+          AND d.indlaesningsmaaned < $maaned
+    ),
+    ramt AS (
+        SELECT kommunekode, {_months_sql("startdato", "coalesce(slutdato, $maaned)")} AS periode
+        FROM versioner WHERE {placeable()}
+        UNION ALL
+        SELECT kommunekode, {_months_sql("startdato", "slutdato")} FROM datoflyt
+        UNION ALL
+        SELECT kommunekode, $maaned FROM versioner WHERE ny AND NOT ({placeable()})
+        UNION ALL
+        SELECT kommunekode, periode FROM uplacerbare_gamle
+    )
+    SELECT kommunekode, periode, count(*) AS antal_aendringer FROM ramt
+    WHERE periode <= $maaned GROUP BY ALL
+    UNION ALL
+    SELECT DISTINCT kommunekode, $maaned, 0 FROM dsa.{kilde} WHERE indlaesningsmaaned = $maaned
+    """
+
+
+def periode_sql(kilde: str) -> str:
+    values = ", ".join(f.navn for f in snitflader.kilde(kilde).felter)
+    side = (f"SELECT kommunekode, periode, sum(hash({values})::HUGEINT) AS h, count(*) AS n "
+            f"FROM dsa.{kilde} WHERE indlaesningsmaaned = {{m}} GROUP BY ALL")
+    return f"""
+    WITH ny AS ({side.format(m="$maaned")}), gl AS ({side.format(m="$forrige")})
+    SELECT kommunekode, periode, coalesce(ny.n, 0) + coalesce(gl.n, 0) AS antal_aendringer
+    FROM ny FULL OUTER JOIN gl USING (kommunekode, periode)
+    WHERE (ny.h IS DISTINCT FROM gl.h OR ny.n IS DISTINCT FROM gl.n)
+      AND periode BETWEEN DATE '{partitions.START}' AND $maaned
+    UNION ALL
+    SELECT DISTINCT kommunekode, $maaned, 0 FROM dsa.{kilde} WHERE indlaesningsmaaned = $maaned
+    """
+
+
+def maaned_sql(kilde: str) -> str:
+    return f"""SELECT kommunekode, $maaned AS periode, count(*) AS antal_aendringer
+    FROM dsa.{kilde} WHERE indlaesningsmaaned = $maaned GROUP BY ALL"""
+
+
+def register_sql(kilde: str) -> str:
+    return f"""
+    WITH d AS (SELECT * FROM dsa.{kilde} WHERE indlaesningsmaaned = $maaned),
+    gl AS (SELECT r.* FROM dsa.cpr_register($forrige) r SEMI JOIN d USING (cpr)),
+    x AS (
+        SELECT coalesce(d.bopaelskommune, gl.bopaelskommune) AS kommunekode,
+            d.doedsdato AS nd, gl.doedsdato AS od,
+            gl.cpr IS NOT NULL AND (d.foedselsdato IS DISTINCT FROM gl.foedselsdato
+                                    OR d.koen IS DISTINCT FROM gl.koen) AS stamdata
+        FROM d LEFT JOIN gl USING (cpr)
+    ),
+    ramt AS (
+        SELECT kommunekode, $maaned AS periode FROM x
+        UNION ALL
+        SELECT kommunekode, {_months_sql("least(coalesce(nd, od), coalesce(od, nd))", "$maaned")} FROM x
+        WHERE nd IS DISTINCT FROM od
+        UNION ALL
+        SELECT kommunekode, {_months_sql(f"DATE '{partitions.START}'", "$maaned")} FROM x WHERE stamdata
+    )
+    SELECT kommunekode, periode, count(*) AS antal_aendringer FROM ramt GROUP BY ALL
+    """
+
+
+SQL_FOR = {"interval": interval_sql, "periode": periode_sql, "maaned": maaned_sql, "register": register_sql}
+
+
+def aendringer_sql(kilde: str) -> str:
+    typ, id_col = AENDRINGSTYPE[kilde]
+    return SQL_FOR[typ](kilde, id_col) if id_col else SQL_FOR[typ](kilde)
+
+
+def compute(con: duckdb.DuckDBPyConnection, maaned: date) -> int:
+    con.execute(DDL)
+    borger.create_register(con)
+    select = " UNION ALL ".join(
+        f"SELECT $maaned AS indlaesningsmaaned, '{k}' AS kilde, kommunekode, periode, "
+        f"sum(antal_aendringer)::BIGINT AS antal_aendringer FROM ({aendringer_sql(k)}) GROUP BY ALL"
+        for k in AENDRINGSTYPE
+    )
+    return replace_window(
+        con, "dsa.aendrede_perioder", "indlaesningsmaaned", maaned, partitions.add_months(maaned, 1),
+        select, {"maaned": maaned, "forrige": partitions.add_months(maaned, -1)},
+    )
+
+
+@dg.asset(
+    key=["dsa", "aendrede_perioder"],
+    deps=[dg.AssetKey(["dsa", k]) for k in AENDRINGSTYPE],
+    partitions_def=partitions.maaned,
+    backfill_policy=partitions.single_run,
+    pool="duckdb",
+    group_name="dsa",
+    kinds={"duckdb"},
+    description="De statistiske perioder, hvis data ændrede sig med indlæsningsmåneden, pr. kilde og kommune "
+    "(bagudrettede rettelser). Styrer, hvilke perioder de senere lag genberegner.",
+    metadata={"dagster/table_name": "dsa.aendrede_perioder"},
+)
+def aendrede_perioder(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    summary = {}
+    with duckdb.get_connection() as con:
+        for m in partitions.window_months(context):
+            compute(con, m)
+            summary[f"{m:%Y-%m}"] = [
+                p.strftime("%Y-%m") for (p,) in con.execute(
+                    "SELECT DISTINCT periode FROM dsa.aendrede_perioder WHERE indlaesningsmaaned = ? ORDER BY 1", [m]
+                ).fetchall()
+            ]
+    return dg.MaterializeResult(metadata={"aendrede_perioder": dg.MetadataValue.json(summary)})

@@ -1,0 +1,67 @@
+"""DSA for CPR: the register of the newest record per person, as known after each load month.
+
+Each monthly extract holds everyone resident in that month plus those who died in it; the
+dead and the emigrated then vanish from later extracts but keep their last record here.
+A partition holds only the records that are new or changed against the register before it
+(the national register is ~6 M people; storing it whole every month would cost ~1 G rows by
+now). `dsa.cpr_register(maaned)` gives the register as known after any load month.
+"""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from flis_assets import partitions, snitflader
+from flis_assets.defs.dsa import common
+
+KILDE = snitflader.kilde("cpr")
+VAERDIER = ", ".join(f.navn for f in KILDE.felter if f.navn != "cpr")
+
+REGISTER_MACRO = """
+CREATE OR REPLACE MACRO dsa.cpr_register(m) AS TABLE
+    SELECT * EXCLUDE (aendring) FROM dsa.cpr WHERE indlaesningsmaaned <= m
+    QUALIFY row_number() OVER (PARTITION BY cpr ORDER BY indlaesningsmaaned DESC) = 1
+"""
+
+DELTA_SQL = f"""
+WITH lev AS (
+    {common.kendte_leverancer("cpr")}
+),
+udtraek AS (  -- the newest extract delivered in this very load month
+    SELECT * FROM lev WHERE indlaesningsmaaned = $maaned ORDER BY {common.NYESTE_FOERST} LIMIT 1
+),
+ny AS (
+    SELECT {common.lineage_select()}, {KILDE.typed_select("r")}
+    FROM raadata.cpr r JOIN udtraek l USING (fil)
+    WHERE r.indlaesningsmaaned = $maaned
+),
+foer AS (
+    SELECT cpr, arg_max(hash({VAERDIER}), indlaesningsmaaned) AS h
+    FROM dsa.cpr WHERE indlaesningsmaaned < $maaned GROUP BY cpr
+)
+SELECT ny.*, CASE WHEN foer.cpr IS NULL THEN 'ny' ELSE 'aendret' END AS aendring
+FROM ny LEFT JOIN foer USING (cpr)
+WHERE foer.h IS DISTINCT FROM hash({", ".join("ny." + v for v in VAERDIER.split(", "))})
+"""
+
+
+def create_register(con) -> None:
+    common.ensure_raadata(con, KILDE)
+    common.create_table(con, KILDE, "")
+    con.execute("ALTER TABLE dsa.cpr ADD COLUMN IF NOT EXISTS aendring VARCHAR")
+    con.execute(REGISTER_MACRO)
+
+
+@dg.asset(
+    **common.dsa_asset_kwargs(
+        KILDE,
+        "CPR-registeret med den nyeste oplysning pr. person efter indlæsningsmåneden: partitionen "
+        "rummer de nye og ændrede personer; dsa.cpr_register(måned) giver hele registeret.",
+    )
+)
+def dsa_cpr(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    counts = {}
+    with duckdb.get_connection() as con:
+        create_register(con)
+        for m in partitions.window_months(context):  # in order: each month builds on the last
+            counts[f"{m:%Y-%m}"] = common.replace_month(con, KILDE, m, DELTA_SQL)
+    return dg.MaterializeResult(metadata={"nye_og_aendrede_personer": dg.MetadataValue.json(counts)})

@@ -1,0 +1,186 @@
+"""DSA checks.
+
+Blocking (severity ERROR): the typed schema generated from the interface descriptions, and no
+line lost between rådata and DSA. Warnings: DST's validity rules (DST deletes such lines; FLIS
+keeps and marks them), duplicate ids, and kommuner delivering from systems the systemskifte
+rules do not name.
+"""
+
+import dagster as dg
+import pandera.polars as pa
+import polars as pl
+
+from flis_assets import kodelister, snitflader
+from flis_assets.checks.factory import frame_check, pandera_validator
+from flis_assets.snitflader import Kilde
+
+KEYS = ["kommunekode", "fagsystem", "fil", "linjenr"]
+POLARS_TYPE = {"VARCHAR": pl.String, "INTEGER": pl.Int32, "DATE": pl.Date, "DOUBLE": pl.Float64,
+               "DECIMAL(18,2)": pl.Decimal(18, 2)}
+NULLABLE_TYPES = {"tekst"}  # plus every type that admits an empty field (…_tom, cifre_tom, ^…?$)
+
+
+def _nullable(felt) -> bool:
+    return felt.felttype in NULLABLE_TYPES or felt.regex is None or felt.regex.endswith("?$") or "*" in felt.regex
+
+
+def typed_schema(kilde: Kilde) -> pa.DataFrameSchema:
+    """The DSA table's contract, generated from the interface description."""
+    cols = {f.navn: pa.Column(POLARS_TYPE[f.sql_type], nullable=_nullable(f)) for f in kilde.felter}
+    cols.update({k: pa.Column(pl.Int32 if k == "kommunekode" else pl.Int64 if k == "linjenr" else pl.String)
+                 for k in KEYS})
+    return pa.DataFrameSchema(cols, name=f"dsa.{kilde.kilde}")
+
+
+def rule(name: str, expr: pl.Expr) -> pa.Check:
+    """A row-wise rule: `expr` is true for the good rows (NULL counts as good)."""
+    return pa.Check(lambda d: d.lazyframe.select(expr.fill_null(True)), name=name)
+
+
+def regler(names: list[str]) -> dict[str, pl.Expr]:
+    """DST validity rules that need no other source, by their names in harmoniseringsregler.csv."""
+    ydelser = kodelister.load("ydelser")["ydelseskode"].to_list()
+    maalgrupper = kodelister.load("maalgrupper")["maalgruppekode"].to_list()
+    alle = {
+        "UGYLDIG_YDELSESKODE": pl.col("ydelseskode").is_in(ydelser) & pl.col("ydelseskode").is_not_null(),
+        "UGYLDIG_MAALGRUPPE": pl.col("maalgrupper").is_not_null()
+        & pl.col("maalgrupper").str.split(",").list.eval(pl.element().str.strip_chars().is_in(maalgrupper)).list.all(),
+        "MANGLENDE_STARTDATO": pl.col("startdato").is_not_null(),
+        "SLUTDATO_FOER_STARTDATO": ~(pl.col("slutdato") < pl.col("startdato")),
+    }
+    known = set(kodelister.load("harmoniseringsregler")["regel"])
+    assert set(names) <= known, f"unknown rules {set(names) - known}"
+    return {n: alle[n] for n in names}
+
+
+def _stock_sql(k: str) -> str:
+    return f"SELECT * FROM dsa.{k} WHERE indlaesningsmaaned = $maaned"
+
+
+def schema_check(kilde: Kilde) -> dg.AssetChecksDefinition:
+    return frame_check(
+        asset=dg.AssetKey(["dsa", kilde.kilde]), name="skema", blocking=True,
+        description="DSA-tabellens felter har snitfladens navne og typer, og påkrævede felter er udfyldt.",
+        sql=_stock_sql(kilde.kilde), validate=pandera_validator(typed_schema(kilde), KEYS),
+    )
+
+
+def validity_check(kilde: str, id_col: str, rules: dict[str, pl.Expr], description: str):
+    schema = pa.DataFrameSchema(checks=[rule(n, e) for n, e in rules.items()], name=f"dsa.{kilde} gyldighed")
+    return frame_check(
+        asset=dg.AssetKey(["dsa", kilde]), name="gyldighedsregler", description=description,
+        sql=_stock_sql(kilde), validate=pandera_validator(schema, ["kommunekode", "fagsystem", id_col]),
+    )
+
+
+def lost_lines_sql(k: str) -> str:
+    """Lines of a stock file missing from DSA (or doubled), and kommuner whose stock vanished.
+
+    A VH file taken under rule 2 with its ended lines only (`kun_afsluttede`) must hold exactly
+    those; every other file all of its lines.
+    """
+    kilde = snitflader.kilde(k)
+    if k == "vh":
+        only_ended, n_ended = "bool_or(kun_afsluttede)", f"count(*) FILTER (WHERE felt_{kilde.felt('slutdato').nr} <> '')"
+    else:
+        only_ended, n_ended = "false", "count(*)"
+    per_file = f"""
+        WITH d AS (SELECT fil, any_value(kommunekode) AS kommunekode, any_value(fagsystem) AS fagsystem,
+                       count(*) AS n, count(DISTINCT linjenr) AS nd, {only_ended} AS kun_afsluttede
+                   FROM dsa.{k} WHERE indlaesningsmaaned = $maaned GROUP BY fil),
+        r AS (SELECT fil, count(*) AS n, {n_ended} AS n_afsluttede FROM raadata.{k}
+              WHERE indlaesningsmaaned <= $maaned AND fil IN (SELECT fil FROM d) GROUP BY fil),
+        x AS (SELECT d.*, CASE WHEN d.kun_afsluttede THEN r.n_afsluttede ELSE r.n END AS forventet
+              FROM d JOIN r USING (fil))
+        SELECT kommunekode, fagsystem, fil,
+            CASE WHEN n <> nd THEN 'LINJE_DOBBELT_I_DSA' ELSE 'LINJER_TABT_MELLEM_RAADATA_OG_DSA' END AS regel,
+            forventet - n AS antal
+        FROM x WHERE n <> nd OR n <> forventet
+        UNION ALL"""
+    if k == "oekonomi":  # the newest delivery per period wins, so a loss is a (kommune, periode) gone
+        per_file, keyed = "", "kommunekode, periode"
+        raw_keys = (f"SELECT DISTINCT r.kommunekode, {kilde.felt('periode').typed_sql('r.felt_1')} AS periode "
+                    f"FROM raadata.{k} r JOIN raadata.leverancer l USING (fil) "
+                    f"WHERE l.status = 'indlaest' AND r.indlaesningsmaaned <= $maaned")
+    else:
+        keyed = "kommunekode"
+        raw_keys = (f"SELECT DISTINCT kommunekode FROM raadata.leverancer WHERE kilde = '{k}' "
+                    f"AND status = 'indlaest' AND indlaesningsmaaned <= $maaned")
+    return f"""{per_file}
+        SELECT kommunekode, NULL AS fagsystem, NULL AS fil, 'BESTAND_FORSVUNDET' AS regel, NULL AS antal
+        FROM ({raw_keys}) k
+        WHERE ({keyed}) NOT IN (SELECT DISTINCT {keyed} FROM dsa.{k} WHERE indlaesningsmaaned = $maaned)
+    """
+
+
+CPR = snitflader.kilde("cpr")
+CPR_VALUES = ", ".join(f.navn for f in CPR.felter if f.navn != "cpr")
+CPR_LOST_SQL = f"""
+WITH u AS (SELECT fil FROM raadata.leverancer WHERE kilde = 'cpr' AND status = 'indlaest'
+           AND indlaesningsmaaned = $maaned ORDER BY leverancedato DESC, indlaest_tid DESC, fil DESC LIMIT 1),
+e AS (SELECT {CPR.typed_select("r")} FROM raadata.cpr r WHERE r.indlaesningsmaaned = $maaned AND fil IN (SELECT fil FROM u)),
+reg AS (SELECT * FROM dsa.cpr_register($maaned) WHERE cpr IN (SELECT cpr FROM e))
+SELECT 0 AS kommunekode, 'CPR' AS fagsystem, e.cpr AS cpr, 'PERSON_TABT_MELLEM_RAADATA_OG_DSA' AS regel
+FROM e LEFT JOIN reg USING (cpr)
+WHERE reg.cpr IS NULL OR hash({", ".join("e." + v for v in CPR_VALUES.split(", "))})
+                         <> hash({", ".join("reg." + v for v in CPR_VALUES.split(", "))})
+"""
+
+FAGSYSTEM_SQL = """
+WITH lev AS (SELECT kommunekode, fagsystem FROM raadata.leverancer
+             WHERE kilde = 'vh' AND status = 'indlaest' AND indlaesningsmaaned = $maaned),
+uden AS (SELECT kommunekode, string_agg(DISTINCT fagsystem, ', ' ORDER BY fagsystem) AS fagsystemer,
+         'FLERE_FAGSYSTEMER_UDEN_SYSTEMSKIFTE' AS regel
+         FROM lev WHERE kommunekode NOT IN (SELECT kommunekode FROM referencedata.systemskifte)
+         GROUP BY kommunekode HAVING count(DISTINCT fagsystem) > 1),
+ukendt AS (SELECT l.kommunekode, l.fagsystem AS fagsystemer, 'FAGSYSTEM_IKKE_I_SYSTEMSKIFTE' AS regel
+           FROM lev l JOIN referencedata.systemskifte s USING (kommunekode)
+           WHERE l.fagsystem NOT IN (s.fagsystem_gammel, s.fagsystem_ny))
+SELECT * FROM uden UNION ALL SELECT * FROM ukendt ORDER BY kommunekode
+"""
+
+
+def duplicate_ids_check(kilde: str, id_col: str) -> dg.AssetChecksDefinition:
+    return frame_check(
+        asset=dg.AssetKey(["dsa", kilde]), name="unikke_id",
+        description=f"{id_col} skal være unik inden for kommune og fagsystem (snitfladen).",
+        sql=f"""SELECT kommunekode, fagsystem, {id_col}, 'DUBLET_{id_col.upper()}' AS regel, count(*) AS antal
+                FROM dsa.{kilde} WHERE indlaesningsmaaned = $maaned
+                GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL""",
+    )
+
+
+def _lost_check(k: str, sql: str) -> dg.AssetChecksDefinition:
+    return frame_check(
+        asset=dg.AssetKey(["dsa", k]), name="ingen_linjer_tabt", blocking=True,
+        description="Blokerende: hver linje i de leverancer, der udgør bestanden, findes i DSA (og kun én gang), "
+        "og ingen kommunes bestand er forsvundet.",
+        sql=sql,
+    )
+
+
+checks = [
+    *(schema_check(k) for k in snitflader.kilder().values()),
+    *(_lost_check(k, lost_lines_sql(k)) for k in ("vh", "skole", "udsatte", "oekonomi")),
+    _lost_check("cpr", CPR_LOST_SQL),
+    validity_check(
+        "vh", "ydelse_id",
+        regler(["UGYLDIG_YDELSESKODE", "UGYLDIG_MAALGRUPPE", "MANGLENDE_STARTDATO", "SLUTDATO_FOER_STARTDATO"]),
+        "DST's gyldighedsregler (DST sletter linjerne; FLIS beholder og opmærker dem i harmoniseret).",
+    ),
+    validity_check("udsatte", "foranstaltning_id", {"SLUTDATO_FOER_STARTDATO": ~(pl.col("slutdato") < pl.col("startdato"))},
+                   "Foranstaltninger hvis slutdato ligger før startdatoen."),
+    validity_check("skole", "cpr", {"FRAVAER_OVER_SKOLEDAGE": pl.col("fravaersdage") <= pl.col("skoledage")},
+                   "Elever med flere fraværsdage end skoledage i måneden."),
+    validity_check("cpr", "cpr", {"DOEDSDATO_FOER_FOEDSELSDATO": ~(pl.col("doedsdato") < pl.col("foedselsdato"))},
+                   "Personer hvis dødsdato ligger før fødselsdatoen."),
+    duplicate_ids_check("vh", "ydelse_id"),
+    duplicate_ids_check("udsatte", "foranstaltning_id"),
+    frame_check(
+        asset=dg.AssetKey(["dsa", "vh"]), name="fagsystemer_efter_systemskifte",
+        description="En kommune, der ikke står i systemskifte.csv, men leverer fra flere fagsystemer i måneden, "
+        "er en datafejl, som en person skal løse (regel 1 gælder stadig); ligesom et fagsystem, "
+        "som kommunens systemskifteregel ikke nævner.",
+        sql=FAGSYSTEM_SQL, additional_deps=[dg.AssetKey(["referencedata", "systemskifte"])],
+    ),
+]

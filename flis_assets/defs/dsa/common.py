@@ -1,0 +1,99 @@
+"""What every DSA asset shares: the table layout and "which deliveries were known at month M".
+
+A DSA partition is the stock as known after its load month (`indlaesningsmaaned`), built from
+the landed deliveries of that month and earlier. Of two deliveries from the same kommune and
+fagsystem, the later delivery date is the newer, then the later load month (sources.md).
+"""
+
+from datetime import date
+
+import dagster as dg
+import duckdb
+
+from flis_assets import partitions
+from flis_assets.resources import ensure_schemas, replace_window
+from flis_assets.snitflader import Kilde
+
+NYESTE_FOERST = "leverancedato DESC, indlaesningsmaaned DESC, indlaest_tid DESC, fil DESC"
+
+# Lineage columns every DSA row carries before the interface's own fields.
+LINEAGE_DDL = """
+    indlaesningsmaaned DATE NOT NULL,
+    kommunekode INTEGER NOT NULL,
+    fagsystem VARCHAR NOT NULL,
+    leverancedato DATE NOT NULL,
+    leverancemaaned DATE NOT NULL,
+    indlaesningsdato DATE NOT NULL,
+    fil VARCHAR NOT NULL,
+    linjenr BIGINT NOT NULL
+"""
+
+
+def lineage_select(m_param: str = "$maaned") -> str:
+    return (
+        f"{m_param}::DATE AS indlaesningsmaaned, l.kommunekode, l.fagsystem, l.leverancedato, "
+        "l.indlaesningsmaaned AS leverancemaaned, l.indlaest_tid::DATE AS indlaesningsdato, "
+        "r.fil, r.linjenr"
+    )
+
+
+def kendte_leverancer(kilde: str) -> str:
+    """Landed deliveries of `kilde` up to $maaned, ranked newest first per kommune and per system."""
+    return f"""
+        SELECT *,
+            row_number() OVER (PARTITION BY kommunekode ORDER BY {NYESTE_FOERST}) AS nr_i_kommune,
+            row_number() OVER (PARTITION BY kommunekode, fagsystem ORDER BY {NYESTE_FOERST}) AS nr_i_system
+        FROM raadata.leverancer
+        WHERE kilde = '{kilde}' AND status = 'indlaest' AND indlaesningsmaaned <= $maaned
+    """
+
+
+def create_table(con: duckdb.DuckDBPyConnection, kilde: Kilde, extra_ddl: str = "") -> None:
+    ensure_schemas(con)
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS dsa.{kilde.kilde} ({LINEAGE_DDL}, {extra_ddl}{kilde.ddl_columns()})"
+    )
+
+
+def ensure_raadata(con: duckdb.DuckDBPyConnection, kilde: Kilde) -> None:
+    """DSA may run before any file of a source has landed: the empty tables make that a no-op."""
+    from flis_assets.defs.raadata import tables
+
+    ensure_schemas(con)
+    tables.create(con, kilde)
+
+
+def replace_month(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, select_sql: str) -> int:
+    return replace_window(
+        con, f"dsa.{kilde.kilde}", "indlaesningsmaaned", maaned, partitions.add_months(maaned, 1),
+        select_sql, {"maaned": maaned},
+    )
+
+
+def dsa_asset_kwargs(kilde: Kilde, description: str, extra_deps: list = ()) -> dict:
+    return dict(
+        key=["dsa", kilde.kilde],
+        deps=[dg.AssetKey(["raadata", kilde.kilde]), *extra_deps],
+        partitions_def=partitions.maaned,
+        backfill_policy=partitions.single_run,
+        pool="duckdb",
+        group_name="dsa",
+        kinds={"duckdb"},
+        description=description,
+        metadata={"dagster/table_name": f"dsa.{kilde.kilde}"},
+    )
+
+
+def materialize_stock(
+    context, duckdb_resource, kilde: Kilde, stock_sql: str, extra_ddl: str = ""
+) -> dg.MaterializeResult:
+    """Replace each month of the run's window with `stock_sql` (parameter $maaned)."""
+    counts = {}
+    with duckdb_resource.get_connection() as con:
+        ensure_raadata(con, kilde)
+        create_table(con, kilde, extra_ddl)
+        for m in partitions.window_months(context):
+            counts[f"{m:%Y-%m}"] = replace_month(con, kilde, m, stock_sql)
+    return dg.MaterializeResult(
+        metadata={"linjer_i_bestand": dg.MetadataValue.json(counts), "maaneder": len(counts)}
+    )

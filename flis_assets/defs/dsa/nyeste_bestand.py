@@ -1,0 +1,32 @@
+"""DSA for sources whose stock is simply the kommune's newest delivery: Skole and Udsatte."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from flis_assets import snitflader
+from flis_assets.defs.dsa import common
+from flis_assets.snitflader import Kilde
+
+
+def nyeste_bestand_asset(kilde: Kilde) -> dg.AssetsDefinition:
+    stock_sql = f"""
+        WITH lev AS ({common.kendte_leverancer(kilde.kilde)})
+        SELECT {common.lineage_select()}, {kilde.typed_select("r")}
+        FROM raadata.{kilde.kilde} r JOIN lev l USING (fil)
+        WHERE l.nr_i_kommune = 1 AND r.indlaesningsmaaned <= $maaned
+    """
+
+    @dg.asset(
+        **common.dsa_asset_kwargs(
+            kilde,
+            f"{kilde.beskrivelse}: hver kommunes nyeste leverance efter indlæsningsmåneden, "
+            "typet og navngivet efter snitfladen.",
+        )
+    )
+    def _asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+        return common.materialize_stock(context, duckdb, kilde, stock_sql)
+
+    return _asset
+
+
+assets = [nyeste_bestand_asset(snitflader.kilde(k)) for k in ("skole", "udsatte")]

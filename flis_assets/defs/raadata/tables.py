@@ -1,0 +1,37 @@
+"""DDL of the rådata layer: `raadata.leverancer` (pinned by outputs.md) and one table per source."""
+
+from __future__ import annotations
+
+import duckdb
+
+from flis_assets.snitflader import Kilde
+
+LEVERANCE_KOLONNER = """
+    fil VARCHAR NOT NULL,
+    kilde VARCHAR NOT NULL,
+    kommunekode INTEGER,
+    fagsystem VARCHAR,
+    leverancetype VARCHAR,
+    leverancedato DATE,
+    indlaesningsmaaned DATE NOT NULL,
+    sha256 VARCHAR NOT NULL
+"""
+
+
+def create(con: duckdb.DuckDBPyConnection, kilde: Kilde) -> None:
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS raadata.leverancer ({LEVERANCE_KOLONNER},
+            antal_linjer BIGINT,
+            status VARCHAR NOT NULL CHECK (status IN ('indlaest', 'karantaene')),
+            aarsag VARCHAR,
+            fejllinje BIGINT,
+            indlaest_tid TIMESTAMP NOT NULL
+        )"""
+    )
+    felter = ",\n".join(f"felt_{i} VARCHAR" for i in range(1, kilde.antal_felter + 1))
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS raadata.{kilde.kilde} ({LEVERANCE_KOLONNER},
+            linjenr BIGINT NOT NULL,
+            {felter}
+        )"""
+    )

@@ -1,0 +1,178 @@
+"""Reference files under `<data root>/reference/`: each replaced by a newer version, never edited.
+
+Each becomes a table in schema `referencedata`, re-read whole on every materialisation. A file
+that breaks its format stops the asset with the file, line and reason; a missing optional file
+gives an empty table (no systemskifte rules, no approvals, no subscriptions list).
+"""
+
+import re
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+from dagster_duckdb import DuckDBResource
+from openpyxl import load_workbook
+
+from flis_assets import kodelister, settings
+from flis_assets.resources import ensure_schemas, load_kodelister
+
+GROUP = "referencedata"
+
+
+class ReferencefilFejl(dg.Failure):
+    def __init__(self, path: Path, linje: int | None, aarsag: str):
+        where = f"{path.name}, linje {linje}" if linje else path.name
+        super().__init__(description=f"Referencefilen {where}: {aarsag}")
+
+
+def read_csv(path: Path, header: list[str]) -> pl.DataFrame:
+    """A `;`-separated UTF-8 reference file with exactly `header`, all columns as text."""
+    if not path.exists():
+        return pl.DataFrame(schema={c: pl.String for c in header})
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    found = lines[0].strip().split(";") if lines else []
+    if found != header:
+        raise ReferencefilFejl(path, 1, f"overskriften skal være '{';'.join(header)}', men er '{';'.join(found)}'")
+    rows = []
+    for nr, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        fields = line.rstrip("\r").split(";")
+        if len(fields) != len(header):
+            raise ReferencefilFejl(path, nr, f"linjen har {len(fields)} felter, forventede {len(header)}")
+        rows.append([f.strip() for f in fields] + [nr])
+    return pl.DataFrame(rows, schema=[*header, "linje"], orient="row", schema_overrides={"linje": pl.Int64})
+
+
+def _check(frame: pl.DataFrame, path: Path, mask: pl.Expr, aarsag: str) -> None:
+    bad = frame.filter(mask).head(1)
+    if bad.height:
+        raise ReferencefilFejl(path, bad["linje"][0], aarsag)
+
+
+def _kendt_kommune(col: str) -> pl.Expr:
+    return ~pl.col(col).cast(pl.Int32, strict=False).is_in(kodelister.kommunekoder())
+
+
+def read_systemskifte(path: Path) -> pl.DataFrame:
+    f = read_csv(path, ["kommunekode", "fagsystem_gammel", "fagsystem_ny", "skiftedato", "regel"])
+    _check(f, path, _kendt_kommune("kommunekode"), "kommunekoden er ikke en af de 98 kommuner")
+    _check(f, path, ~pl.col("regel").is_in(["2", "3"]), "regel skal være 2 eller 3 (regel 1 står ikke i filen)")
+    _check(f, path, ~pl.col("fagsystem_gammel").str.contains(r"^[A-Z0-9]+$") | ~pl.col("fagsystem_ny").str.contains(r"^[A-Z0-9]+$"),
+           "fagsystem_gammel og fagsystem_ny skal begge være angivet ([A-Z0-9]+)")
+    dato = pl.col("skiftedato").str.strptime(pl.Date, "%Y%m%d", strict=False)
+    _check(f, path, (pl.col("regel") == "2") & dato.is_null(), "regel 2 kræver en skiftedato ÅÅÅÅMMDD")
+    _check(f, path, pl.col("kommunekode").is_duplicated(), "kommunen står på mere end én linje")
+    return f.select(
+        pl.col("kommunekode").cast(pl.Int32), "fagsystem_gammel", "fagsystem_ny",
+        dato.alias("skiftedato"), pl.col("regel").cast(pl.Int32),
+    )
+
+
+GODKENDT_FIL = re.compile(r"^godkendte_kommuner_(\d{4})\.xlsx$")
+GODKENDT_HEADER = ["kommunekode", "ydelseskode", "kvartal", "godkendt"]
+
+
+def read_godkendte(folder: Path) -> pl.DataFrame:
+    """All yearly lists; for the same kommune, ydelse and quarter the later year's list wins."""
+    frames = []
+    files = sorted(p for p in folder.glob("godkendte_kommuner_*.xlsx") if GODKENDT_FIL.match(p.name))
+    for path in files:
+        aar = int(GODKENDT_FIL.match(path.name)[1])
+        wb = load_workbook(path, read_only=True, data_only=True)
+        if "Godkendte" not in wb.sheetnames:
+            raise ReferencefilFejl(path, None, "arket 'Godkendte' findes ikke")
+        rows = list(wb["Godkendte"].iter_rows(values_only=True))
+        wb.close()
+        header = [str(c).strip() if c is not None else "" for c in (rows[0] if rows else [])][:4]
+        if header != GODKENDT_HEADER:
+            raise ReferencefilFejl(path, 1, f"overskriften skal være {' | '.join(GODKENDT_HEADER)}")
+        data = [
+            [("" if v is None else str(v).strip()) for v in r[:4]] + [nr]
+            for nr, r in enumerate(rows[1:], start=2)
+            if any(v is not None for v in r[:4])
+        ]
+        f = pl.DataFrame(data, schema=[*GODKENDT_HEADER, "linje"], orient="row")
+        _check(f, path, _kendt_kommune("kommunekode"), "kommunekoden er ikke en af de 98 kommuner")
+        _check(f, path, ~pl.col("kvartal").str.contains(r"^\d{4}K[1-4]$"), "kvartal skal være som 2013K4")
+        _check(f, path, ~pl.col("godkendt").is_in(["Ja", "Nej"]), "godkendt skal være Ja eller Nej")
+        frames.append(f.with_columns(pl.lit(aar).alias("aar"), pl.lit(path.name).alias("fil")))
+    if not frames:
+        return pl.DataFrame(schema={"kommunekode": pl.Int32, "ydelseskode": pl.String, "kvartal": pl.String,
+                                    "godkendt": pl.String, "aar": pl.Int32, "fil": pl.String})
+    return (
+        pl.concat(frames)
+        .sort("aar", "linje")
+        .unique(["kommunekode", "ydelseskode", "kvartal"], keep="last", maintain_order=True)
+        .select(pl.col("kommunekode").cast(pl.Int32), "ydelseskode", "kvartal", "godkendt",
+                pl.col("aar").cast(pl.Int32), "fil")
+        .sort("kommunekode", "ydelseskode", "kvartal")
+    )
+
+
+def read_hand07(path: Path) -> pl.DataFrame:
+    f = read_csv(path, ["omraade", "ydelse", "tid", "indhold"])
+    _check(f, path, _kendt_kommune("omraade"), "omraade er ikke en af de 98 kommuners koder")
+    _check(f, path, ~pl.col("tid").str.contains(r"^\d{4}K[1-4]$"), "tid skal være et kvartal som 2020K1")
+    _check(f, path, pl.col("indhold").cast(pl.Int64, strict=False).is_null(), "indhold skal være et heltal")
+    return f.select(
+        pl.col("omraade").cast(pl.Int32).alias("kommunekode"), pl.col("ydelse").alias("ydelseskode"),
+        pl.col("tid").alias("kvartal"), pl.col("indhold").cast(pl.Int64).alias("hand07"),
+    )
+
+
+def read_abonnementer(path: Path) -> pl.DataFrame:
+    f = read_csv(path, ["kommunekode", "pakke"])
+    _check(f, path, _kendt_kommune("kommunekode"), "kommunekoden er ikke en af de 98 kommuner")
+    return f.select(pl.col("kommunekode").cast(pl.Int32), "pakke").with_columns(
+        pl.lit(path.exists()).alias("fra_fil")
+    )
+
+
+def _store(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> dg.MaterializeResult:
+    ensure_schemas(con)
+    con.execute(f"CREATE OR REPLACE TABLE referencedata.{name} AS SELECT * FROM frame")
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": frame.height, "dagster/table_name": f"referencedata.{name}"}
+    )
+
+
+def reference_asset(name: str, description: str, reader, filename: str | None = None):
+    @dg.asset(key=[GROUP, name], group_name=GROUP, pool="duckdb", kinds={"duckdb"}, description=description)
+    def _asset(duckdb: DuckDBResource) -> dg.MaterializeResult:
+        source = settings.reference_dir() / filename if filename else settings.reference_dir()
+        frame = reader(source)
+        with duckdb.get_connection() as con:
+            return _store(con, name, frame)
+
+    return _asset
+
+
+systemskifte = reference_asset(
+    "systemskifte", "Kommuner med systemskifte (regel 2) eller parallel indberetning (regel 3).",
+    read_systemskifte, "systemskifte.csv",
+)
+godkendte_kommuner = reference_asset(
+    "godkendte_kommuner", "DST's lister over hvad hver kommune har godkendt pr. ydelse og kvartal; nyeste år vinder.",
+    read_godkendte,
+)
+hand07 = reference_asset(
+    "hand07", "Statistikbankens HAND07: unikke modtagere pr. kommune, ydelse og kvartal.", read_hand07, "HAND07.csv"
+)
+abonnementer = reference_asset(
+    "abonnementer", "Hvilke kommuner abonnerer på hvilke datapakker (tom: alle på alle).",
+    read_abonnementer, "abonnementer.csv",
+)
+
+
+@dg.asset(key=[GROUP, "kodelister"], group_name=GROUP, pool="duckdb", kinds={"duckdb"},
+          description="Projektets kodelister (kommuner, ydelser, målgrupper, kontoplanbro ...) som tabeller i skemaet kodelister.")
+def kodelister_tabeller(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as con:
+        load_kodelister(con)
+    return dg.MaterializeResult(metadata={"tabeller": ", ".join(kodelister.names())})
+
+
+assets = [systemskifte, godkendte_kommuner, hand07, abonnementer, kodelister_tabeller]

@@ -1,0 +1,56 @@
+"""Monthly partitions: load months (rådata, DSA) and statistical periods (later layers).
+
+Both axes use the same keys (`YYYY-MM-01`, Dagster's default) from 2013-01.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+
+START = date(2013, 1, 1)
+
+maaned = dg.MonthlyPartitionsDefinition(start_date=START.isoformat())
+
+# One run may cover a range of months; assets iterate the months of their window in order.
+single_run = dg.BackfillPolicy.single_run()
+
+
+def add_months(d: date, n: int) -> date:
+    y, m = divmod(d.month - 1 + n, 12)
+    return date(d.year + y, m + 1, 1)
+
+
+def months(start: date, end_exclusive: date) -> list[date]:
+    out, d = [], date(start.year, start.month, 1)
+    while d < end_exclusive:
+        out.append(d)
+        d = add_months(d, 1)
+    return out
+
+
+def parse_month(text: str) -> date:
+    """`YYYY-MM` or `YYYY-MM-DD` to the first day of that month."""
+    parts = text.split("-")
+    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
+        raise ValueError(f"'{text}' er ikke en måned på formen ÅÅÅÅ-MM")
+    d = date(int(parts[0]), int(parts[1]), 1)
+    if d < START:
+        raise ValueError(f"{text} ligger før {START:%Y-%m}: FLIS har data fra {START:%Y-%m}")
+    return d
+
+
+def window_months(context) -> list[date]:
+    """The months of an asset's or check's run, for single-partition and ranged runs alike."""
+    if context.has_partition_key_range or context.has_partition_key:
+        tw = context.partition_time_window
+        return months(tw.start.date(), tw.end.date())
+    # A check in a ranged run runs once without a partition (Dagster 1.13 preview):
+    # take the range from the run's tags so every month is still checked.
+    tags = context.run.tags
+    start = tags.get("dagster/asset_partition_range_start") or tags.get("dagster/partition")
+    end = tags.get("dagster/asset_partition_range_end") or start
+    if not start:
+        return []
+    return months(parse_month(start), add_months(parse_month(end), 1))

@@ -1,0 +1,68 @@
+"""DuckDB access: one resource, and the one way a partition window is replaced.
+
+Keeping "replace this window with this SELECT" in one function keeps the SQL portable: moving
+to MotherDuck or Parquet-per-month means changing this module, not the assets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+import duckdb
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from flis_assets import kodelister, settings
+
+SCHEMAS = ("raadata", "dsa", "referencedata", "kodelister", "harmoniseret", "datamart", "noegletal", "datapakker")
+
+
+def duckdb_resource() -> DuckDBResource:
+    settings.duckdb_path().parent.mkdir(parents=True, exist_ok=True)
+    return DuckDBResource(database=str(settings.duckdb_path()))
+
+
+def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    for s in SCHEMAS:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {s}")
+
+
+def load_kodelister(con: duckdb.DuckDBPyConnection) -> None:
+    """The code lists as tables in schema `kodelister`, so SQL joins them instead of hard-coding."""
+    ensure_schemas(con)
+    for name in kodelister.names():
+        frame = kodelister.load(name)  # noqa: F841 - read by DuckDB's replacement scan
+        con.execute(f"CREATE OR REPLACE TABLE kodelister.{name} AS SELECT * FROM frame")
+
+
+def replace_window(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    column: str,
+    start: date,
+    end: date,
+    select_sql: str,
+    params: Sequence[object] | Mapping[str, object] = (),
+) -> int:
+    """Replace the rows of `table` with `start <= column < end` by `select_sql`, in one transaction.
+
+    The table must exist. Returns the number of rows inserted.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM {table} WHERE {column} >= ? AND {column} < ?", [start, end])
+        con.execute(f"INSERT INTO {table} BY NAME {select_sql}", params if isinstance(params, Mapping) else list(params))
+        n = con.execute(
+            f"SELECT count(*) FROM {table} WHERE {column} >= ? AND {column} < ?", [start, end]
+        ).fetchone()[0]
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return n
+
+
+def query_pl(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> pl.DataFrame:
+    """A query's result as a polars frame (duckdb 2.0 results have no `.pl()`)."""
+    return pl.from_arrow(con.execute(sql, params if params is not None else []).to_arrow_table())

@@ -1,0 +1,22 @@
+"""Where FLIS keeps its data: the data root and the DuckDB file (outputs.md pins both)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("FLIS_DATA_DIR", "data")).resolve()
+
+
+def duckdb_path() -> Path:
+    return Path(os.environ.get("FLIS_DUCKDB", data_dir() / "flis.duckdb")).resolve()
+
+
+def incoming_dir() -> Path:
+    return data_dir() / "incoming"
+
+
+def reference_dir() -> Path:
+    return data_dir() / "reference"

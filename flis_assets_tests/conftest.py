@@ -1,0 +1,63 @@
+"""Shared fixtures: a temporary data root with hand-made deliveries, and the real graph over it."""
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+
+from flis_assets import run, snitflader
+from flis_assets.resources import query_pl
+
+
+@dataclass
+class Flis:
+    root: Path
+    instance: dg.DagsterInstance
+
+    def deliver(self, kilde: str, maaned: str, kommune: int, fagsystem: str, dato: str,
+                lines: list[str] | str | bytes, name: str | None = None) -> Path:
+        """Write a delivery file as a source system would (load month YYYY-MM, date YYYYMMDD)."""
+        k = snitflader.kilde(kilde)
+        folder = self.root / "incoming" / kilde / maaned
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / (name or f"{k.praefiks}_{kommune:03d}_{fagsystem}_FULD_{dato}.csv")
+        if isinstance(lines, list):
+            lines = "".join(line + "\n" for line in lines)
+        path.write_bytes(lines if isinstance(lines, bytes) else lines.encode(k.encoding))
+        return path
+
+    def reference(self, name: str, text: str) -> None:
+        (self.root / "reference").mkdir(exist_ok=True)
+        (self.root / "reference" / name).write_text(text, encoding="utf-8")
+
+    def materialize(self, fra: str, til: str | None = None) -> run.Outcome:
+        from flis_assets.definitions import build_defs
+
+        f = date.fromisoformat(fra + "-01")
+        t = date.fromisoformat((til or fra) + "-01")
+        return run.materialize(build_defs(), f, t, inst=self.instance, progress=False)
+
+    def sql(self, query: str, params=None) -> pl.DataFrame:
+        with duckdb.connect(str(self.root / "flis.duckdb")) as con:
+            return query_pl(con, query, params)
+
+
+@pytest.fixture
+def flis(tmp_path, monkeypatch) -> Flis:
+    monkeypatch.setenv("FLIS_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("FLIS_DUCKDB", raising=False)
+    with dg.DagsterInstance.ephemeral() as inst:
+        yield Flis(tmp_path, inst)
+
+
+def vh_line(ydelse_id="1", cpr="0101801234", handle="101", betaling="101", kode="1.12.0.2",
+            start="20200101", slut="", maalgrupper="2.1", fv="C", ophold="", form="S2S") -> str:
+    return ";".join([ydelse_id, cpr, handle, betaling, kode, start, slut, maalgrupper, fv, ophold, form])
+
+
+def cpr_line(cpr="0101801234", foedt="19800101", koen="K", bopael="101", doed="") -> str:
+    return ";".join([cpr, foedt, koen, bopael, doed])
