@@ -35,6 +35,8 @@ def parse_month(text: str) -> date:
     parts = text.split("-")
     if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
         raise ValueError(f"'{text}' er ikke en måned på formen ÅÅÅÅ-MM")
+    if not 1 <= int(parts[1]) <= 12:
+        raise ValueError(f"'{text}' er ikke en måned på formen ÅÅÅÅ-MM")
     d = date(int(parts[0]), int(parts[1]), 1)
     if d < START:
         raise ValueError(f"{text} ligger før {START:%Y-%m}: FLIS har data fra {START:%Y-%m}")

@@ -64,5 +64,5 @@ def replace_window(
 
 
 def query_pl(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> pl.DataFrame:
-    """A query's result as a polars frame (duckdb 2.0 results have no `.pl()`)."""
-    return pl.from_arrow(con.execute(sql, params if params is not None else []).to_arrow_table())
+    """A query's result as a polars frame (a relation, not a DB-API result, avoids a copy)."""
+    return con.sql(sql, params=params if params is not None else []).pl()

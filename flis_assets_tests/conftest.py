@@ -41,6 +41,25 @@ class Flis:
         t = date.fromisoformat((til or fra) + "-01")
         return run.materialize(build_defs(), f, t, inst=self.instance, progress=False)
 
+    def run_checks(self, names: list[str], maaned: str) -> dict[str, bool]:
+        """Run asset checks (as `asset/path:check`) alone for one month; passed per check."""
+        from flis_assets.definitions import build_defs
+
+        defs = build_defs()
+        wanted = {
+            k for k in defs.resolve_implicit_global_asset_job_def().asset_layer.asset_graph.asset_check_keys
+            if f"{k.asset_key.to_user_string()}:{k.name}" in names
+        }
+        assert len(wanted) == len(names), names
+        res = defs.resolve_implicit_global_asset_job_def().get_subset(
+            asset_check_selection=wanted, asset_selection=set()
+        ).execute_in_process(instance=self.instance, partition_key=f"{maaned}-01", raise_on_error=False)
+        return {f"{e.asset_key.to_user_string()}:{e.check_name}": e.passed for e in res.get_asset_check_evaluations()}
+
+    def execute(self, statement: str, params=None) -> None:
+        with duckdb.connect(str(self.root / "flis.duckdb")) as con:
+            con.execute(statement, params or [])
+
     def sql(self, query: str, params=None) -> pl.DataFrame:
         with duckdb.connect(str(self.root / "flis.duckdb")) as con:
             return query_pl(con, query, params)

@@ -1,0 +1,65 @@
+"""Landing through the graph: raadata.leverancer, the same file twice, re-runs, the quarantine check."""
+
+from flis_assets_tests.conftest import vh_line
+
+
+def test_leverancer_records_every_file_and_quarantine_goes_on(flis):
+    good = flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", [vh_line("1"), vh_line("2")])
+    flis.deliver("vh", "2024-01", 147, "NEXUS", "20240105", [vh_line("1"), "1;2;3"])
+    outcome = flis.materialize("2024-01")
+    assert outcome.fejlede_blokerende == [] and outcome.fejlede_trin == []
+    assert "raadata/vh:ingen_karantaene (2024-01)" in outcome.advarsler
+
+    lev = flis.sql("SELECT * FROM raadata.leverancer ORDER BY fil")
+    assert lev["status"].to_list() == ["indlaest", "karantaene"]
+    ok, bad = lev.row(0, named=True), lev.row(1, named=True)
+    assert ok["fil"] == "incoming/vh/2024-01/VH_101_NEXUS_FULD_20240105.csv"
+    assert (ok["kilde"], ok["kommunekode"], ok["fagsystem"], ok["leverancetype"]) == ("vh", 101, "NEXUS", "FULD")
+    assert ok["leverancedato"].isoformat() == "2024-01-05" and ok["indlaesningsmaaned"].isoformat() == "2024-01-01"
+    assert ok["antal_linjer"] == 2 and ok["aarsag"] is None
+    import hashlib
+    assert ok["sha256"] == hashlib.sha256(good.read_bytes()).hexdigest()
+    assert bad["aarsag"] == (
+        "incoming/vh/2024-01/VH_147_NEXUS_FULD_20240105.csv: linje 2: linjen har 3 felter, men snitfladen for vh har 11"
+    )
+    assert bad["fejllinje"] == 2
+    # Quarantined whole: not one of its lines landed, and the kommune has no stock.
+    assert flis.sql("SELECT count(*) AS n FROM raadata.vh WHERE kommunekode = 147")["n"][0] == 0
+    assert flis.sql("SELECT DISTINCT kommunekode FROM dsa.vh")["kommunekode"].to_list() == [101]
+
+
+def test_same_file_twice_lands_once_and_rerun_never_duplicates(flis):
+    lines = [vh_line("1"), vh_line("2")]
+    flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", lines)
+    flis.materialize("2024-01")
+    flis.materialize("2024-01")  # a re-run
+    flis.deliver("vh", "2024-02", 101, "NEXUS", "20240105", lines)  # delivered again next month
+    flis.materialize("2024-02")
+    assert flis.sql("SELECT count(*) AS n FROM raadata.vh")["n"][0] == 2
+    lev = flis.sql("SELECT fil, status, aarsag FROM raadata.leverancer ORDER BY fil")
+    assert lev["status"].to_list() == ["indlaest", "karantaene"]
+    assert "dublet: samme indhold (SHA-256) er allerede indlæst fra incoming/vh/2024-01/" in lev["aarsag"][1]
+    assert flis.sql("SELECT count(*) AS n FROM dsa.vh WHERE indlaesningsmaaned = '2024-02-01'")["n"][0] == 2
+
+
+def test_landed_rows_are_never_changed(flis):
+    path = flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", [vh_line("1", kode="1.1")])
+    flis.materialize("2024-01")
+    before = flis.sql("SELECT * FROM raadata.vh")
+    path.write_text(vh_line("1", kode="1.3") + "\n")  # a source system overwrites its file in place
+    flis.materialize("2024-01")
+    assert flis.sql("SELECT * FROM raadata.vh").equals(before)
+    lev = flis.sql("SELECT status, aarsag FROM raadata.leverancer ORDER BY indlaest_tid")
+    assert lev["status"].to_list() == ["indlaest", "karantaene"]
+    assert "filen er ændret, efter at den blev indlæst" in lev["aarsag"][1]
+
+
+def test_a_lost_line_fails_the_blocking_check(flis):
+    flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", [vh_line("1"), vh_line("2")])
+    flis.deliver("skole", "2024-01", 101, "TEA", "20240105", ["0101151234;123456;3;ALMEN;1.5;20"])
+    assert flis.materialize("2024-01").ok
+    checks = ["dsa/vh:ingen_linjer_tabt", "dsa/skole:ingen_linjer_tabt"]
+    assert flis.run_checks(checks, "2024-01") == {c: True for c in checks}
+    flis.execute("DELETE FROM dsa.vh WHERE ydelse_id = '2'")
+    flis.execute("DELETE FROM dsa.skole")
+    assert flis.run_checks(checks, "2024-01") == {c: False for c in checks}
