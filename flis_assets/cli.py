@@ -76,7 +76,8 @@ def cmd_generate(args) -> int:
         raise UsageError("--to ligger før --from")
     out = args.out or settings.data_dir()
     res = generate(out, args.kommuner, args.fra, til, scale=args.scale, seed=args.seed, progress=True)
-    print(f"Skrev leverancer for {args.fra:%Y-%m} til {til:%Y-%m} under {out}: {res}")
+    linjer = ", ".join(f"{k} {n:,}".replace(",", ".") for k, n in res.lines.items())
+    print(f"Skrev {len(res.files)} filer for {args.fra:%Y-%m} til {til:%Y-%m} under {out} (linjer: {linjer})")
     return EXIT_OK
 
 

@@ -24,22 +24,40 @@ def test_leverancer_records_every_file_and_quarantine_goes_on(flis):
     )
     assert bad["fejllinje"] == 2
     # Quarantined whole: not one of its lines landed, and the kommune has no stock.
-    assert flis.sql("SELECT count(*) AS n FROM raadata.vh WHERE kommunekode = 147")["n"][0] == 0
+    assert flis.sql("SELECT count(*) AS n FROM raadata.vh WHERE fil LIKE '%VH_147_%'")["n"][0] == 0
     assert flis.sql("SELECT DISTINCT kommunekode FROM dsa.vh")["kommunekode"].to_list() == [101]
 
 
 def test_same_file_twice_lands_once_and_rerun_never_duplicates(flis):
     lines = [vh_line("1"), vh_line("2")]
-    flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", lines)
+    first = flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", lines)
     flis.materialize("2024-01")
     flis.materialize("2024-01")  # a re-run
-    flis.deliver("vh", "2024-02", 101, "NEXUS", "20240105", lines)  # delivered again next month
-    flis.materialize("2024-02")
-    assert flis.sql("SELECT count(*) AS n FROM raadata.vh")["n"][0] == 2
-    lev = flis.sql("SELECT fil, status, aarsag FROM raadata.leverancer ORDER BY fil")
-    assert lev["status"].to_list() == ["indlaest", "karantaene"]
-    assert "dublet: samme indhold (SHA-256) er allerede indlæst fra incoming/vh/2024-01/" in lev["aarsag"][1]
-    assert flis.sql("SELECT count(*) AS n FROM dsa.vh WHERE indlaesningsmaaned = '2024-02-01'")["n"][0] == 2
+    assert flis.sql("SELECT count(*) AS n FROM raadata.leverancer")["n"][0] == 1
+    # The same content again: the same file re-sent, and next month's unchanged full stock.
+    (flis.root / "incoming/vh/2024-02").mkdir(parents=True)
+    (flis.root / "incoming/vh/2024-02" / first.name).write_bytes(first.read_bytes())
+    flis.deliver("vh", "2024-02", 101, "NEXUS", "20240205", lines)
+    outcome = flis.materialize("2024-02")
+    assert outcome.ok and not outcome.advarsler
+    assert flis.sql("SELECT count(*) AS n FROM raadata.vh")["n"][0] == 2  # the content landed once
+    lev = flis.sql("SELECT fil, status, antal_linjer, indhold_fra FROM raadata.leverancer ORDER BY indlaest_tid")
+    assert lev["status"].to_list() == ["indlaest"] * 3 and lev["antal_linjer"].to_list() == [2, 2, 2]
+    assert lev["indhold_fra"].to_list() == [lev["fil"][0]] * 3
+    stock = flis.sql("SELECT fil, linjenr FROM dsa.vh WHERE indlaesningsmaaned = '2024-02-01' ORDER BY linjenr")
+    assert stock["fil"].to_list() == ["incoming/vh/2024-02/VH_101_NEXUS_FULD_20240205.csv"] * 2
+    assert stock["linjenr"].to_list() == [1, 2]
+
+
+def test_content_that_returns_is_the_newest_stock(flis):
+    """January A, February B, March A again: March's delivery is the newest, with A's lines."""
+    a, b = [vh_line("a")], [vh_line("b")]
+    flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", a)
+    flis.deliver("vh", "2024-02", 101, "NEXUS", "20240205", b)
+    flis.deliver("vh", "2024-03", 101, "NEXUS", "20240305", a)
+    assert flis.materialize("2024-01", "2024-03").ok
+    got = flis.sql("SELECT indlaesningsmaaned::VARCHAR AS m, ydelse_id FROM dsa.vh ORDER BY 1")
+    assert got.rows() == [("2024-01-01", "a"), ("2024-02-01", "b"), ("2024-03-01", "a")]
 
 
 def test_landed_rows_are_never_changed(flis):

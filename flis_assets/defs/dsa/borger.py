@@ -31,8 +31,8 @@ udtraek AS (  -- the newest extract delivered in this very load month
 ),
 ny AS (
     SELECT {common.lineage_select()}, {KILDE.typed_select("r")}
-    FROM raadata.cpr r JOIN udtraek l USING (fil)
-    WHERE r.indlaesningsmaaned = $maaned
+    FROM udtraek l JOIN raadata.cpr r ON r.fil = l.indhold_fra
+    WHERE r.indlaesningsmaaned <= $maaned
 ),
 foer AS (
     SELECT cpr, arg_max(hash({VAERDIER}), indlaesningsmaaned) AS h

@@ -88,8 +88,9 @@ def lost_lines_sql(k: str) -> str:
         WITH d AS (SELECT fil, any_value(kommunekode) AS kommunekode, any_value(fagsystem) AS fagsystem,
                        count(*) AS n, count(DISTINCT linjenr) AS nd, {only_ended} AS kun_afsluttede
                    FROM dsa.{k} WHERE indlaesningsmaaned = $maaned GROUP BY fil),
-        r AS (SELECT fil, count(*) AS n, {n_ended} AS n_afsluttede FROM raadata.{k}
-              WHERE indlaesningsmaaned <= $maaned AND fil IN (SELECT fil FROM d) GROUP BY fil),
+        r AS (SELECT l.fil, count(*) AS n, {n_ended} AS n_afsluttede
+              FROM raadata.leverancer l JOIN raadata.{k} r ON r.fil = l.indhold_fra
+              WHERE r.indlaesningsmaaned <= $maaned AND l.fil IN (SELECT fil FROM d) GROUP BY l.fil),
         x AS (SELECT d.*, CASE WHEN d.kun_afsluttede THEN r.n_afsluttede ELSE r.n END AS forventet
               FROM d JOIN r USING (fil))
         SELECT kommunekode, fagsystem, fil,
@@ -99,9 +100,9 @@ def lost_lines_sql(k: str) -> str:
         UNION ALL"""
     if k == "oekonomi":  # the newest delivery per period wins, so a loss is a (kommune, periode) gone
         per_file, keyed = "", "kommunekode, periode"
-        raw_keys = (f"SELECT DISTINCT r.kommunekode, {kilde.felt('periode').typed_sql('r.felt_1')} AS periode "
-                    f"FROM raadata.{k} r JOIN raadata.leverancer l USING (fil) "
-                    f"WHERE l.status = 'indlaest' AND r.indlaesningsmaaned <= $maaned")
+        raw_keys = (f"SELECT DISTINCT l.kommunekode, {kilde.felt('periode').typed_sql('r.felt_1')} AS periode "
+                    f"FROM raadata.leverancer l JOIN raadata.{k} r ON r.fil = l.indhold_fra "
+                    f"WHERE l.kilde = '{k}' AND l.status = 'indlaest' AND l.indlaesningsmaaned <= $maaned")
     else:
         keyed = "kommunekode"
         raw_keys = (f"SELECT DISTINCT kommunekode FROM raadata.leverancer WHERE kilde = '{k}' "
@@ -116,9 +117,9 @@ def lost_lines_sql(k: str) -> str:
 CPR = snitflader.kilde("cpr")
 CPR_VALUES = ", ".join(f.navn for f in CPR.felter if f.navn != "cpr")
 CPR_LOST_SQL = f"""
-WITH u AS (SELECT fil FROM raadata.leverancer WHERE kilde = 'cpr' AND status = 'indlaest'
+WITH u AS (SELECT indhold_fra FROM raadata.leverancer WHERE kilde = 'cpr' AND status = 'indlaest'
            AND indlaesningsmaaned = $maaned ORDER BY leverancedato DESC, indlaest_tid DESC, fil DESC LIMIT 1),
-e AS (SELECT {CPR.typed_select("r")} FROM raadata.cpr r WHERE r.indlaesningsmaaned = $maaned AND fil IN (SELECT fil FROM u)),
+e AS (SELECT {CPR.typed_select("r")} FROM raadata.cpr r WHERE r.indlaesningsmaaned <= $maaned AND r.fil IN (SELECT indhold_fra FROM u)),
 reg AS (SELECT * FROM dsa.cpr_register($maaned) WHERE cpr IN (SELECT cpr FROM e))
 SELECT 0 AS kommunekode, 'CPR' AS fagsystem, e.cpr AS cpr, 'PERSON_TABT_MELLEM_RAADATA_OG_DSA' AS regel
 FROM e LEFT JOIN reg USING (cpr)

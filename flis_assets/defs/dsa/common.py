@@ -30,10 +30,12 @@ LINEAGE_DDL = """
 
 
 def lineage_select(m_param: str = "$maaned") -> str:
+    """Lineage of a stock line: delivery `l`, and `r` the landed lines of its content
+    (joined `r.fil = l.indhold_fra`: a delivery repeating earlier content has no lines of its own)."""
     return (
         f"{m_param}::DATE AS indlaesningsmaaned, l.kommunekode, l.fagsystem, l.leverancedato, "
         "l.indlaesningsmaaned AS leverancemaaned, l.indlaest_tid::DATE AS indlaesningsdato, "
-        "r.fil, r.linjenr"
+        "l.fil, r.linjenr"
     )
 
 

@@ -12,7 +12,7 @@ def nyeste_bestand_asset(kilde: Kilde) -> dg.AssetsDefinition:
     stock_sql = f"""
         WITH lev AS ({common.kendte_leverancer(kilde.kilde)})
         SELECT {common.lineage_select()}, {kilde.typed_select("r")}
-        FROM raadata.{kilde.kilde} r JOIN lev l USING (fil)
+        FROM lev l JOIN raadata.{kilde.kilde} r ON r.fil = l.indhold_fra
         WHERE l.nr_i_kommune = 1 AND r.indlaesningsmaaned <= $maaned
     """
 

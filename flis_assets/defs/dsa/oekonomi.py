@@ -17,7 +17,7 @@ WITH lev AS ({common.kendte_leverancer("oekonomi")}),
 linjer AS (
     SELECT {common.lineage_select()}, {KILDE.typed_select("r")},
         l.leverancedato AS _dato, l.indlaesningsmaaned AS _maaned, l.indlaest_tid AS _tid
-    FROM raadata.oekonomi r JOIN lev l USING (fil)
+    FROM lev l JOIN raadata.oekonomi r ON r.fil = l.indhold_fra
     WHERE r.indlaesningsmaaned <= $maaned
 ),
 nyeste AS (

@@ -40,9 +40,9 @@ valgt AS (
 )
 SELECT {common.lineage_select()}, v.regel AS systemskifte_regel, v.kun_afsluttede,
     {KILDE.typed_select("r")}
-FROM raadata.vh r
-JOIN valgt v USING (fil)
+FROM valgt v
 JOIN lev l USING (fil)
+JOIN raadata.vh r ON r.fil = l.indhold_fra
 WHERE r.indlaesningsmaaned <= $maaned
   AND (NOT v.kun_afsluttede OR r.felt_{KILDE.felt("slutdato").nr} <> '')
 """

@@ -14,7 +14,7 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions, settings, snitflader
 from flis_assets.defs.raadata import tables
-from flis_assets.defs.raadata.landing import Karantaene, parse_filnavn, parse_linjer, relativ_sti, sha256
+from flis_assets.defs.raadata.landing import Karantaene, parse_filnavn, relativ_sti, sha256, stage
 from flis_assets.resources import ensure_schemas
 from flis_assets.snitflader import Kilde
 
@@ -31,18 +31,19 @@ def land_fil(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, path: P
     data = path.read_bytes()
     digest = sha256(data)
     seen = con.execute(
-        "SELECT fil, sha256, status FROM raadata.leverancer WHERE fil = ? OR (sha256 = ? AND status = 'indlaest')",
+        "SELECT fil, sha256, indhold_fra FROM raadata.leverancer WHERE fil = ? OR (sha256 = ? AND status = 'indlaest')",
         [fil, digest],
     ).fetchall()
     if any(f == fil and s == digest for f, s, _ in seen):
-        return None  # this exact file is already recorded
+        return None  # this very file is already recorded: a re-run lands nothing
     row = {
         "fil": fil, "kilde": kilde.kilde, "kommunekode": None, "fagsystem": None,
         "leverancetype": None, "leverancedato": None, "indlaesningsmaaned": maaned,
         "sha256": digest, "antal_linjer": None, "status": "karantaene", "aarsag": None,
-        "fejllinje": None, "indlaest_tid": datetime.now(),
+        "fejllinje": None, "indhold_fra": None, "indlaest_tid": datetime.now(),
     }
-    linjer = None
+    staging = f"staging_{kilde.kilde}"
+    landed = False
     try:
         navn = parse_filnavn(path.name, kilde)
         row.update(kommunekode=navn.kommunekode, fagsystem=navn.fagsystem,
@@ -52,23 +53,23 @@ def land_fil(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, path: P
                 "filen er ændret, efter at den blev indlæst (ny SHA-256); "
                 "send rettelser som en ny leverance med ny leverancedato"
             )
-        dublet = next((f for f, s, st in seen if s == digest and st == "indlaest"), None)
-        if dublet:
-            raise Karantaene(f"dublet: samme indhold (SHA-256) er allerede indlæst fra {dublet}")
-        linjer = parse_linjer(data, kilde)
-        row.update(status="indlaest", antal_linjer=linjer.height)
+        same = next((fra for f, s, fra in seen if s == digest), None)
+        if same:  # a full stock that did not change: a delivery of its own, its lines stored once
+            lines = con.execute("SELECT antal_linjer FROM raadata.leverancer WHERE fil = ?", [same]).fetchone()[0]
+            row.update(status="indlaest", antal_linjer=lines, indhold_fra=same)
+        else:
+            row.update(status="indlaest", antal_linjer=stage(con, data, path, kilde, staging), indhold_fra=fil)
+            landed = True
     except Karantaene as k:
         row.update(aarsag=f"{fil}: {k}", fejllinje=k.linje)
 
+    # The lines and their leverancer row commit together: landed whole or not at all.
     con.execute("BEGIN TRANSACTION")
     try:
-        if linjer is not None:
-            meta = {k: row[k] for k in ("fil", "kilde", "kommunekode", "fagsystem", "leverancetype",
-                                        "leverancedato", "indlaesningsmaaned", "sha256")}
+        if landed:
             con.execute(
-                f"INSERT INTO raadata.{kilde.kilde} BY NAME "
-                f"SELECT {', '.join('$' + k + ' AS ' + k for k in meta)}, * FROM linjer",
-                meta,
+                f"INSERT INTO raadata.{kilde.kilde} SELECT ?, ?, rowid + 1, * FROM {staging}",
+                [fil, maaned],
             )
         cols = list(row)
         con.execute(
@@ -79,6 +80,8 @@ def land_fil(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, path: P
     except Exception:
         con.execute("ROLLBACK")
         raise
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {staging}")
     return row
 
 

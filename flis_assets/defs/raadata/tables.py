@@ -19,18 +19,26 @@ LEVERANCE_KOLONNER = """
 
 
 def create(con: duckdb.DuckDBPyConnection, kilde: Kilde) -> None:
+    """The line table keeps per line only its file, load month and line number: the rest of the
+    delivery's metadata is one row in `raadata.leverancer` (joined by `fil`), which keeps landing
+    a national CPR extract within 1.5x of DuckDB's bare read_csv."""
     con.execute(
         f"""CREATE TABLE IF NOT EXISTS raadata.leverancer ({LEVERANCE_KOLONNER},
             antal_linjer BIGINT,
             status VARCHAR NOT NULL CHECK (status IN ('indlaest', 'karantaene')),
             aarsag VARCHAR,
             fejllinje BIGINT,
+            -- the landed file whose lines hold this delivery's content: itself, or an earlier
+            -- delivery with the same SHA-256 (content lands once); NULL when quarantined
+            indhold_fra VARCHAR,
             indlaest_tid TIMESTAMP NOT NULL
         )"""
     )
     felter = ",\n".join(f"felt_{i} VARCHAR" for i in range(1, kilde.antal_felter + 1))
     con.execute(
-        f"""CREATE TABLE IF NOT EXISTS raadata.{kilde.kilde} ({LEVERANCE_KOLONNER},
+        f"""CREATE TABLE IF NOT EXISTS raadata.{kilde.kilde} (
+            fil VARCHAR NOT NULL,
+            indlaesningsmaaned DATE NOT NULL,
             linjenr BIGINT NOT NULL,
             {felter}
         )"""
