@@ -20,7 +20,14 @@ SCHEMAS = ("raadata", "dsa", "referencedata", "kodelister", "harmoniseret", "dat
 
 def duckdb_resource() -> DuckDBResource:
     settings.duckdb_path().parent.mkdir(parents=True, exist_ok=True)
-    return DuckDBResource(database=str(settings.duckdb_path()))
+    return DuckDBResource(
+        database=str(settings.duckdb_path()),
+        connection_config={
+            "memory_limit": settings.duckdb_memory_limit(),
+            # Landing numbers lines by insertion order (rowid): it must follow the file.
+            "preserve_insertion_order": True,
+        },
+    )
 
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:

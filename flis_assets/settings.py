@@ -20,3 +20,8 @@ def incoming_dir() -> Path:
 
 def reference_dir() -> Path:
     return data_dir() / "reference"
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB spills to disk beyond this; the default keeps a national month within 6 GiB."""
+    return os.environ.get("FLIS_DUCKDB_MEMORY_LIMIT", "4GB")
