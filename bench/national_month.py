@@ -1,0 +1,183 @@
+"""Benchmark: one national load month (all 98 kommuner, scale 1) from delivery files through DSA.
+
+Measures, each phase in a fresh process (so peak RSS is that phase's own; DuckDB runs in-process):
+1. generation of the month's deliveries with `flis_assets.generate.generate`;
+2. the FLOOR: DuckDB's bare `read_csv` of the same files, one `CREATE TABLE ... AS SELECT *` per
+   source (a glob over its files, all text, no quoting) into a fresh database, then CHECKPOINT;
+3. the real month through DSA: `flis_assets.run.materialize` (reference files, then every
+   partitioned asset and check of the month) on an ephemeral Dagster instance and a fresh DuckDB
+   file. Landing time is the sum of the rådata asset steps' durations (STEP_SUCCESS events).
+
+Prints the figures and whether the targets hold: landing <= 2 x floor, month through DSA <= 60 s,
+peak memory <= 6 GiB.
+
+    make bench                                   # = .venv/bin/python bench/national_month.py
+    .venv/bin/python bench/national_month.py --month 2024-03 --scale 1 --out /tmp/flis_bench --keep
+    .venv/bin/python bench/national_month.py --out /tmp/flis_bench --reuse   # skip generation
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import tempfile
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+GIB = 1024**3
+LANDING_FACTOR, MONTH_SECONDS, PEAK_GIB = 2.0, 60.0, 6.0
+
+
+def peak_rss_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / GIB  # ru_maxrss is KiB on Linux
+
+
+def quiet() -> None:
+    warnings.filterwarnings("ignore", message=r".* is currently in (beta|preview)")
+
+
+def in_fresh_process(fn, *args):
+    """Run `fn(*args)` in a new interpreter, so its peak RSS is its own."""
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=quiet) as ex:
+        return ex.submit(fn, *args).result()
+
+
+def generer(data: Path, month: str, scale: float, seed: int) -> dict:
+    from flis_assets import partitions
+    from flis_assets.generate import generate
+
+    m = partitions.parse_month(month)
+    t = time.perf_counter()
+    res = generate(data, None, m, m, scale=scale, seed=seed, progress=False)
+    return {"sekunder": time.perf_counter() - t, "linjer": res.lines, "peak": peak_rss_gib()}
+
+
+def floor(data: Path, month: str, db: Path, memory_limit: str) -> dict:
+    """DuckDB's own read of the delivery files, nothing else: the least landing can cost."""
+    import duckdb
+
+    from flis_assets import partitions, snitflader
+
+    m = partitions.parse_month(month)
+    t = time.perf_counter()
+    con = duckdb.connect(str(db), config={"memory_limit": memory_limit, "preserve_insertion_order": True})
+    linjer = {}
+    for kilde in snitflader.kilder().values():
+        files = data / "incoming" / kilde.kilde / f"{m:%Y-%m}" / "*.csv"
+        enc = "utf-8" if kilde.encoding == "utf-8" else "latin-1"  # cp1252: DuckDB's nearest built-in
+        con.execute(
+            f"CREATE TABLE {kilde.kilde} AS SELECT * FROM read_csv(?, delim=';', header=false, "
+            f"all_varchar=true, quote='', encoding='{enc}')",
+            [str(files)],
+        )
+        linjer[kilde.kilde] = con.execute(f"SELECT count(*) FROM {kilde.kilde}").fetchone()[0]
+    con.execute("CHECKPOINT")
+    con.close()
+    return {"sekunder": time.perf_counter() - t, "linjer": linjer, "peak": peak_rss_gib()}
+
+
+def gennem_dsa(data: Path, month: str, db: Path) -> dict:
+    """The month the way `flis materialize` runs it, with the step durations from the event log."""
+    os.environ["FLIS_DATA_DIR"] = str(data)
+    os.environ["FLIS_DUCKDB"] = str(db)
+    import dagster as dg
+
+    from flis_assets import partitions, run
+    from flis_assets.definitions import build_defs
+
+    m = partitions.parse_month(month)
+    defs = build_defs()
+    landing_ops = {
+        defs.resolve_assets_def(s.key).node_def.name
+        for s in defs.resolve_all_asset_specs() if s.group_name == "raadata"
+    }
+    with dg.DagsterInstance.ephemeral() as inst:
+        t = time.perf_counter()
+        outcome = run.materialize(defs, m, m, inst=inst, progress=False)
+        wall = time.perf_counter() - t
+        runs, steps = [], []
+        for rec in inst.get_run_records():
+            runs.append((rec.dagster_run.tags.get("dagster/partition", "referencedata"), rec.end_time - rec.start_time))
+            for e in inst.all_logs(rec.dagster_run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS):
+                ev = e.dagster_event
+                steps.append((ev.step_key, ev.event_specific_data.duration_ms / 1000))
+    landing = sum(s for k, s in steps if k in landing_ops)
+    return {
+        "sekunder": wall, "landing": landing, "runs": runs, "steps": steps, "peak": peak_rss_gib(),
+        "fejl": outcome.fejlede_blokerende + outcome.fejlede_trin, "advarsler": outcome.advarsler,
+    }
+
+
+def db_size_gib(db: Path) -> float:
+    return sum(p.stat().st_size for p in (db, Path(f"{db}.wal")) if p.exists()) / GIB
+
+
+def ok(flag: bool) -> str:
+    return "OK" if flag else "MISSED"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, help="working folder (default: a new temp folder under /tmp)")
+    ap.add_argument("--month", default="2024-03", help="load month ÅÅÅÅ-MM (default 2024-03)")
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--reuse", action="store_true", help="reuse deliveries already generated in --out/data")
+    ap.add_argument("--keep", action="store_true", help="keep the working folder (default: delete it)")
+    a = ap.parse_args()
+
+    from flis_assets import settings
+
+    out = a.out or Path(tempfile.mkdtemp(prefix="flis_bench_", dir="/tmp"))
+    data = out / "data"
+    mem = settings.duckdb_memory_limit()
+    for f in ("floor.duckdb", "floor.duckdb.wal", "flis.duckdb", "flis.duckdb.wal"):
+        (out / f).unlink(missing_ok=True)
+    print(f"folder: {out}  month: {a.month}  scale: {a.scale}  DuckDB memory_limit: {mem}  cpus: {os.cpu_count()}")
+    try:
+        if a.reuse and (data / "incoming").is_dir():
+            print("generation: skipped (--reuse)")
+        else:
+            shutil.rmtree(data, ignore_errors=True)
+            g = in_fresh_process(generer, data, a.month, a.scale, a.seed)
+            print(f"generation: {g['sekunder']:.1f} s (peak RSS {g['peak']:.2f} GiB)")
+
+        fl = in_fresh_process(floor, data, a.month, out / "floor.duckdb", mem)
+        mb = sum(p.stat().st_size for p in (data / "incoming").rglob("*.csv")) / 1024**2
+        print(f"delivery files: {mb:.0f} MiB")
+        for k, n in fl["linjer"].items():
+            print(f"lines {k}: {n:,}")
+        print(f"total lines: {sum(fl['linjer'].values()):,}")
+
+        d = in_fresh_process(gennem_dsa, data, a.month, out / "flis.duckdb")
+        print(f"landing wall time (rådata steps): {d['landing']:.1f} s")
+        print(f"floor wall time (bare read_csv + CHECKPOINT): {fl['sekunder']:.1f} s (peak RSS {fl['peak']:.2f} GiB)")
+        ratio = d["landing"] / fl["sekunder"]
+        print(f"ratio landing/floor: {ratio:.2f}")
+        print(f"month through DSA wall time (flis_assets.run.materialize): {d['sekunder']:.1f} s")
+        for label, s in d["runs"]:
+            print(f"  run {label}: {s:.1f} s")
+        print("slowest steps:")
+        for k, s in sorted(d["steps"], key=lambda x: -x[1])[:10]:
+            print(f"  {s:7.1f} s  {k}")
+        print(f"peak memory (RSS, DSA process): {d['peak']:.2f} GiB")
+        print(f"DuckDB file size: {db_size_gib(out / 'flis.duckdb'):.2f} GiB (floor DB {db_size_gib(out / 'floor.duckdb'):.2f} GiB)")
+        for f in d["fejl"]:
+            print(f"FAILED: {f}")
+        for w in d["advarsler"]:
+            print(f"warning: {w}")
+        print(f"target landing <= {LANDING_FACTOR:g} x floor: {ok(ratio <= LANDING_FACTOR)}")
+        print(f"target month through DSA <= {MONTH_SECONDS:g} s: {ok(d['sekunder'] <= MONTH_SECONDS)}")
+        print(f"target peak memory <= {PEAK_GIB:g} GiB: {ok(d['peak'] <= PEAK_GIB)}")
+    finally:
+        if not a.keep:
+            shutil.rmtree(out, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
