@@ -56,18 +56,39 @@ def replace_window(
 
     The table must exist. Returns the number of rows inserted.
     """
+    return replace_windows(con, {table: select_sql}, column, start, end, params)[table]
+
+
+def replace_windows(
+    con: duckdb.DuckDBPyConnection,
+    selects: Mapping[str, str],
+    column: str,
+    start: date,
+    end: date,
+    params: Sequence[object] | Mapping[str, object] = (),
+) -> dict[str, int]:
+    """`replace_window` for several tables at once, all in one transaction."""
+    counts = {}
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"DELETE FROM {table} WHERE {column} >= ? AND {column} < ?", [start, end])
-        con.execute(f"INSERT INTO {table} BY NAME {select_sql}", params if isinstance(params, Mapping) else list(params))
-        n = con.execute(
-            f"SELECT count(*) FROM {table} WHERE {column} >= ? AND {column} < ?", [start, end]
-        ).fetchone()[0]
+        for table, select_sql in selects.items():
+            con.execute(f"DELETE FROM {table} WHERE {column} >= ? AND {column} < ?", [start, end])
+            con.execute(f"INSERT INTO {table} BY NAME {select_sql}", _used(params, select_sql))
+            counts[table] = con.execute(
+                f"SELECT count(*) FROM {table} WHERE {column} >= ? AND {column} < ?", [start, end]
+            ).fetchone()[0]
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return n
+    return counts
+
+
+def _used(params, sql: str):
+    """DuckDB refuses named parameters a statement does not use: pass each only its own."""
+    if isinstance(params, Mapping):
+        return {k: v for k, v in params.items() if f"${k}" in sql}
+    return list(params)
 
 
 def query_pl(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> pl.DataFrame:

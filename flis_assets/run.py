@@ -15,6 +15,8 @@ from tqdm import tqdm
 from flis_assets import partitions
 
 REFERENCE_GROUP = "referencedata"
+LOAD_MONTH_GROUPS = {"raadata", "dsa"}
+PERIOD_GROUPS = {"harmoniseret", "datamart", "noegletal", "datapakker", "rapporter"}
 # Our own progress bar speaks to the analyst; Dagster's step log stays in the UI.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -47,28 +49,81 @@ def _collect(result: dg.ExecuteInProcessResult, label: str, outcome: Outcome) ->
             outcome.advarsler.append(name)
     for ev in result.all_events:
         if ev.event_type == dg.DagsterEventType.STEP_FAILURE:
-            outcome.fejlede_trin.append(f"{ev.step_key} ({label}): {ev.event_specific_data.error.message.strip()}")
+            err = ev.event_specific_data.error
+            while err.cause is not None:  # the user code's own error, not Dagster's wrapper
+                err = err.cause
+            outcome.fejlede_trin.append(f"{ev.step_key} ({label}): {err.message.strip().splitlines()[0]}")
+
+
+def _ranges(months: list[date]) -> list[tuple[date, date]]:
+    """Contiguous runs of months, as (first, last)."""
+    out: list[tuple[date, date]] = []
+    for m in sorted(set(months)):
+        if out and partitions.add_months(out[-1][1], 1) == m:
+            out[-1] = (out[-1][0], m)
+        else:
+            out.append((m, m))
+    return out
+
+
+def _keys(defs: dg.Definitions, groups: set[str]) -> set[dg.AssetKey]:
+    return {s.key for s in defs.resolve_all_asset_specs() if s.group_name in groups}
+
+
+def materialize_periods(
+    defs: dg.Definitions, perioder: list[date], inst: dg.DagsterInstance, outcome: Outcome, progress: bool = True
+) -> None:
+    """The period layers for these statistical periods, from the newest knowledge, in ranged runs."""
+    job = defs.resolve_implicit_global_asset_job_def()
+    keys = _keys(defs, PERIOD_GROUPS)
+    if not keys:
+        return
+    ranges = _ranges(perioder)
+    bar = tqdm(ranges, desc="Beregner perioder", unit="interval", disable=not progress)
+    for first, last in bar:
+        bar.set_postfix_str(f"{first:%Y-%m}..{last:%Y-%m}")
+        res = job.get_subset(asset_selection=keys).execute_in_process(
+            instance=inst, raise_on_error=False, run_config=QUIET,
+            tags={"dagster/asset_partition_range_start": first.isoformat(),
+                  "dagster/asset_partition_range_end": last.isoformat()},
+        )
+        _collect(res, f"{first:%Y-%m}..{last:%Y-%m}" if first != last else f"{first:%Y-%m}", outcome)
 
 
 def materialize(
     defs: dg.Definitions, fra: date, til: date, inst: dg.DagsterInstance | None = None, progress: bool = True
 ) -> Outcome:
+    """Load months `fra`..`til` through every layer, then every earlier period they changed.
+
+    The load-month layers run month by month, as the monthly operation does. The period layers
+    are always computed from the newest knowledge, so each needed period is computed once, after
+    the last load month: the months themselves and every period their data changed.
+    """
+    from flis_assets.defs.dsa.aendrede_perioder import perioder_til_genberegning
+    from flis_assets.resources import duckdb_resource
+
     inst = inst or instance()
     job = defs.resolve_implicit_global_asset_job_def()
-    ref_keys = [s.key for s in defs.resolve_all_asset_specs() if s.group_name == REFERENCE_GROUP]
-    part_keys = [s.key for s in defs.resolve_all_asset_specs() if s.partitions_def is not None]
     months = partitions.months(fra, partitions.add_months(til, 1))
     outcome = Outcome(months)
 
-    ref = job.get_subset(asset_selection=set(ref_keys)).execute_in_process(instance=inst, raise_on_error=False, run_config=QUIET)
+    ref = job.get_subset(asset_selection=_keys(defs, {REFERENCE_GROUP})).execute_in_process(
+        instance=inst, raise_on_error=False, run_config=QUIET
+    )
     _collect(ref, "referencedata", outcome)
     if not ref.success:
         return outcome
+    load_keys = _keys(defs, LOAD_MONTH_GROUPS)
     bar = tqdm(months, desc="Indlæser måneder", unit="måned", disable=not progress)
     for m in bar:
         bar.set_postfix_str(f"{m:%Y-%m}")
-        res = job.get_subset(asset_selection=set(part_keys)).execute_in_process(
+        res = job.get_subset(asset_selection=load_keys).execute_in_process(
             instance=inst, partition_key=m.isoformat(), raise_on_error=False, run_config=QUIET
         )
         _collect(res, f"{m:%Y-%m}", outcome)
+    if outcome.fejlede_blokerende or outcome.fejlede_trin:
+        return outcome  # a blocking check stops what comes after it
+    with duckdb_resource().get_connection() as con:
+        perioder = perioder_til_genberegning(con, months)
+    materialize_periods(defs, perioder, inst, outcome, progress)
     return outcome

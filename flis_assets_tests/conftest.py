@@ -41,6 +41,15 @@ class Flis:
         t = date.fromisoformat((til or fra) + "-01")
         return run.materialize(build_defs(), f, t, inst=self.instance, progress=False)
 
+    def materialize_periods(self, fra: str, til: str) -> run.Outcome:
+        from flis_assets.definitions import build_defs
+
+        f, t = date.fromisoformat(fra + "-01"), date.fromisoformat(til + "-01")
+        outcome = run.Outcome(maaneder=[])
+        run.materialize_periods(build_defs(), run.partitions.months(f, run.partitions.add_months(t, 1)),
+                                self.instance, outcome, progress=False)
+        return outcome
+
     def run_checks(self, names: list[str], maaned: str) -> dict[str, bool]:
         """Run asset checks (as `asset/path:check`) alone for one month; passed per check."""
         from flis_assets.definitions import build_defs

@@ -5,6 +5,9 @@ import dagster as dg
 
 def assets() -> list[dg.AssetsDefinition]:
     from flis_assets.defs.dsa import aendrede_perioder, borger, nyeste_bestand, oekonomi, voksenhandicap
+    from flis_assets.defs.datamart import voksenhandicap as datamart_vh
+    from flis_assets.defs.harmoniseret import voksenhandicap as harmoniseret_vh
+    from flis_assets.defs.noegletal import kube
     from flis_assets.defs.raadata import assets as raadata
     from flis_assets.defs.referencedata import assets as referencedata
 
@@ -16,6 +19,9 @@ def assets() -> list[dg.AssetsDefinition]:
         oekonomi.dsa_oekonomi,
         *nyeste_bestand.assets,
         aendrede_perioder.aendrede_perioder,
+        harmoniseret_vh.vh_harmoniseret,
+        datamart_vh.vh_datamart,
+        kube.kube,
     ]
 
 

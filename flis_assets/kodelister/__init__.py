@@ -21,6 +21,10 @@ _SCHEMAS: dict[str, dict[str, type[pl.DataType] | pl.DataType]] = {
         "gruppering": pl.Int32,
     },
     "ydelser": {"opholdsydelse": pl.Boolean},
+    "indberetningsaftaler": {"indberetter": pl.Int32, "for_kommune": pl.Int32},
+    "aaben_107_grupper": {"fra_dage": pl.Int32, "til_dage": pl.Int32},
+    "aldersgrupper": {"fra_alder": pl.Int32, "til_alder": pl.Int32},
+    "noegletal": {"faktor": pl.Float64, "diskretion": pl.Boolean},
 }
 
 # kommuner.csv is the customer's reference file, copied as it is (comma-separated).

@@ -1,0 +1,129 @@
+"""noegletal.kube: the central key figures per kommune, region and Danmark, with discretion.
+
+Each figure is a row of `kodelister/noegletal.csv`: a numerator and a denominator, each a
+measure (`helaarsmodtagere`, `udgifter`, `befolkning_18_64`) over a set of ydelser (`*` = every
+ydelse of the kontoplan bridge), and a factor. A region or the country is Σ numerators ÷
+Σ denominators. The figure's individuals are the unique recipients behind its
+helårsmodtagere; a figure with discretion shows no value, numerator, denominator or count when
+they number fewer than five (primary suppression). Expense figures per 18-64-årig rest on
+accounts and are always shown.
+"""
+
+from datetime import date
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from flis_assets import kodelister, partitions
+from flis_assets.resources import ensure_schemas, replace_windows
+
+MIN_INDIVIDER = 5
+
+DDL = """CREATE TABLE IF NOT EXISTS noegletal.kube (
+    periode DATE NOT NULL, niveau VARCHAR NOT NULL, omraade VARCHAR NOT NULL, noegletal_id VARCHAR NOT NULL,
+    vaerdi DOUBLE, taeller DOUBLE, naevner DOUBLE, individer BIGINT,
+    diskretioneret BOOLEAN NOT NULL, diskretion_aarsag VARCHAR
+)"""
+
+
+def _ydelser(spec: str) -> str:
+    if spec == "*":
+        return "(SELECT DISTINCT ydelseskode FROM kodelister.kontoplan_bro)"
+    return "(" + ", ".join(f"'{y}'" for y in spec.split(",")) + ")"
+
+
+def measure_sql(maal: str, ydelser: str) -> str:
+    """One measure per kommune for the period: columns kommunekode, v."""
+    if maal == "helaarsmodtagere":
+        return (f"SELECT handlekommune AS kommunekode, sum(helaarsmodtagere) AS v FROM datamart.vh_benchmark "
+                f"WHERE periode = $periode AND ydelseskode IN {_ydelser(ydelser)} GROUP BY ALL")
+    if maal == "udgifter":
+        return (f"SELECT kommunekode, sum(udgifter) AS v FROM datamart.vh_udgifter "
+                f"WHERE periode = $periode AND ydelseskode IN {_ydelser(ydelser)} GROUP BY ALL")
+    if maal == "befolkning_18_64":
+        return "SELECT kommunekode, antal_18_64::DOUBLE AS v FROM datamart.befolkning WHERE periode = $periode"
+    raise ValueError(f"ukendt mål {maal} i noegletal.csv")
+
+
+def figure_sql(f: dict) -> str:
+    """Every level of one figure for $periode, before discretion."""
+    helaar = (f["taeller_ydelser"] if f["taeller_maal"] == "helaarsmodtagere"
+              else f["naevner_ydelser"] if f["naevner_maal"] == "helaarsmodtagere" else None)
+    individer = (
+        f"""SELECT h.cpr, h.handlekommune AS kommunekode FROM harmoniseret.vh_ydelser h
+            WHERE h.periode = $periode AND NOT h.slettes_af_dst AND h.ydelseskode IN {_ydelser(helaar)}"""
+        if helaar else "SELECT NULL::VARCHAR AS cpr, NULL::INTEGER AS kommunekode WHERE false"
+    )
+    return f"""
+    WITH t AS ({measure_sql(f["taeller_maal"], f["taeller_ydelser"])}),
+    n AS ({measure_sql(f["naevner_maal"], f["naevner_ydelser"])}),
+    i AS ({individer}),
+    k AS (
+        SELECT kommunekode, region, t.v AS taeller, n.v AS naevner
+        FROM kodelister.kommuner LEFT JOIN t USING (kommunekode) LEFT JOIN n USING (kommunekode)
+        WHERE t.v IS NOT NULL OR n.v IS NOT NULL
+    ),
+    ik AS (SELECT i.*, km.region FROM i JOIN kodelister.kommuner km USING (kommunekode)),
+    niveauer AS (
+        SELECT 'kommune' AS niveau, lpad(kommunekode::VARCHAR, 3, '0') AS omraade, taeller, naevner,
+            (SELECT count(DISTINCT cpr) FROM ik WHERE ik.kommunekode = k.kommunekode) AS individer
+        FROM k
+        UNION ALL
+        SELECT 'region', region, sum(taeller), sum(naevner),
+            (SELECT count(DISTINCT cpr) FROM ik WHERE ik.region = k.region) FROM k GROUP BY region
+        UNION ALL
+        SELECT 'land', 'Danmark', sum(taeller), sum(naevner), (SELECT count(DISTINCT cpr) FROM ik) FROM k
+        HAVING count(*) > 0
+    )
+    SELECT $periode::DATE AS periode, niveau, omraade, '{f["noegletal_id"]}' AS noegletal_id,
+        {f["faktor"]} * taeller / nullif(naevner, 0) AS vaerdi, taeller, naevner,
+        {"individer" if helaar else "NULL::BIGINT"} AS individer
+    FROM niveauer
+    """
+
+
+def cube_sql() -> str:
+    figures = kodelister.load("noegletal").iter_rows(named=True)
+    parts = []
+    for f in figures:
+        suppress = f"diskretion AND coalesce(individer, 0) < {MIN_INDIVIDER}"
+        parts.append(f"""
+        SELECT periode, niveau, omraade, noegletal_id,
+            CASE WHEN {suppress} THEN NULL ELSE vaerdi END AS vaerdi,
+            CASE WHEN {suppress} THEN NULL ELSE taeller END AS taeller,
+            CASE WHEN {suppress} THEN NULL ELSE naevner END AS naevner,
+            CASE WHEN {suppress} THEN NULL ELSE individer END AS individer,
+            {suppress} AS diskretioneret,
+            CASE WHEN {suppress} THEN 'primaer' END AS diskretion_aarsag
+        FROM ({figure_sql(f)}) x, (SELECT {str(f["diskretion"]).lower()} AS diskretion)""")
+    return " UNION ALL ".join(parts)
+
+
+def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
+    ensure_schemas(con)
+    con.execute(DDL)
+    sql = cube_sql()
+    counts = {}
+    for p in months:
+        got = replace_windows(con, {"noegletal.kube": sql}, "periode", p, partitions.add_months(p, 1), {"periode": p})
+        counts[f"{p:%Y-%m}"] = got["noegletal.kube"]
+    return counts
+
+
+@dg.asset(
+    key=["noegletal", "kube"],
+    deps=[dg.AssetKey(["datamart", t]) for t in ("vh_benchmark", "vh_udgifter", "befolkning")],
+    partitions_def=partitions.maaned,
+    backfill_policy=partitions.single_run,
+    pool="duckdb",
+    group_name="noegletal",
+    kinds={"duckdb"},
+    description="De centrale nøgletal pr. kommune, region og hele landet med tællere, nævnere og individer; "
+    "diskretion: færre end fem individer vises ikke.",
+    metadata={"dagster/table_name": "noegletal.kube"},
+)
+def kube(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as con:
+        counts = build(con, partitions.window_months(context))
+    return dg.MaterializeResult(metadata={"raekker_pr_periode": dg.MetadataValue.json(counts)})
