@@ -4,9 +4,10 @@ Measures, each phase in a fresh process (so peak RSS is that phase's own; DuckDB
 1. generation of the month's deliveries with `flis_assets.generate.generate`;
 2. the FLOOR: DuckDB's bare `read_csv` of the same files, one `CREATE TABLE ... AS SELECT *` per
    source (a glob over its files, all text, no quoting) into a fresh database, then CHECKPOINT;
-3. the real month through DSA: `flis_assets.run.materialize` (reference files, then every
-   partitioned asset and check of the month) on an ephemeral Dagster instance and a fresh DuckDB
-   file. Landing time is the sum of the rådata asset steps' durations (STEP_SUCCESS events).
+3. the real month: `flis_assets.run.materialize` (reference files, then the load month's run of
+   every load-month asset and check, then any period layers) on an ephemeral Dagster instance and
+   a fresh DuckDB file. "Through DSA" is the reference and load-month runs (run records); landing
+   time is the sum of the rådata asset steps' durations (STEP_SUCCESS events).
 
 Prints the figures and whether the targets hold: landing <= 2 x floor, month through DSA <= 60 s,
 peak memory <= 6 GiB.
@@ -87,6 +88,15 @@ def floor(data: Path, month: str, db: Path, memory_limit: str, per_file: bool = 
     return {"sekunder": time.perf_counter() - t, "linjer": linjer, "tider": tider, "peak": peak_rss_gib()}
 
 
+def run_label(tags) -> str:
+    """A run of `run.materialize`: the reference files, a load month, or a range of statistical periods."""
+    if "dagster/partition" in tags:
+        return f"load month {tags['dagster/partition']} (rådata + DSA)"
+    if "dagster/asset_partition_range_start" in tags:
+        return f"periods {tags['dagster/asset_partition_range_start']}..{tags['dagster/asset_partition_range_end']}"
+    return "referencedata"
+
+
 def gennem_dsa(data: Path, month: str, db: Path) -> dict:
     """The month the way `flis materialize` runs it, with the step durations from the event log."""
     os.environ["FLIS_DATA_DIR"] = str(data)
@@ -107,14 +117,15 @@ def gennem_dsa(data: Path, month: str, db: Path) -> dict:
         outcome = run.materialize(defs, m, m, inst=inst, progress=False)
         wall = time.perf_counter() - t
         runs, steps = [], []
-        for rec in inst.get_run_records():
-            runs.append((rec.dagster_run.tags.get("dagster/partition", "referencedata"), rec.end_time - rec.start_time))
+        for rec in sorted(inst.get_run_records(), key=lambda r: r.start_time):
+            runs.append((run_label(rec.dagster_run.tags), rec.end_time - rec.start_time))
             for e in inst.all_logs(rec.dagster_run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS):
                 ev = e.dagster_event
                 steps.append((ev.step_key, ev.event_specific_data.duration_ms / 1000))
     landing = sum(s for k, s in steps if k in landing_ops)
     return {
-        "sekunder": wall, "landing": landing, "runs": runs, "steps": steps, "peak": peak_rss_gib(),
+        "sekunder": wall, "dsa": sum(s for label, s in runs if not label.startswith("periods")),
+        "landing": landing, "runs": runs, "steps": steps, "peak": peak_rss_gib(),
         "fejl": outcome.fejlede_blokerende + outcome.fejlede_trin, "advarsler": outcome.advarsler,
     }
 
@@ -169,7 +180,8 @@ def main() -> None:
             print(f"  {k}: landing step {steps.get(f'raadata__{k}', float('nan')):.1f} s, floor read_csv {s:.1f} s")
         ratio = d["landing"] / fl["sekunder"]
         print(f"ratio landing/floor: {ratio:.2f}")
-        print(f"month through DSA wall time (flis_assets.run.materialize): {d['sekunder']:.1f} s")
+        print(f"month through DSA wall time (reference + load-month runs): {d['dsa']:.1f} s")
+        print(f"whole flis_assets.run.materialize (incl. any period layers after DSA): {d['sekunder']:.1f} s")
         for label, s in d["runs"]:
             print(f"  run {label}: {s:.1f} s")
         print("slowest steps:")
@@ -182,7 +194,7 @@ def main() -> None:
         for w in d["advarsler"]:
             print(f"warning: {w}")
         print(f"target landing <= {LANDING_FACTOR:g} x floor: {ok(ratio <= LANDING_FACTOR)}")
-        print(f"target month through DSA <= {MONTH_SECONDS:g} s: {ok(d['sekunder'] <= MONTH_SECONDS)}")
+        print(f"target month through DSA <= {MONTH_SECONDS:g} s: {ok(d['dsa'] <= MONTH_SECONDS)}")
         print(f"target peak memory <= {PEAK_GIB:g} GiB: {ok(d['peak'] <= PEAK_GIB)}")
     finally:
         if not a.keep:

@@ -26,7 +26,10 @@ def assets() -> list[dg.AssetsDefinition]:
 
 
 def checks() -> list[dg.AssetChecksDefinition]:
+    from flis_assets.defs.datamart import checks as datamart
     from flis_assets.defs.dsa import checks as dsa
+    from flis_assets.defs.harmoniseret import checks as harmoniseret
+    from flis_assets.defs.noegletal import checks as noegletal
     from flis_assets.defs.raadata import checks as raadata
 
-    return [*raadata.checks, *dsa.checks]
+    return [*raadata.checks, *dsa.checks, *harmoniseret.checks, *datamart.checks, *noegletal.checks]

@@ -13,7 +13,6 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
-from flis_assets.defs.harmoniseret.voksenhandicap import kvartal
 from flis_assets.resources import ensure_schemas, replace_windows
 
 DDL = [
@@ -33,13 +32,15 @@ DDL = [
         flis BIGINT NOT NULL, hand07 BIGINT, difference BIGINT)""",
 ]
 
-BEVARET = "SELECT * FROM harmoniseret.vh_ydelser WHERE periode BETWEEN $fra AND $periode AND NOT slettes_af_dst"
+MAANEDER = "SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MONTH))::DATE AS periode"
+DAGE = "(date_diff('day', {fra}, last_day({til})) + 1)"  # days from the first of `fra` through `til`'s month
 
-BENCHMARK_SQL = """
+BENCHMARK_SQL = f"""
 SELECT periode, handlekommune, ydelseskode, count(DISTINCT cpr) AS unikke_modtagere,
-    sum(dage_i_periode) / (date_diff('day', $periode, $slut) + 1) AS helaarsmodtagere,
+    sum(dage_i_periode) / any_value({DAGE.format(fra="periode", til="periode")}) AS helaarsmodtagere,
     any_value(godkendt_dst) AS godkendt_dst
-FROM harmoniseret.vh_ydelser WHERE periode = $periode AND NOT slettes_af_dst AND ydelseskode IS NOT NULL
+FROM harmoniseret.vh_ydelser
+WHERE periode BETWEEN $fra AND $til AND NOT slettes_af_dst AND ydelseskode IS NOT NULL
 GROUP BY ALL
 """
 
@@ -54,20 +55,34 @@ DIMENSIONER = {
     "betalingskommune": "lpad(betalingskommune::VARCHAR, 3, '0')",
 }
 
+# Each partition month p holds three windows ending with it: the month, the quarter and the year.
+VINDUER = f"""
+    SELECT periode, 'maaned' AS tidsenhed, periode AS fra FROM ({MAANEDER})
+    UNION ALL SELECT periode, 'kvartal', date_trunc('quarter', periode)::DATE FROM ({MAANEDER})
+    UNION ALL SELECT periode, 'aar_til_dato', date_trunc('year', periode)::DATE FROM ({MAANEDER})
+"""
+
 DIMENSIONER_SQL = f"""
-WITH h AS ({BEVARET}),
+WITH h AS (
+    SELECT v.periode AS p, v.tidsenhed, v.fra, y.cpr, y.handlekommune, y.ydelseskode, y.dage_i_periode,
+        y.maalgrupper, y.aldersgruppe, y.koen, y.funktionsvurdering, y.opholdssted, y.betalingskommune
+    FROM ({VINDUER}) v JOIN harmoniseret.vh_ydelser y ON y.periode BETWEEN v.fra AND v.periode
+    WHERE NOT y.slettes_af_dst AND y.ydelseskode IS NOT NULL
+),
 d AS (
     {" UNION ALL ".join(
-        f"SELECT cpr, handlekommune, ydelseskode, dage_i_periode, '{navn}' AS dimension, {udtryk} AS vaerdi FROM h"
+        f"SELECT p, tidsenhed, fra, cpr, handlekommune, ydelseskode, dage_i_periode, '{navn}' AS dimension, "
+        f"{udtryk} AS vaerdi FROM h"
         for navn, udtryk in DIMENSIONER.items())}
     UNION ALL
-    SELECT DISTINCT h.cpr, h.handlekommune, h.ydelseskode, h.dage_i_periode, 'hovedgruppe', m.hovedgruppe
+    SELECT DISTINCT h.p, h.tidsenhed, h.fra, h.cpr, h.handlekommune, h.ydelseskode, h.dage_i_periode,
+        'hovedgruppe', m.hovedgruppe
     FROM (SELECT *, trim(unnest(string_split(maalgrupper, ','))) AS kode FROM h) h
     JOIN kodelister.maalgrupper m ON m.maalgruppekode = h.kode
 )
-SELECT $periode::DATE AS periode, $tidsenhed AS tidsenhed, $fra::DATE AS fra, $slut::DATE AS til,
-    handlekommune, ydelseskode, dimension, vaerdi, count(DISTINCT cpr) AS unikke_modtagere,
-    sum(dage_i_periode) / (date_diff('day', $fra, $slut) + 1) AS helaarsmodtagere
+SELECT p AS periode, tidsenhed, fra, last_day(p) AS til, handlekommune, ydelseskode, dimension, vaerdi,
+    count(DISTINCT cpr) AS unikke_modtagere,
+    sum(dage_i_periode) / any_value({DAGE.format(fra="fra", til="p")}) AS helaarsmodtagere
 FROM d GROUP BY ALL
 """
 
@@ -79,42 +94,59 @@ JOIN kodelister.kontoplan_bro b
  AND b.hovedfunktion = o.hovedfunktion::INTEGER AND b.funktion = o.funktion::INTEGER
  AND b.gruppering = o.gruppering::INTEGER
 WHERE o.indlaesningsmaaned = (SELECT max(indlaesningsmaaned) FROM dsa.oekonomi)
-  AND o.periode = $periode AND o.hovedart <> '0'
+  AND o.periode BETWEEN $fra AND $til AND o.hovedart <> '0'
 GROUP BY ALL
 """
 
-# Residents at the end of the period by the register as known then; the newest register says
-# who had died by then.
-BEFOLKNING_SQL = """
-WITH r AS (SELECT * FROM dsa.cpr_register($periode) WHERE bopaelskommune IS NOT NULL),
-doede AS (SELECT cpr FROM dsa.cpr_register(DATE '9999-12-31') WHERE doedsdato <= $slut),
+# Residents at the end of each period by the register as known after that load month: a CPR
+# record holds from the load month it arrived until the person's next record. The newest
+# register says who had died by then. 18-64 at the end of the month, by birth date.
+BEFOLKNING_SQL = f"""
+WITH rec AS (
+    SELECT cpr, foedselsdato, bopaelskommune, indlaesningsmaaned AS gyldig_fra,
+        lead(indlaesningsmaaned) OVER (PARTITION BY cpr ORDER BY indlaesningsmaaned) AS gyldig_til
+    FROM dsa.cpr WHERE indlaesningsmaaned <= $til
+),
+doede AS (SELECT cpr, doedsdato FROM dsa.cpr_register(DATE '9999-12-31') WHERE doedsdato IS NOT NULL),
 a AS (
-    SELECT bopaelskommune AS kommunekode, date_diff('year', foedselsdato, $slut)
-        - CASE WHEN strftime(foedselsdato, '%m%d') > strftime($slut, '%m%d') THEN 1 ELSE 0 END AS alder
-    FROM r ANTI JOIN doede USING (cpr) WHERE foedselsdato <= $slut
+    SELECT mdr.periode, last_day(mdr.periode) AS slut, rec.bopaelskommune AS kommunekode, rec.foedselsdato
+    FROM ({MAANEDER}) mdr
+    JOIN rec ON rec.gyldig_fra <= mdr.periode AND mdr.periode < coalesce(rec.gyldig_til, DATE '9999-12-31')
+    LEFT JOIN doede d USING (cpr)
+    WHERE rec.bopaelskommune IS NOT NULL AND rec.foedselsdato <= last_day(mdr.periode)
+      AND (d.doedsdato IS NULL OR d.doedsdato > last_day(mdr.periode))
 )
-SELECT $periode::DATE AS periode, kommunekode, count(*) FILTER (WHERE alder BETWEEN 18 AND 64) AS antal_18_64,
+SELECT periode, kommunekode,
+    count(*) FILTER (WHERE foedselsdato > slut - INTERVAL 65 YEAR AND foedselsdato <= slut - INTERVAL 18 YEAR) AS antal_18_64,
     count(*) AS antal_i_alt
 FROM a GROUP BY ALL
 """
 
 HAND07_SQL = """
-WITH flis AS (
-    SELECT handlekommune AS kommunekode, ydelseskode, count(DISTINCT cpr) AS flis
-    FROM harmoniseret.vh_ydelser
-    WHERE periode BETWEEN $fra AND $periode AND NOT slettes_af_dst AND godkendt_dst = 'Ja'
+WITH kvartaler AS (  -- the quarters that end in the window
+    SELECT periode, date_trunc('quarter', periode)::DATE AS fra, year(periode) || 'K' || quarter(periode) AS kvartal
+    FROM (SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MONTH))::DATE AS periode)
+    WHERE month(periode) % 3 = 0
+),
+flis AS (
+    SELECT k.periode, k.kvartal, y.handlekommune AS kommunekode, y.ydelseskode, count(DISTINCT y.cpr) AS flis
+    FROM kvartaler k JOIN harmoniseret.vh_ydelser y ON y.periode BETWEEN k.fra AND k.periode
+    WHERE NOT y.slettes_af_dst AND y.godkendt_dst = 'Ja'
     GROUP BY ALL
 ),
-h AS (SELECT kommunekode, ydelseskode, hand07 FROM referencedata.hand07 WHERE kvartal = $kvartal)
-SELECT $periode::DATE AS periode, $kvartal AS kvartal, kommunekode, ydelseskode,
-    coalesce(flis.flis, 0) AS flis, h.hand07, coalesce(flis.flis, 0) - h.hand07 AS difference
-FROM flis FULL OUTER JOIN h USING (kommunekode, ydelseskode)
+h AS (SELECT k.periode, k.kvartal, r.kommunekode, r.ydelseskode, r.hand07
+      FROM kvartaler k JOIN referencedata.hand07 r USING (kvartal))
+SELECT periode, kvartal, kommunekode, ydelseskode, coalesce(flis.flis, 0) AS flis, h.hand07,
+    coalesce(flis.flis, 0) - h.hand07 AS difference
+FROM flis FULL OUTER JOIN h USING (periode, kvartal, kommunekode, ydelseskode)
 """
 
-TIDSENHEDER = {  # tidsenhed -> first month of the window ending with the partition's month
-    "maaned": lambda p: p,
-    "kvartal": lambda p: date(p.year, (p.month - 1) // 3 * 3 + 1, 1),
-    "aar_til_dato": lambda p: date(p.year, 1, 1),
+SELECTS = {
+    "datamart.vh_benchmark": BENCHMARK_SQL,
+    "datamart.vh_dimensioner": DIMENSIONER_SQL,
+    "datamart.vh_udgifter": UDGIFTER_SQL,
+    "datamart.befolkning": BEFOLKNING_SQL,
+    "datamart.vh_hand07_afstemning": HAND07_SQL,
 }
 
 
@@ -122,28 +154,10 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     ensure_schemas(con)
     for ddl in DDL:
         con.execute(ddl)
-    counts = {}
-    for p in months:
-        slut = partitions.add_months(p, 1) - date.resolution
-        params = {"periode": p, "slut": slut, "fra": p}
-        selects = {
-            "datamart.vh_benchmark": BENCHMARK_SQL,
-            "datamart.vh_udgifter": UDGIFTER_SQL,
-            "datamart.befolkning": BEFOLKNING_SQL,
-        }
-        got = replace_windows(con, selects, "periode", p, partitions.add_months(p, 1), params)
-        # the dimension table holds the month, the quarter and the year to date through p
-        dims = " UNION ALL ".join(
-            "SELECT * FROM (" + DIMENSIONER_SQL.replace("$tidsenhed", f"'{t}'").replace("$fra", f"DATE '{start(p)}'") + ")"
-            for t, start in TIDSENHEDER.items()
-        )
-        replace_windows(con, {"datamart.vh_dimensioner": dims}, "periode", p, partitions.add_months(p, 1), params)
-        quarter_end = p.month % 3 == 0
-        hand07 = HAND07_SQL if quarter_end else "SELECT * FROM datamart.vh_hand07_afstemning WHERE false"
-        replace_windows(con, {"datamart.vh_hand07_afstemning": hand07}, "periode", p, partitions.add_months(p, 1),
-                        {**params, "fra": TIDSENHEDER["kvartal"](p), "kvartal": kvartal(p)})
-        counts[f"{p:%Y-%m}"] = got["datamart.vh_benchmark"]
-    return counts
+    if not months:
+        return {}
+    fra, til = min(months), max(months)
+    return replace_windows(con, SELECTS, "periode", fra, partitions.add_months(til, 1), {"fra": fra, "til": til})
 
 
 TABLES = ["vh_benchmark", "vh_dimensioner", "vh_udgifter", "befolkning", "vh_hand07_afstemning"]
@@ -176,7 +190,4 @@ def vh_datamart(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:
         counts = build(con, partitions.window_months(context))
     for t in TABLES:
-        yield dg.MaterializeResult(
-            asset_key=["datamart", t],
-            metadata={"raekker_pr_periode": dg.MetadataValue.json(counts)} if t == "vh_benchmark" else None,
-        )
+        yield dg.MaterializeResult(asset_key=["datamart", t], metadata={"raekker": counts.get(f"datamart.{t}", 0)})

@@ -150,13 +150,16 @@ FROM vh_regler r JOIN vh_linjer l USING (kommunekode, fagsystem, ydelse_id)
 WHERE r.regel = 'SPS_UNDER_OPHOLD' GROUP BY ALL
 """
 
+# The window's months; every statement below covers them all at once.
+MAANEDER = "SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MONTH))::DATE AS periode"
+
 MEDLEMMER = f"""
-    SELECT l.* FROM vh_linjer l
-    WHERE l.placerbar AND l.fra <= $slut AND coalesce(l.til, {UENDELIG}) >= $periode
+    SELECT mdr.periode, last_day(mdr.periode) AS slut, l.* FROM vh_linjer l
+    JOIN ({MAANEDER}) mdr ON l.placerbar AND l.fra <= last_day(mdr.periode) AND coalesce(l.til, {UENDELIG}) >= mdr.periode
     UNION ALL
-    SELECT l.* FROM vh_linjer l SEMI JOIN (
-        SELECT kommunekode, fagsystem, ydelse_id FROM dsa.vh
-        WHERE indlaesningsmaaned = $periode AND NOT ({PLACERBAR})
+    SELECT h.periode, last_day(h.periode), l.* FROM vh_linjer l JOIN (
+        SELECT DISTINCT indlaesningsmaaned AS periode, kommunekode, fagsystem, ydelse_id FROM dsa.vh
+        WHERE indlaesningsmaaned BETWEEN $fra AND $til AND NOT ({PLACERBAR})
     ) h USING (kommunekode, fagsystem, ydelse_id)
     WHERE NOT l.placerbar
 """
@@ -166,26 +169,27 @@ WITH m AS ({MEDLEMMER}),
 slettes AS (SELECT DISTINCT kommunekode, fagsystem, ydelse_id FROM vh_regler
             JOIN kodelister.harmoniseringsregler USING (regel) WHERE dst_handling = 'Slettes'),
 x AS (
-    SELECT m.*, date_diff('year', foedselsdato, $slut)
-        - CASE WHEN strftime(foedselsdato, '%m%d') > strftime($slut, '%m%d') THEN 1 ELSE 0 END AS alder
+    SELECT m.*, date_diff('year', foedselsdato, slut)
+        - CASE WHEN strftime(foedselsdato, '%m%d') > strftime(slut, '%m%d') THEN 1 ELSE 0 END AS alder,
+        year(periode) || 'K' || quarter(periode) AS kvartal
     FROM m
 )
-SELECT $periode::DATE AS periode, x.kommunekode, x.fagsystem, x.ydelse_id, x.cpr, x.handlekommune,
+SELECT x.periode, x.kommunekode, x.fagsystem, x.ydelse_id, x.cpr, x.handlekommune,
     x.betalingskommune, x.handlekommune_leveret, x.betalingskommune_leveret, x.ydelseskode, x.startdato,
     x.slutdato, x.alternativ_slutdato, x.maalgrupper, x.funktionsvurdering, x.opholdssted,
     x.indberetningsform,
     CASE WHEN g.godkendt = 'Ja' THEN 'Ja' ELSE 'Nej' END AS godkendt_dst,
     a107.gruppe AS aaben_107_varighed,
     sps.sps_uden_overlap_fra, x.foedselsdato, x.koen, x.alder, ag.aldersgruppe,
-    CASE WHEN x.placerbar THEN greatest(0, date_diff('day', greatest(x.fra, $periode),
-        least(coalesce(x.til, {UENDELIG}), $slut)) + 1) ELSE 0 END AS dage_i_periode,
+    CASE WHEN x.placerbar THEN greatest(0, date_diff('day', greatest(x.fra, x.periode),
+        least(coalesce(x.til, {UENDELIG}), x.slut)) + 1) ELSE 0 END AS dage_i_periode,
     s.ydelse_id IS NOT NULL AS slettes_af_dst, x.indlaesningsmaaned
 FROM x
 LEFT JOIN referencedata.godkendte_kommuner g
-       ON g.kommunekode = x.handlekommune AND g.ydelseskode = x.ydelseskode AND g.kvartal = $kvartal
+       ON g.kommunekode = x.handlekommune AND g.ydelseskode = x.ydelseskode AND g.kvartal = x.kvartal
 LEFT JOIN kodelister.aaben_107_grupper a107
-       ON x.ydelseskode = '1.8.2' AND x.placerbar AND coalesce(x.til, {UENDELIG}) > $slut
-      AND date_diff('day', x.fra, $slut) + 1 BETWEEN a107.fra_dage AND coalesce(a107.til_dage, 2147483647)
+       ON x.ydelseskode = '1.8.2' AND x.placerbar AND coalesce(x.til, {UENDELIG}) > x.slut
+      AND date_diff('day', x.fra, x.slut) + 1 BETWEEN a107.fra_dage AND coalesce(a107.til_dage, 2147483647)
 LEFT JOIN kodelister.aldersgrupper ag ON x.alder BETWEEN ag.fra_alder AND coalesce(ag.til_alder, 1000)
 LEFT JOIN vh_sps_fra sps
        ON sps.kommunekode = x.kommunekode AND sps.fagsystem = x.fagsystem AND sps.ydelse_id = x.ydelse_id
@@ -194,11 +198,11 @@ LEFT JOIN slettes s ON s.kommunekode = x.kommunekode AND s.fagsystem = x.fagsyst
 
 OPMAERKNINGER_SELECT = f"""
 WITH m AS ({MEDLEMMER})
-SELECT DISTINCT $periode::DATE AS periode, m.kommunekode, m.ydelse_id, m.fagsystem, m.handlekommune, m.cpr,
+SELECT DISTINCT m.periode, m.kommunekode, m.ydelse_id, m.fagsystem, m.handlekommune, m.cpr,
     r.regel, h.dst_handling
 FROM m JOIN vh_regler r USING (kommunekode, fagsystem, ydelse_id)
 JOIN kodelister.harmoniseringsregler h USING (regel)
-WHERE r.fra <= $slut AND r.til >= $periode
+WHERE r.fra <= m.slut AND r.til >= m.periode
 """
 
 
@@ -224,15 +228,17 @@ def harmonise(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, i
     con.execute(LINJER_SQL, {"n": n})
     con.execute(REGLER_SQL)
     con.execute(SPS_FRA_SQL)
-    for p in months:
-        slut = partitions.add_months(p, 1) - date.resolution
-        got = replace_windows(
-            con,
-            {"harmoniseret.vh_ydelser": YDELSER_SELECT, "harmoniseret.vh_opmaerkninger": OPMAERKNINGER_SELECT},
-            "periode", p, partitions.add_months(p, 1),
-            {"periode": p, "slut": slut, "kvartal": kvartal(p)},
-        )
-        counts[f"{p:%Y-%m}"] = got["harmoniseret.vh_ydelser"]
+    if not months:
+        return counts
+    fra, til = min(months), max(months)
+    replace_windows(
+        con,
+        {"harmoniseret.vh_ydelser": YDELSER_SELECT, "harmoniseret.vh_opmaerkninger": OPMAERKNINGER_SELECT},
+        "periode", fra, partitions.add_months(til, 1), {"fra": fra, "til": til},
+    )
+    counts = dict(con.execute(
+        "SELECT strftime(periode, '%Y-%m'), count(*) FROM harmoniseret.vh_ydelser "
+        "WHERE periode BETWEEN ? AND ? GROUP BY 1 ORDER BY 1", [fra, til]).fetchall())
     return counts
 
 

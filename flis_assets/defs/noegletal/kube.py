@@ -33,50 +33,57 @@ def _ydelser(spec: str) -> str:
     return "(" + ", ".join(f"'{y}'" for y in spec.split(",")) + ")"
 
 
-def measure_sql(maal: str, ydelser: str) -> str:
-    """One measure per kommune for the period: columns kommunekode, v."""
+def measure_sql(maal: str, ydelser: str, fra: str = "$fra", til: str = "$til") -> str:
+    """One measure per period and kommune: columns periode, kommunekode, v."""
     if maal == "helaarsmodtagere":
-        return (f"SELECT handlekommune AS kommunekode, sum(helaarsmodtagere) AS v FROM datamart.vh_benchmark "
-                f"WHERE periode = $periode AND ydelseskode IN {_ydelser(ydelser)} GROUP BY ALL")
+        return (f"SELECT periode, handlekommune AS kommunekode, sum(helaarsmodtagere) AS v FROM datamart.vh_benchmark "
+                f"WHERE periode BETWEEN {fra} AND {til} AND ydelseskode IN {_ydelser(ydelser)} GROUP BY ALL")
     if maal == "udgifter":
-        return (f"SELECT kommunekode, sum(udgifter) AS v FROM datamart.vh_udgifter "
-                f"WHERE periode = $periode AND ydelseskode IN {_ydelser(ydelser)} GROUP BY ALL")
+        return (f"SELECT periode, kommunekode, sum(udgifter) AS v FROM datamart.vh_udgifter "
+                f"WHERE periode BETWEEN {fra} AND {til} AND ydelseskode IN {_ydelser(ydelser)} GROUP BY ALL")
     if maal == "befolkning_18_64":
-        return "SELECT kommunekode, antal_18_64::DOUBLE AS v FROM datamart.befolkning WHERE periode = $periode"
+        return (f"SELECT periode, kommunekode, antal_18_64::DOUBLE AS v FROM datamart.befolkning "
+                f"WHERE periode BETWEEN {fra} AND {til}")
     raise ValueError(f"ukendt mål {maal} i noegletal.csv")
 
 
 def figure_sql(f: dict) -> str:
-    """Every level of one figure for $periode, before discretion."""
+    """Every level of one figure for the periods $fra..$til, before discretion."""
     helaar = (f["taeller_ydelser"] if f["taeller_maal"] == "helaarsmodtagere"
               else f["naevner_ydelser"] if f["naevner_maal"] == "helaarsmodtagere" else None)
     individer = (
-        f"""SELECT h.cpr, h.handlekommune AS kommunekode FROM harmoniseret.vh_ydelser h
-            WHERE h.periode = $periode AND NOT h.slettes_af_dst AND h.ydelseskode IN {_ydelser(helaar)}"""
-        if helaar else "SELECT NULL::VARCHAR AS cpr, NULL::INTEGER AS kommunekode WHERE false"
+        f"""SELECT h.periode, h.cpr, h.handlekommune AS kommunekode, km.region FROM harmoniseret.vh_ydelser h
+            JOIN kodelister.kommuner km ON km.kommunekode = h.handlekommune
+            WHERE h.periode BETWEEN $fra AND $til AND NOT h.slettes_af_dst AND h.ydelseskode IN {_ydelser(helaar)}"""
+        if helaar else
+        "SELECT NULL::DATE AS periode, NULL::VARCHAR AS cpr, NULL::INTEGER AS kommunekode, NULL AS region WHERE false"
     )
     return f"""
     WITH t AS ({measure_sql(f["taeller_maal"], f["taeller_ydelser"])}),
     n AS ({measure_sql(f["naevner_maal"], f["naevner_ydelser"])}),
     i AS ({individer}),
     k AS (
-        SELECT kommunekode, region, t.v AS taeller, n.v AS naevner
-        FROM kodelister.kommuner LEFT JOIN t USING (kommunekode) LEFT JOIN n USING (kommunekode)
-        WHERE t.v IS NOT NULL OR n.v IS NOT NULL
+        SELECT periode, kommunekode, km.region, t.v AS taeller, n.v AS naevner
+        FROM (SELECT periode, kommunekode FROM t UNION SELECT periode, kommunekode FROM n) p
+        JOIN kodelister.kommuner km USING (kommunekode)
+        LEFT JOIN t USING (periode, kommunekode) LEFT JOIN n USING (periode, kommunekode)
     ),
-    ik AS (SELECT i.*, km.region FROM i JOIN kodelister.kommuner km USING (kommunekode)),
     niveauer AS (
-        SELECT 'kommune' AS niveau, lpad(kommunekode::VARCHAR, 3, '0') AS omraade, taeller, naevner,
-            (SELECT count(DISTINCT cpr) FROM ik WHERE ik.kommunekode = k.kommunekode) AS individer
-        FROM k
+        SELECT periode, 'kommune' AS niveau, lpad(kommunekode::VARCHAR, 3, '0') AS omraade, taeller, naevner,
+            coalesce(ik.individer, 0) AS individer
+        FROM k LEFT JOIN (SELECT periode, kommunekode, count(DISTINCT cpr) AS individer FROM i GROUP BY ALL) ik
+            USING (periode, kommunekode)
         UNION ALL
-        SELECT 'region', region, sum(taeller), sum(naevner),
-            (SELECT count(DISTINCT cpr) FROM ik WHERE ik.region = k.region) FROM k GROUP BY region
+        SELECT periode, 'region', region, taeller, naevner, coalesce(ir.individer, 0)
+        FROM (SELECT periode, region, sum(taeller) AS taeller, sum(naevner) AS naevner FROM k GROUP BY ALL) kr
+        LEFT JOIN (SELECT periode, region, count(DISTINCT cpr) AS individer FROM i GROUP BY ALL) ir
+            USING (periode, region)
         UNION ALL
-        SELECT 'land', 'Danmark', sum(taeller), sum(naevner), (SELECT count(DISTINCT cpr) FROM ik) FROM k
-        HAVING count(*) > 0
+        SELECT periode, 'land', 'Danmark', taeller, naevner, coalesce(il.individer, 0)
+        FROM (SELECT periode, sum(taeller) AS taeller, sum(naevner) AS naevner FROM k GROUP BY ALL) kl
+        LEFT JOIN (SELECT periode, count(DISTINCT cpr) AS individer FROM i GROUP BY ALL) il USING (periode)
     )
-    SELECT $periode::DATE AS periode, niveau, omraade, '{f["noegletal_id"]}' AS noegletal_id,
+    SELECT periode, niveau, omraade, '{f["noegletal_id"]}' AS noegletal_id,
         {f["faktor"]} * taeller / nullif(naevner, 0) AS vaerdi, taeller, naevner,
         {"individer" if helaar else "NULL::BIGINT"} AS individer
     FROM niveauer
@@ -103,12 +110,11 @@ def cube_sql() -> str:
 def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     ensure_schemas(con)
     con.execute(DDL)
-    sql = cube_sql()
-    counts = {}
-    for p in months:
-        got = replace_windows(con, {"noegletal.kube": sql}, "periode", p, partitions.add_months(p, 1), {"periode": p})
-        counts[f"{p:%Y-%m}"] = got["noegletal.kube"]
-    return counts
+    if not months:
+        return {}
+    fra, til = min(months), max(months)
+    return replace_windows(con, {"noegletal.kube": cube_sql()}, "periode", fra, partitions.add_months(til, 1),
+                           {"fra": fra, "til": til})
 
 
 @dg.asset(
@@ -126,4 +132,4 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
 def kube(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         counts = build(con, partitions.window_months(context))
-    return dg.MaterializeResult(metadata={"raekker_pr_periode": dg.MetadataValue.json(counts)})
+    return dg.MaterializeResult(metadata={"raekker": counts.get("noegletal.kube", 0)})

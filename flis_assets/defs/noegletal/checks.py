@@ -1,0 +1,45 @@
+"""noegletal checks: numerators agree with the datamart; discretion holds (blocking)."""
+
+import dagster as dg
+
+from flis_assets import kodelister
+from flis_assets.checks.factory import frame_check
+from flis_assets.defs.noegletal.kube import MIN_INDIVIDER, measure_sql
+
+
+def taeller_sql() -> str:
+    parts = []
+    for f in kodelister.load("noegletal").iter_rows(named=True):
+        m = measure_sql(f["taeller_maal"], f["taeller_ydelser"], fra="$maaned", til="$maaned")
+        parts.append(f"""
+        SELECT '{f["noegletal_id"]}' AS noegletal_id, lpad(d.kommunekode::VARCHAR, 3, '0') AS omraade,
+            d.v AS datamart, k.taeller AS kube, 'TAELLER_AFVIGER_FRA_DATAMART' AS regel
+        FROM ({m}) d JOIN noegletal.kube k
+          ON k.periode = $maaned AND k.niveau = 'kommune' AND k.noegletal_id = '{f["noegletal_id"]}'
+         AND k.omraade = lpad(d.kommunekode::VARCHAR, 3, '0')
+        WHERE NOT k.diskretioneret AND abs(k.taeller - d.v) > 1e-6""")
+    return " UNION ALL ".join(parts)
+
+
+DISKRETION_SQL = f"""
+SELECT k.niveau, k.omraade, k.noegletal_id, k.individer,
+    CASE WHEN k.diskretioneret THEN 'DISKRETIONERET_MEN_VIST' ELSE 'FAERRE_END_{MIN_INDIVIDER}_INDIVIDER_VIST' END AS regel
+FROM noegletal.kube k JOIN kodelister.noegletal n USING (noegletal_id)
+WHERE k.periode = $maaned AND (
+    (k.diskretioneret AND (k.vaerdi IS NOT NULL OR k.taeller IS NOT NULL OR k.naevner IS NOT NULL OR k.individer IS NOT NULL))
+    OR (n.diskretion AND NOT k.diskretioneret AND coalesce(k.individer, 0) < {MIN_INDIVIDER}))
+"""
+
+checks = [
+    frame_check(
+        asset=dg.AssetKey(["noegletal", "kube"]), name="taellere_som_datamart", blocking=True,
+        description="Blokerende: hver kommunes tæller er datamartens helårsmodtagere, udgifter eller befolkning.",
+        sql=taeller_sql(),
+    ),
+    frame_check(
+        asset=dg.AssetKey(["noegletal", "kube"]), name="diskretion", blocking=True,
+        description=f"Blokerende: intet nøgletal med diskretion viser værdi, tæller, nævner eller individer, "
+        f"når det hviler på færre end {MIN_INDIVIDER} individer.",
+        sql=DISKRETION_SQL,
+    ),
+]
