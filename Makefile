@@ -41,7 +41,7 @@ run: materialize
 	$(BIN)/dagster dev -w workspace.yaml -p $(PORT) -h 0.0.0.0
 
 test: install
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadscope
 
 bench: install
 	$(BIN)/python bench/national_month.py

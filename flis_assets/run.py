@@ -91,7 +91,8 @@ def materialize_periods(
 
 
 def materialize(
-    defs: dg.Definitions, fra: date, til: date, inst: dg.DagsterInstance | None = None, progress: bool = True
+    defs: dg.Definitions, fra: date, til: date, inst: dg.DagsterInstance | None = None, progress: bool = True,
+    perioder: bool = True,
 ) -> Outcome:
     """Load months `fra`..`til` through every layer, then every earlier period they changed.
 
@@ -121,7 +122,7 @@ def materialize(
             instance=inst, partition_key=m.isoformat(), raise_on_error=False, run_config=QUIET
         )
         _collect(res, f"{m:%Y-%m}", outcome)
-    if outcome.fejlede_blokerende or outcome.fejlede_trin:
+    if outcome.fejlede_blokerende or outcome.fejlede_trin or not perioder:
         return outcome  # a blocking check stops what comes after it
     with duckdb_resource().get_connection() as con:
         perioder = perioder_til_genberegning(con, months)

@@ -34,12 +34,13 @@ class Flis:
         (self.root / "reference").mkdir(exist_ok=True)
         (self.root / "reference" / name).write_text(text, encoding="utf-8")
 
-    def materialize(self, fra: str, til: str | None = None) -> run.Outcome:
+    def materialize(self, fra: str, til: str | None = None, perioder: bool = True) -> run.Outcome:
+        """Load months through the graph; `perioder=False` stops after the load-month layers."""
         from flis_assets.definitions import build_defs
 
         f = date.fromisoformat(fra + "-01")
         t = date.fromisoformat((til or fra) + "-01")
-        return run.materialize(build_defs(), f, t, inst=self.instance, progress=False)
+        return run.materialize(build_defs(), f, t, inst=self.instance, progress=False, perioder=perioder)
 
     def materialize_periods(self, fra: str, til: str) -> run.Outcome:
         from flis_assets.definitions import build_defs

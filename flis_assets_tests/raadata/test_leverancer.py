@@ -6,7 +6,7 @@ from flis_assets_tests.conftest import vh_line
 def test_leverancer_records_every_file_and_quarantine_goes_on(flis):
     good = flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", [vh_line("1"), vh_line("2")])
     flis.deliver("vh", "2024-01", 147, "NEXUS", "20240105", [vh_line("1"), "1;2;3"])
-    outcome = flis.materialize("2024-01")
+    outcome = flis.materialize("2024-01", perioder=False)
     assert outcome.fejlede_blokerende == [] and outcome.fejlede_trin == []
     assert "raadata/vh:ingen_karantaene (2024-01)" in outcome.advarsler
 
@@ -31,14 +31,14 @@ def test_leverancer_records_every_file_and_quarantine_goes_on(flis):
 def test_same_file_twice_lands_once_and_rerun_never_duplicates(flis):
     lines = [vh_line("1"), vh_line("2")]
     first = flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", lines)
-    flis.materialize("2024-01")
-    flis.materialize("2024-01")  # a re-run
+    flis.materialize("2024-01", perioder=False)
+    flis.materialize("2024-01", perioder=False)  # a re-run
     assert flis.sql("SELECT count(*) AS n FROM raadata.leverancer")["n"][0] == 1
     # The same content again: the same file re-sent, and next month's unchanged full stock.
     (flis.root / "incoming/vh/2024-02").mkdir(parents=True)
     (flis.root / "incoming/vh/2024-02" / first.name).write_bytes(first.read_bytes())
     flis.deliver("vh", "2024-02", 101, "NEXUS", "20240205", lines)
-    outcome = flis.materialize("2024-02")
+    outcome = flis.materialize("2024-02", perioder=False)
     assert outcome.ok and not outcome.advarsler
     assert flis.sql("SELECT count(*) AS n FROM raadata.vh")["n"][0] == 2  # the content landed once
     lev = flis.sql("SELECT fil, status, antal_linjer, indhold_fra FROM raadata.leverancer ORDER BY indlaest_tid")
@@ -55,17 +55,17 @@ def test_content_that_returns_is_the_newest_stock(flis):
     flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", a)
     flis.deliver("vh", "2024-02", 101, "NEXUS", "20240205", b)
     flis.deliver("vh", "2024-03", 101, "NEXUS", "20240305", a)
-    assert flis.materialize("2024-01", "2024-03").ok
+    assert flis.materialize("2024-01", "2024-03", perioder=False).ok
     got = flis.sql("SELECT indlaesningsmaaned::VARCHAR AS m, ydelse_id FROM dsa.vh ORDER BY 1")
     assert got.rows() == [("2024-01-01", "a"), ("2024-02-01", "b"), ("2024-03-01", "a")]
 
 
 def test_landed_rows_are_never_changed(flis):
     path = flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", [vh_line("1", kode="1.1")])
-    flis.materialize("2024-01")
+    flis.materialize("2024-01", perioder=False)
     before = flis.sql("SELECT * FROM raadata.vh")
     path.write_text(vh_line("1", kode="1.3") + "\n")  # a source system overwrites its file in place
-    flis.materialize("2024-01")
+    flis.materialize("2024-01", perioder=False)
     assert flis.sql("SELECT * FROM raadata.vh").equals(before)
     lev = flis.sql("SELECT status, aarsag FROM raadata.leverancer ORDER BY indlaest_tid")
     assert lev["status"].to_list() == ["indlaest", "karantaene"]
@@ -75,7 +75,7 @@ def test_landed_rows_are_never_changed(flis):
 def test_a_lost_line_fails_the_blocking_check(flis):
     flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", [vh_line("1"), vh_line("2")])
     flis.deliver("skole", "2024-01", 101, "TEA", "20240105", ["0101151234;123456;3;ALMEN;1.5;20"])
-    assert flis.materialize("2024-01").ok
+    assert flis.materialize("2024-01", perioder=False).ok
     checks = ["dsa/vh:ingen_linjer_tabt", "dsa/skole:ingen_linjer_tabt"]
     assert flis.run_checks(checks, "2024-01") == {c: True for c in checks}
     flis.execute("DELETE FROM dsa.vh WHERE ydelse_id = '2'")
