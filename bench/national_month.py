@@ -5,7 +5,7 @@ Measures, each phase in a fresh process (so peak RSS is that phase's own; DuckDB
 2. the FLOOR: DuckDB's bare `read_csv` of the same files, one `CREATE TABLE ... AS SELECT *` per
    source (a glob over its files, all text, no quoting) into a fresh database, then CHECKPOINT;
 3. the real month: `flis_assets.run.materialize` (reference files, then the load month's run of
-   every load-month asset and check, then any period layers) on an ephemeral Dagster instance and
+   every load-month asset and check; the period layers only with --periods) on an ephemeral Dagster instance and
    a fresh DuckDB file. "Through DSA" is the reference and load-month runs (run records); landing
    time is the sum of the rådata asset steps' durations (STEP_SUCCESS events).
 
@@ -97,7 +97,7 @@ def run_label(tags) -> str:
     return "referencedata"
 
 
-def gennem_dsa(data: Path, month: str, db: Path) -> dict:
+def gennem_dsa(data: Path, month: str, db: Path, perioder: bool) -> dict:
     """The month the way `flis materialize` runs it, with the step durations from the event log."""
     os.environ["FLIS_DATA_DIR"] = str(data)
     os.environ["FLIS_DUCKDB"] = str(db)
@@ -114,7 +114,7 @@ def gennem_dsa(data: Path, month: str, db: Path) -> dict:
     }
     with dg.DagsterInstance.ephemeral() as inst:
         t = time.perf_counter()
-        outcome = run.materialize(defs, m, m, inst=inst, progress=False)
+        outcome = run.materialize(defs, m, m, inst=inst, progress=False, perioder=perioder)
         wall = time.perf_counter() - t
         runs, steps = [], []
         for rec in sorted(inst.get_run_records(), key=lambda r: r.start_time):
@@ -145,6 +145,7 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--floor-per-file", action="store_true", help="floor: one table per file, not per source")
+    ap.add_argument("--periods", action="store_true", help="also run the period layers after DSA")
     ap.add_argument("--reuse", action="store_true", help="reuse deliveries already generated in --out/data")
     ap.add_argument("--keep", action="store_true", help="keep the working folder (default: delete it)")
     a = ap.parse_args()
@@ -172,7 +173,7 @@ def main() -> None:
             print(f"lines {k}: {n:,}")
         print(f"total lines: {sum(fl['linjer'].values()):,}")
 
-        d = in_fresh_process(gennem_dsa, data, a.month, out / "flis.duckdb")
+        d = in_fresh_process(gennem_dsa, data, a.month, out / "flis.duckdb", a.periods)
         print(f"landing wall time (rådata steps): {d['landing']:.1f} s")
         print(f"floor wall time (bare read_csv {'per file' if a.floor_per_file else 'per source'} + CHECKPOINT): {fl['sekunder']:.1f} s (peak RSS {fl['peak']:.2f} GiB)")
         steps = dict(d["steps"])
@@ -187,7 +188,7 @@ def main() -> None:
         print("slowest steps:")
         for k, s in sorted(d["steps"], key=lambda x: -x[1])[:10]:
             print(f"  {s:7.1f} s  {k}")
-        print(f"peak memory (RSS, DSA process): {d['peak']:.2f} GiB")
+        print(f"peak memory (RSS, materialize process{' incl. period layers' if a.periods else ''}): {d['peak']:.2f} GiB")
         print(f"DuckDB file size: {db_size_gib(out / 'flis.duckdb'):.2f} GiB (floor DB {db_size_gib(out / 'floor.duckdb'):.2f} GiB)")
         for f in d["fejl"]:
             print(f"FAILED: {f}")

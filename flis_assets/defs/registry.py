@@ -6,6 +6,7 @@ import dagster as dg
 def assets() -> list[dg.AssetsDefinition]:
     from flis_assets.defs.dsa import aendrede_perioder, borger, nyeste_bestand, oekonomi, voksenhandicap
     from flis_assets.defs.datamart import voksenhandicap as datamart_vh
+    from flis_assets.defs.datapakker import voksenhandicap as datapakker_vh
     from flis_assets.defs.harmoniseret import voksenhandicap as harmoniseret_vh
     from flis_assets.defs.noegletal import kube
     from flis_assets.defs.raadata import assets as raadata
@@ -22,14 +23,17 @@ def assets() -> list[dg.AssetsDefinition]:
         harmoniseret_vh.vh_harmoniseret,
         datamart_vh.vh_datamart,
         kube.kube,
+        datapakker_vh.indhold,
+        datapakker_vh.filer,
     ]
 
 
 def checks() -> list[dg.AssetChecksDefinition]:
     from flis_assets.defs.datamart import checks as datamart
+    from flis_assets.defs.datapakker import checks as datapakker
     from flis_assets.defs.dsa import checks as dsa
     from flis_assets.defs.harmoniseret import checks as harmoniseret
     from flis_assets.defs.noegletal import checks as noegletal
     from flis_assets.defs.raadata import checks as raadata
 
-    return [*raadata.checks, *dsa.checks, *harmoniseret.checks, *datamart.checks, *noegletal.checks]
+    return [*raadata.checks, *dsa.checks, *harmoniseret.checks, *datamart.checks, *noegletal.checks, *datapakker.checks]

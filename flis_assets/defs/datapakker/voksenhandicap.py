@@ -1,0 +1,184 @@
+"""datapakker: what each subscribing kommune receives, per period (outputs.md).
+
+`datapakker/indhold` puts every package's content in DuckDB tables; the blocking checks on it
+(own lines only, discretion) stop `datapakker/filer`, which writes the files, so nothing that
+fails them ever leaves the system.
+
+- `noegletal`: the key-figure cube for the period, every area, discretion applied.
+- `vh_datamart`: the benchmark datamart for the period, every kommune, discretion applied.
+- `vh_individ`: the kommune's own harmonised VH lines (interpreted handlekommune) with their
+  annotations.
+- `vh_regelrapport`: the harmoniseringsregelrapport's citizens per rule (kommune-specific).
+"""
+
+import hashlib
+import io
+import json
+import shutil
+from datetime import date
+
+import dagster as dg
+import duckdb
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from flis_assets import partitions, settings
+from flis_assets.defs.noegletal.kube import MIN_INDIVIDER
+from flis_assets.resources import ensure_schemas, query_pl, replace_windows
+
+MAANEDER = "SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MONTH))::DATE AS periode"
+
+# Without reference/abonnementer.csv every kommune in the data subscribes to every package.
+ABONNENTER_SQL = f"""
+WITH pakker AS (SELECT unnest(['noegletal', 'vh_datamart', 'vh_individ', 'vh_regelrapport']) AS pakke),
+i_data AS (
+    SELECT DISTINCT periode, handlekommune AS kommunekode FROM harmoniseret.vh_ydelser WHERE periode BETWEEN $fra AND $til
+    UNION SELECT DISTINCT periode, kommunekode FROM datamart.befolkning WHERE periode BETWEEN $fra AND $til
+)
+SELECT m.periode, a.kommunekode, a.pakke FROM ({MAANEDER}) m, referencedata.abonnementer a
+UNION ALL
+SELECT i.periode, i.kommunekode, p.pakke FROM i_data i, pakker p
+WHERE NOT EXISTS (SELECT 1 FROM referencedata.abonnementer)
+"""
+
+NOEGLETAL_SQL = "SELECT * FROM noegletal.kube WHERE periode BETWEEN $fra AND $til"
+
+VH_DATAMART_SQL = f"""
+SELECT periode, handlekommune, ydelseskode,
+    CASE WHEN unikke_modtagere < {MIN_INDIVIDER} THEN NULL ELSE unikke_modtagere END AS unikke_modtagere,
+    CASE WHEN unikke_modtagere < {MIN_INDIVIDER} THEN NULL ELSE helaarsmodtagere END AS helaarsmodtagere,
+    godkendt_dst, unikke_modtagere < {MIN_INDIVIDER} AS diskretioneret,
+    CASE WHEN unikke_modtagere < {MIN_INDIVIDER} THEN 'primaer' END AS diskretion_aarsag
+FROM datamart.vh_benchmark WHERE periode BETWEEN $fra AND $til
+"""
+
+VH_INDIVID_SQL = """
+WITH o AS (SELECT periode, kommunekode, fagsystem, ydelse_id,
+               string_agg(regel || ' (' || dst_handling || ')', ', ' ORDER BY regel) AS opmaerkninger
+           FROM harmoniseret.vh_opmaerkninger WHERE periode BETWEEN $fra AND $til GROUP BY ALL)
+SELECT y.handlekommune AS modtager, y.* EXCLUDE (kommunekode), y.kommunekode AS leverandoer, o.opmaerkninger
+FROM harmoniseret.vh_ydelser y LEFT JOIN o USING (periode, kommunekode, fagsystem, ydelse_id)
+WHERE y.periode BETWEEN $fra AND $til
+"""
+
+REGELRAPPORT_SQL = """
+SELECT periode, handlekommune AS modtager, handlekommune, regel, dst_handling, cpr,
+    count(*) AS antal_linjer
+FROM harmoniseret.vh_opmaerkninger WHERE periode BETWEEN $fra AND $til GROUP BY ALL
+"""
+
+SELECTS = {
+    "datapakker.abonnenter": ABONNENTER_SQL,
+    "datapakker.noegletal": NOEGLETAL_SQL,
+    "datapakker.vh_datamart": VH_DATAMART_SQL,
+    "datapakker.vh_individ": VH_INDIVID_SQL,
+    "datapakker.vh_regelrapport": REGELRAPPORT_SQL,
+}
+PAKKER = ["noegletal", "vh_datamart", "vh_individ", "vh_regelrapport"]
+PER_MODTAGER = {"vh_individ", "vh_regelrapport"}  # the rest is the same for every kommune
+ORDER = {"noegletal": "niveau, omraade, noegletal_id", "vh_datamart": "handlekommune, ydelseskode",
+         "vh_individ": "leverandoer, fagsystem, ydelse_id", "vh_regelrapport": "regel, cpr"}
+
+
+def build_indhold(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
+    ensure_schemas(con)
+    for table, sql in SELECTS.items():  # tables take the shape of their query the first time
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM ({sql}) WHERE false",
+                    {k: v for k, v in {"fra": date(2013, 1, 1), "til": date(2013, 1, 1)}.items() if f"${k}" in sql})
+    if not months:
+        return {}
+    fra, til = min(months), max(months)
+    return replace_windows(con, SELECTS, "periode", fra, partitions.add_months(til, 1), {"fra": fra, "til": til})
+
+
+def _csv_bytes(frame: pl.DataFrame) -> bytes:
+    """`;`, UTF-8 with BOM, decimal comma: Excel in a Danish locale opens it as it is."""
+    buf = io.BytesIO()
+    buf.write("\ufeff".encode())
+    frame.write_csv(buf, separator=";", decimal_comma=True, date_format="%Y-%m-%d")
+    return buf.getvalue()
+
+
+def _parquet_bytes(frame: pl.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.write_parquet(buf, statistics=False)
+    return buf.getvalue()
+
+
+def write_files(con: duckdb.DuckDBPyConnection, months: list[date]) -> int:
+    con.execute("""CREATE TABLE IF NOT EXISTS datapakker.filer (
+        periode DATE NOT NULL, kommunekode INTEGER NOT NULL, pakke VARCHAR NOT NULL, fil VARCHAR NOT NULL,
+        raekker BIGINT NOT NULL, sha256 VARCHAR NOT NULL)""")
+    root = settings.data_dir() / "datapakker"
+    written = []
+    for p in months:
+        subs = query_pl(con, "SELECT kommunekode, pakke FROM datapakker.abonnenter WHERE periode = ? "
+                             "ORDER BY ALL", [p])
+        shared = {
+            pakke: query_pl(con, f"SELECT * EXCLUDE (periode) FROM datapakker.{pakke} WHERE periode = ? "
+                                 f"ORDER BY {ORDER[pakke]}", [p])
+            for pakke in PAKKER if pakke not in PER_MODTAGER
+        }
+        shared_bytes = {k: (_parquet_bytes(f), _csv_bytes(f), f.height) for k, f in shared.items()}
+        for kommune in sorted(set(subs["kommunekode"])):
+            folder = root / f"{kommune:03d}" / f"{p:%Y-%m}"
+            if folder.exists():
+                shutil.rmtree(folder)  # a re-run replaces the period's package whole
+            folder.mkdir(parents=True)
+            manifest = []
+            for pakke in subs.filter(pl.col("kommunekode") == kommune)["pakke"]:
+                if pakke in PER_MODTAGER:
+                    f = query_pl(con, f"SELECT * EXCLUDE (periode, modtager) FROM datapakker.{pakke} "
+                                      f"WHERE periode = ? AND modtager = ? ORDER BY {ORDER[pakke]}", [p, kommune])
+                    content = (_parquet_bytes(f), _csv_bytes(f), f.height)
+                else:
+                    content = shared_bytes[pakke]
+                for ext, data in (("parquet", content[0]), ("csv", content[1])):
+                    (folder / f"{pakke}.{ext}").write_bytes(data)
+                    digest = hashlib.sha256(data).hexdigest()
+                    manifest.append({"fil": f"{pakke}.{ext}", "pakke": pakke, "raekker": content[2], "sha256": digest})
+                    written.append((p, kommune, pakke, f"datapakker/{kommune:03d}/{p:%Y-%m}/{pakke}.{ext}",
+                                    content[2], digest))
+            (folder / "manifest.json").write_text(json.dumps(
+                {"kommunekode": f"{kommune:03d}", "periode": f"{p:%Y-%m}", "filer": manifest},
+                indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    frame = pl.DataFrame(written, schema=["periode", "kommunekode", "pakke", "fil", "raekker", "sha256"], orient="row")
+    con.register("skrevne_filer", frame)
+    try:
+        replace_windows(con, {"datapakker.filer": "SELECT * FROM skrevne_filer"}, "periode", min(months),
+                        partitions.add_months(max(months), 1))
+    finally:
+        con.unregister("skrevne_filer")
+    return len(written)
+
+
+KW = dict(partitions_def=partitions.maaned, backfill_policy=partitions.single_run, pool="duckdb",
+          group_name="datapakker", kinds={"duckdb"})
+
+
+@dg.asset(
+    key=["datapakker", "indhold"],
+    deps=[dg.AssetKey(["noegletal", "kube"]), dg.AssetKey(["datamart", "vh_benchmark"]),
+          dg.AssetKey(["harmoniseret", "vh_ydelser"]), dg.AssetKey(["harmoniseret", "vh_opmaerkninger"]),
+          dg.AssetKey(["referencedata", "abonnementer"])],
+    description="Indholdet af hver datapakke pr. periode (tabeller i skemaet datapakker), før det forlader FLIS.",
+    **KW,
+)
+def indhold(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as con:
+        counts = build_indhold(con, partitions.window_months(context))
+    return dg.MaterializeResult(metadata={t: n for t, n in counts.items()})
+
+
+@dg.asset(
+    key=["datapakker", "filer"],
+    deps=[indhold],
+    description="Datapakkerne som filer under $FLIS_DATA_DIR/datapakker/<kommunekode>/<ÅÅÅÅ-MM>/: Parquet og "
+    "CSV (semikolon, UTF-8 med BOM, decimalkomma) med manifest.json.",
+    metadata={"dagster/table_name": "datapakker.filer"},
+    **KW,
+)
+def filer(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as con:
+        n = write_files(con, partitions.window_months(context))
+    return dg.MaterializeResult(metadata={"filer_skrevet": n})

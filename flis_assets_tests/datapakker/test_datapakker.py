@@ -1,0 +1,106 @@
+"""Data packages: files and manifest per subscribing kommune, own lines only, discretion blocks."""
+
+import hashlib
+import json
+
+import polars as pl
+import pytest
+
+from flis_assets_tests.conftest import cpr_line, vh_line
+
+PEOPLE = [f"{i:02d}0180{2000 + i}" for i in range(1, 9)]
+
+
+def deliver(f):
+    f.deliver("cpr", "2024-03", 0, "CPR", "20240305",
+              [cpr_line(c, foedt="19800101", bopael="101" if i < 6 else "147") for i, c in enumerate(PEOPLE)])
+    lines = [vh_line(f"k{i}", cpr=c, kode="1.8.1", start="20230101", ophold="1") for i, c in enumerate(PEOPLE[:6])]
+    lines += [vh_line(f"f{i}", cpr=c, handle="147", betaling="147", kode="1.8.2", start="20230101", ophold="2")
+              for i, c in enumerate(PEOPLE[6:])]
+    lines += [vh_line("i-v", cpr=PEOPLE[0], handle="183", betaling="187", start="20230101")]
+    f.deliver("vh", "2024-03", 101, "NEXUS", "20240305", lines)
+
+
+@pytest.fixture(scope="module")
+def pk(tmp_path_factory):
+    import dagster as dg
+
+    from flis_assets_tests.conftest import Flis
+
+    root = tmp_path_factory.mktemp("pk")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("FLIS_DATA_DIR", str(root))
+    with dg.DagsterInstance.ephemeral() as inst:
+        f = Flis(root, inst)
+        deliver(f)
+        outcome = f.materialize("2024-03", perioder=False)
+        outcome = f.materialize_periods("2024-03", "2024-03")
+        assert outcome.ok, outcome
+        yield f
+    mp.undo()
+
+
+def folder(pk, kommune):
+    return pk.root / "datapakker" / f"{kommune:03d}" / "2024-03"
+
+
+def test_every_kommune_in_the_data_gets_every_package_with_manifest(pk):
+    for kommune in (101, 147, 187):
+        files = sorted(p.name for p in folder(pk, kommune).iterdir())
+        assert files == sorted(["manifest.json"] + [f"{p}.{e}" for p in
+                               ("noegletal", "vh_datamart", "vh_individ", "vh_regelrapport") for e in ("parquet", "csv")])
+        manifest = json.loads((folder(pk, kommune) / "manifest.json").read_text())
+        assert manifest["kommunekode"] == f"{kommune:03d}" and manifest["periode"] == "2024-03"
+        for entry in manifest["filer"]:
+            data = (folder(pk, kommune) / entry["fil"]).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+            if entry["fil"].endswith(".parquet"):
+                assert pl.read_parquet(data).height == entry["raekker"]
+
+
+def test_individual_package_holds_only_the_kommunes_own_lines(pk):
+    own = pl.read_parquet(folder(pk, 147) / "vh_individ.parquet")
+    assert sorted(own["ydelse_id"]) == ["f0", "f1"] and set(own["handlekommune"]) == {147}
+    # Ishøj reports for Vallensbæk: the line is Vallensbæk's, not Ishøj's
+    assert pl.read_parquet(folder(pk, 187) / "vh_individ.parquet")["ydelse_id"].to_list() == ["i-v"]
+    assert "cpr" not in pl.read_parquet(folder(pk, 101) / "vh_datamart.parquet").columns
+
+
+def test_csv_opens_in_danish_excel(pk):
+    raw = (folder(pk, 101) / "vh_datamart.csv").read_bytes()
+    assert raw.startswith("\ufeff".encode())
+    text = raw.decode("utf-8-sig").splitlines()
+    assert text[0].startswith("handlekommune;ydelseskode;unikke_modtagere;helaarsmodtagere")
+    row = next(line for line in text if line.startswith("101;1.8.1;"))
+    assert row.split(";")[3] == "6,0"  # six full-time recipients, decimal comma
+
+
+def test_discretion_in_the_datamart_package(pk):
+    dm = pl.read_parquet(folder(pk, 101) / "vh_datamart.parquet")
+    frb = dm.filter(pl.col("handlekommune") == 147).row(0, named=True)
+    assert frb["diskretioneret"] and frb["unikke_modtagere"] is None and frb["helaarsmodtagere"] is None
+    kbh = dm.filter((pl.col("handlekommune") == 101) & (pl.col("ydelseskode") == "1.8.1")).row(0, named=True)
+    assert kbh["unikke_modtagere"] == 6 and not kbh["diskretioneret"]
+
+
+def test_subscriptions_choose_kommuner_and_packages(flis):
+    deliver(flis)
+    flis.reference("abonnementer.csv", "kommunekode;pakke\n147;noegletal\n147;vh_individ\n")
+    flis.materialize("2024-03", perioder=False)
+    assert flis.materialize_periods("2024-03", "2024-03").ok
+    assert sorted(p.name for p in (flis.root / "datapakker").iterdir()) == ["147"]
+    assert sorted(p.name for p in (flis.root / "datapakker/147/2024-03").iterdir()) == [
+        "manifest.json", "noegletal.csv", "noegletal.parquet", "vh_individ.csv", "vh_individ.parquet"]
+
+
+def test_a_package_that_would_show_fewer_than_five_is_never_written(flis, monkeypatch):
+    from flis_assets.defs.datapakker import voksenhandicap
+
+    deliver(flis)
+    leaking = "SELECT *, false AS diskretioneret, NULL AS diskretion_aarsag FROM datamart.vh_benchmark " \
+              "WHERE periode BETWEEN $fra AND $til"
+    monkeypatch.setitem(voksenhandicap.SELECTS, "datapakker.vh_datamart", leaking)
+    flis.materialize("2024-03", perioder=False)
+    outcome = flis.materialize_periods("2024-03", "2024-03")
+    assert "datapakker/indhold:diskretion (2024-03)" in outcome.fejlede_blokerende
+    assert not (flis.root / "datapakker").exists()
