@@ -15,7 +15,7 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import kodelister, settings
 
-SCHEMAS = ("raadata", "dsa", "referencedata", "kodelister", "harmoniseret", "datamart", "noegletal", "datapakker")
+SCHEMAS = ("raadata", "dsa", "referencedata", "kodelister", "harmoniseret", "datamart", "noegletal", "datapakker", "rapporter")
 
 
 def duckdb_resource() -> DuckDBResource:

@@ -99,16 +99,16 @@ def result(failures: list[pl.DataFrame], months, severity) -> dg.AssetCheckResul
     }
     if allbad.height:
         per_regel = allbad.group_by("maaned", "regel").len("antal").sort("maaned", "regel")
-        metadata["fejl_pr_regel"] = dg.MetadataValue.md(_markdown(per_regel))
+        metadata["fejl_pr_regel"] = dg.MetadataValue.md(markdown(per_regel))
         shown = allbad.head(MAX_SHOWN)
         metadata["fejlende_noegler"] = dg.MetadataValue.md(
-            _markdown(shown)
+            markdown(shown)
             + (f"\n\n… og {allbad.height - MAX_SHOWN} flere" if allbad.height > MAX_SHOWN else "")
         )
     return dg.AssetCheckResult(passed=allbad.height == 0, severity=severity, metadata=metadata)
 
 
-def _markdown(frame: pl.DataFrame) -> str:
+def markdown(frame: pl.DataFrame) -> str:
     cols = frame.columns
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in frame.iter_rows():

@@ -9,6 +9,7 @@ def assets() -> list[dg.AssetsDefinition]:
     from flis_assets.defs.datapakker import voksenhandicap as datapakker_vh
     from flis_assets.defs.harmoniseret import voksenhandicap as harmoniseret_vh
     from flis_assets.defs.noegletal import kube
+    from flis_assets.defs.rapporter import voksenhandicap as rapporter_vh
     from flis_assets.defs.raadata import assets as raadata
     from flis_assets.defs.referencedata import assets as referencedata
 
@@ -25,6 +26,7 @@ def assets() -> list[dg.AssetsDefinition]:
         kube.kube,
         datapakker_vh.indhold,
         datapakker_vh.filer,
+        *rapporter_vh.assets,
     ]
 
 

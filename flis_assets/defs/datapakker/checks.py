@@ -34,6 +34,9 @@ checks = [
                 SELECT 'vh_datamart', lpad(handlekommune::VARCHAR, 3, '0'), ydelseskode, 'FAERRE_END_{MIN_INDIVIDER}_INDIVIDER'
                 FROM datapakker.vh_datamart
                 WHERE periode = $maaned AND (unikke_modtagere < {MIN_INDIVIDER}
-                      OR (unikke_modtagere IS NULL AND helaarsmodtagere IS NOT NULL))""",
+                      OR (unikke_modtagere IS NULL AND helaarsmodtagere IS NOT NULL))
+                UNION ALL
+                SELECT 'vh_hand07_benchmark', lpad(kommunekode::VARCHAR, 3, '0'), ydelseskode, 'FAERRE_END_{MIN_INDIVIDER}_INDIVIDER'
+                FROM datapakker.vh_hand07_benchmark WHERE periode = $maaned AND flis < {MIN_INDIVIDER}""",
     ),
 ]

@@ -9,6 +9,7 @@ fails them ever leaves the system.
 - `vh_individ`: the kommune's own harmonised VH lines (interpreted handlekommune) with their
   annotations.
 - `vh_regelrapport`: the harmoniseringsregelrapport's citizens per rule (kommune-specific).
+- `vh_hand07_benchmark`: the kommune's rows of the benchmark against HAND07 (discretion applied).
 """
 
 import hashlib
@@ -30,7 +31,8 @@ MAANEDER = "SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MON
 
 # Without reference/abonnementer.csv every kommune in the data subscribes to every package.
 ABONNENTER_SQL = f"""
-WITH pakker AS (SELECT unnest(['noegletal', 'vh_datamart', 'vh_individ', 'vh_regelrapport']) AS pakke),
+WITH pakker AS (SELECT unnest(['noegletal', 'vh_datamart', 'vh_individ', 'vh_regelrapport', 'vh_hand07_benchmark'])
+                AS pakke),
 i_data AS (
     SELECT DISTINCT periode, handlekommune AS kommunekode FROM harmoniseret.vh_ydelser WHERE periode BETWEEN $fra AND $til
     UNION SELECT DISTINCT periode, kommunekode FROM datamart.befolkning WHERE periode BETWEEN $fra AND $til
@@ -61,6 +63,15 @@ FROM harmoniseret.vh_ydelser y LEFT JOIN o USING (periode, kommunekode, fagsyste
 WHERE y.periode BETWEEN $fra AND $til
 """
 
+# The kommune's own rows of the HAND07 benchmark; FLIS's count is withheld under five.
+HAND07_SQL = f"""
+SELECT periode, kommunekode AS modtager, kvartal, kommunekode, ydelseskode,
+    CASE WHEN flis < {MIN_INDIVIDER} THEN NULL ELSE flis END AS flis, hand07,
+    CASE WHEN flis < {MIN_INDIVIDER} THEN NULL ELSE difference END AS difference,
+    flis < {MIN_INDIVIDER} AS diskretioneret
+FROM datamart.vh_hand07_afstemning WHERE periode BETWEEN $fra AND $til
+"""
+
 REGELRAPPORT_SQL = """
 SELECT periode, handlekommune AS modtager, handlekommune, regel, dst_handling, cpr,
     count(*) AS antal_linjer
@@ -73,11 +84,13 @@ SELECTS = {
     "datapakker.vh_datamart": VH_DATAMART_SQL,
     "datapakker.vh_individ": VH_INDIVID_SQL,
     "datapakker.vh_regelrapport": REGELRAPPORT_SQL,
+    "datapakker.vh_hand07_benchmark": HAND07_SQL,
 }
-PAKKER = ["noegletal", "vh_datamart", "vh_individ", "vh_regelrapport"]
-PER_MODTAGER = {"vh_individ", "vh_regelrapport"}  # the rest is the same for every kommune
+PAKKER = ["noegletal", "vh_datamart", "vh_individ", "vh_regelrapport", "vh_hand07_benchmark"]
+PER_MODTAGER = {"vh_individ", "vh_regelrapport", "vh_hand07_benchmark"}  # the rest is the same for every kommune
 ORDER = {"noegletal": "niveau, omraade, noegletal_id", "vh_datamart": "handlekommune, ydelseskode",
-         "vh_individ": "leverandoer, fagsystem, ydelse_id", "vh_regelrapport": "regel, cpr"}
+         "vh_individ": "leverandoer, fagsystem, ydelse_id", "vh_regelrapport": "regel, cpr",
+         "vh_hand07_benchmark": "kvartal, ydelseskode"}
 
 
 def build_indhold(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
