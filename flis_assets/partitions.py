@@ -30,6 +30,15 @@ def months(start: date, end_exclusive: date) -> list[date]:
     return out
 
 
+def per_year(months: list[date]) -> list[tuple[date, date]]:
+    """A window's months as (first, last) per calendar year: period layers replace one year per
+    statement, which bounds their memory when a backfill covers every month since 2013."""
+    years: dict[int, list[date]] = {}
+    for m in sorted(months):
+        years.setdefault(m.year, []).append(m)
+    return [(ms[0], ms[-1]) for ms in years.values()]
+
+
 def parse_month(text: str) -> date:
     """`YYYY-MM` or `YYYY-MM-DD` to the first day of that month."""
     parts = text.split("-")

@@ -154,10 +154,11 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     ensure_schemas(con)
     for ddl in DDL:
         con.execute(ddl)
-    if not months:
-        return {}
-    fra, til = min(months), max(months)
-    return replace_windows(con, SELECTS, "periode", fra, partitions.add_months(til, 1), {"fra": fra, "til": til})
+    counts: dict[str, int] = {}
+    for fra, til in partitions.per_year(months):
+        got = replace_windows(con, SELECTS, "periode", fra, partitions.add_months(til, 1), {"fra": fra, "til": til})
+        counts = {t: counts.get(t, 0) + n for t, n in got.items()}
+    return counts
 
 
 TABLES = ["vh_benchmark", "vh_dimensioner", "vh_udgifter", "befolkning", "vh_hand07_afstemning"]

@@ -98,10 +98,11 @@ def build_indhold(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[st
     for table, sql in SELECTS.items():  # tables take the shape of their query the first time
         con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM ({sql}) WHERE false",
                     {k: v for k, v in {"fra": date(2013, 1, 1), "til": date(2013, 1, 1)}.items() if f"${k}" in sql})
-    if not months:
-        return {}
-    fra, til = min(months), max(months)
-    return replace_windows(con, SELECTS, "periode", fra, partitions.add_months(til, 1), {"fra": fra, "til": til})
+    counts: dict[str, int] = {}
+    for fra, til in partitions.per_year(months):
+        got = replace_windows(con, SELECTS, "periode", fra, partitions.add_months(til, 1), {"fra": fra, "til": til})
+        counts = {t: counts.get(t, 0) + n for t, n in got.items()}
+    return counts
 
 
 def _csv_bytes(frame: pl.DataFrame) -> bytes:

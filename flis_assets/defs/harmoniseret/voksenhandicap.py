@@ -228,17 +228,15 @@ def harmonise(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, i
     con.execute(LINJER_SQL, {"n": n})
     con.execute(REGLER_SQL)
     con.execute(SPS_FRA_SQL)
-    if not months:
-        return counts
-    fra, til = min(months), max(months)
-    replace_windows(
-        con,
-        {"harmoniseret.vh_ydelser": YDELSER_SELECT, "harmoniseret.vh_opmaerkninger": OPMAERKNINGER_SELECT},
-        "periode", fra, partitions.add_months(til, 1), {"fra": fra, "til": til},
-    )
-    counts = dict(con.execute(
-        "SELECT strftime(periode, '%Y-%m'), count(*) FROM harmoniseret.vh_ydelser "
-        "WHERE periode BETWEEN ? AND ? GROUP BY 1 ORDER BY 1", [fra, til]).fetchall())
+    for fra, til in partitions.per_year(months):
+        replace_windows(
+            con,
+            {"harmoniseret.vh_ydelser": YDELSER_SELECT, "harmoniseret.vh_opmaerkninger": OPMAERKNINGER_SELECT},
+            "periode", fra, partitions.add_months(til, 1), {"fra": fra, "til": til},
+        )
+        counts.update(con.execute(
+            "SELECT strftime(periode, '%Y-%m'), count(*) FROM harmoniseret.vh_ydelser "
+            "WHERE periode BETWEEN ? AND ? GROUP BY 1 ORDER BY 1", [fra, til]).fetchall())
     return counts
 
 

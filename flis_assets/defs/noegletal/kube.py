@@ -110,11 +110,12 @@ def cube_sql() -> str:
 def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     ensure_schemas(con)
     con.execute(DDL)
-    if not months:
-        return {}
-    fra, til = min(months), max(months)
-    return replace_windows(con, {"noegletal.kube": cube_sql()}, "periode", fra, partitions.add_months(til, 1),
-                           {"fra": fra, "til": til})
+    counts = {"noegletal.kube": 0}
+    for fra, til in partitions.per_year(months):
+        got = replace_windows(con, {"noegletal.kube": cube_sql()}, "periode", fra, partitions.add_months(til, 1),
+                              {"fra": fra, "til": til})
+        counts["noegletal.kube"] += got["noegletal.kube"]
+    return counts
 
 
 @dg.asset(
