@@ -45,6 +45,18 @@ def test_every_file_is_recorded_and_landed_whole(e2e):
         assert row["antal_linjer"] == lines, row["fil"]
 
 
+def test_landed_lines_are_the_files_lines_untouched(e2e):
+    f, _ = e2e
+    from flis_assets import snitflader
+
+    for kilde in snitflader.kilder().values():
+        felter = ", ".join(f"felt_{i}" for i in range(1, kilde.antal_felter + 1))
+        landed = f.sql(f"SELECT fil, concat_ws(';', {felter}) AS linje FROM raadata.{kilde.kilde} ORDER BY fil, linjenr")
+        for fil, group in landed.group_by("fil", maintain_order=True):
+            text = (f.root / fil[0]).read_bytes().decode(kilde.encoding)
+            assert group["linje"].to_list() == text.splitlines(), fil[0]
+
+
 def test_stock_per_kommune_and_month(e2e):
     f, _ = e2e
     vh = f.sql("""SELECT indlaesningsmaaned::VARCHAR AS m, list(DISTINCT kommunekode ORDER BY kommunekode) AS k

@@ -6,13 +6,16 @@ from flis_assets_tests.conftest import vh_line
 def test_leverancer_records_every_file_and_quarantine_goes_on(flis):
     good = flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", [vh_line("1"), vh_line("2")])
     flis.deliver("vh", "2024-01", 147, "NEXUS", "20240105", [vh_line("1"), "1;2;3"])
+    flis.deliver("vh", "2024-01", 151, "NEXUS", "20240105", [vh_line("1"), vh_line("2"), vh_line("3", slut="20241301")])
     outcome = flis.materialize("2024-01", perioder=False)
     assert outcome.fejlede_blokerende == [] and outcome.fejlede_trin == []
     assert "raadata/vh:ingen_karantaene (2024-01)" in outcome.advarsler
 
     lev = flis.sql("SELECT * FROM raadata.leverancer ORDER BY fil")
-    assert lev["status"].to_list() == ["indlaest", "karantaene"]
+    assert lev["status"].to_list() == ["indlaest", "karantaene", "karantaene"]
     ok, bad = lev.row(0, named=True), lev.row(1, named=True)
+    assert lev["aarsag"][2].endswith("VH_151_NEXUS_FULD_20240105.csv: linje 3: felt 7 (slutdato) er '20241301', "
+                                     "men skal være en dato ÅÅÅÅMMDD eller tom")
     assert ok["fil"] == "incoming/vh/2024-01/VH_101_NEXUS_FULD_20240105.csv"
     assert (ok["kilde"], ok["kommunekode"], ok["fagsystem"], ok["leverancetype"]) == ("vh", 101, "NEXUS", "FULD")
     assert ok["leverancedato"].isoformat() == "2024-01-05" and ok["indlaesningsmaaned"].isoformat() == "2024-01-01"
@@ -24,7 +27,7 @@ def test_leverancer_records_every_file_and_quarantine_goes_on(flis):
     )
     assert bad["fejllinje"] == 2
     # Quarantined whole: not one of its lines landed, and the kommune has no stock.
-    assert flis.sql("SELECT count(*) AS n FROM raadata.vh WHERE fil LIKE '%VH_147_%'")["n"][0] == 0
+    assert flis.sql("SELECT count(*) AS n FROM raadata.vh WHERE fil NOT LIKE '%VH_101_%'")["n"][0] == 0
     assert flis.sql("SELECT DISTINCT kommunekode FROM dsa.vh")["kommunekode"].to_list() == [101]
 
 

@@ -10,11 +10,23 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions, settings, snitflader
 from flis_assets.defs.raadata import tables
-from flis_assets.defs.raadata.landing import Karantaene, parse_filnavn, relativ_sti, sha256, stage
+from flis_assets.defs.raadata.landing import (
+    Karantaene,
+    diagnose,
+    invalid_files,
+    line_count,
+    parse_filnavn,
+    precheck,
+    relativ_sti,
+    sha256,
+    stage_many,
+    transcoded,
+)
 from flis_assets.resources import ensure_schemas
 from flis_assets.snitflader import Kilde
 
@@ -24,79 +36,139 @@ def leverance_filer(kilde: Kilde, maaned: date) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
 
 
-def land_fil(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, path: Path) -> dict | None:
-    """Land one file, or record why not. Returns its leverancer row, or None if seen before."""
-    root = settings.data_dir()
-    fil = relativ_sti(path, root)
-    data = path.read_bytes()
-    digest = sha256(data)
-    seen = con.execute(
-        "SELECT fil, sha256, indhold_fra FROM raadata.leverancer WHERE fil = ? OR (sha256 = ? AND status = 'indlaest')",
-        [fil, digest],
-    ).fetchall()
-    if any(f == fil and s == digest for f, s, _ in seen):
-        return None  # this very file is already recorded: a re-run lands nothing
-    row = {
+def _row(fil: str, kilde: Kilde, maaned: date, digest: str) -> dict:
+    return {
         "fil": fil, "kilde": kilde.kilde, "kommunekode": None, "fagsystem": None,
         "leverancetype": None, "leverancedato": None, "indlaesningsmaaned": maaned,
         "sha256": digest, "antal_linjer": None, "status": "karantaene", "aarsag": None,
         "fejllinje": None, "indhold_fra": None, "indlaest_tid": datetime.now(),
     }
-    staging = f"staging_{kilde.kilde}"
-    landed = False
-    try:
-        navn = parse_filnavn(path.name, kilde)
-        row.update(kommunekode=navn.kommunekode, fagsystem=navn.fagsystem,
-                   leverancetype=navn.leverancetype, leverancedato=navn.leverancedato)
-        if any(f == fil for f, _, _ in seen):
-            raise Karantaene(
-                "filen er ændret, efter at den blev indlæst (ny SHA-256); "
-                "send rettelser som en ny leverance med ny leverancedato"
-            )
-        same = next((fra for f, s, fra in seen if s == digest), None)
-        if same:  # a full stock that did not change: a delivery of its own, its lines stored once
-            lines = con.execute("SELECT antal_linjer FROM raadata.leverancer WHERE fil = ?", [same]).fetchone()[0]
-            row.update(status="indlaest", antal_linjer=lines, indhold_fra=same)
-        else:
-            row.update(status="indlaest", antal_linjer=stage(con, data, path, kilde, staging), indhold_fra=fil)
-            landed = True
-    except Karantaene as k:
-        row.update(aarsag=f"{fil}: {k}", fejllinje=k.linje)
 
-    # The lines and their leverancer row commit together: landed whole or not at all.
-    con.execute("BEGIN TRANSACTION")
-    try:
-        if landed:
-            con.execute(
-                f"INSERT INTO raadata.{kilde.kilde} SELECT ?, ?, rowid + 1, * FROM {staging}",
-                [fil, maaned],
-            )
-        cols = list(row)
-        con.execute(
-            f"INSERT INTO raadata.leverancer ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-            [row[c] for c in cols],
-        )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {staging}")
-    return row
+
+def _quarantine(row: dict, k: Karantaene) -> None:
+    row.update(status="karantaene", aarsag=f"{row['fil']}: {k}", fejllinje=k.linje, antal_linjer=None, indhold_fra=None)
 
 
 def land_maaned(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, log=None) -> list[dict]:
+    """Land a source's deliveries of one load month, all in one pass and one transaction.
+
+    Each file is landed whole or not at all: a file that fails any rule is quarantined with its
+    line and reason and the rest go on. A file already recorded (same path and SHA-256) is
+    skipped; content already landed under another name is recorded as a delivery of its own
+    whose lines are those of the first (`indhold_fra`), so content lands once.
+    """
     ensure_schemas(con)
     tables.create(con, kilde)
-    rows = []
+    root = settings.data_dir()
+    rows: list[dict] = []
+    to_read: dict[str, tuple[dict, Path]] = {}  # path DuckDB reads -> (row, delivered file)
+    batch: dict[str, dict] = {}  # sha256 -> the row that lands that content in this batch
+    temporary: list[Path] = []
     for path in leverance_filer(kilde, maaned):
-        row = land_fil(con, kilde, maaned, path)
-        if row is None:
-            continue
+        fil = relativ_sti(path, root)
+        data = path.read_bytes()
+        digest = sha256(data)
+        seen = con.execute(
+            "SELECT fil, sha256, indhold_fra, antal_linjer FROM raadata.leverancer "
+            "WHERE fil = ? OR (sha256 = ? AND status = 'indlaest')", [fil, digest]).fetchall()
+        if any(f == fil and s == digest for f, s, _, _ in seen):
+            continue  # this very file is already recorded: a re-run lands nothing
+        row = _row(fil, kilde, maaned, digest)
         rows.append(row)
-        if log and row["status"] == "karantaene":
-            log.warning(f"Leverance sat i karantæne: {row['aarsag']}")
+        try:
+            navn = parse_filnavn(path.name, kilde)
+            row.update(kommunekode=navn.kommunekode, fagsystem=navn.fagsystem,
+                       leverancetype=navn.leverancetype, leverancedato=navn.leverancedato)
+            if any(f == fil for f, _, _, _ in seen):
+                raise Karantaene(
+                    "filen er ændret, efter at den blev indlæst (ny SHA-256); "
+                    "send rettelser som en ny leverance med ny leverancedato"
+                )
+            earlier = next(((fra, n) for f, s, fra, n in seen if s == digest), None)
+            if earlier:  # a full stock that did not change: a delivery of its own, lines stored once
+                row.update(status="indlaest", indhold_fra=earlier[0], antal_linjer=earlier[1])
+            elif digest in batch:
+                row.update(status="indlaest", indhold_fra=batch[digest]["fil"], antal_linjer=batch[digest]["antal_linjer"])
+            else:
+                precheck(data, kilde)
+                read = path if kilde.encoding == "utf-8" or data.isascii() else transcoded(data, kilde)
+                if read != path:
+                    temporary.append(read)
+                row.update(status="indlaest", indhold_fra=fil, antal_linjer=line_count(data))
+                to_read[str(read)] = (row, path)
+                batch[digest] = row
+        except Karantaene as k:
+            _quarantine(row, k)
+
+    staging = f"staging_{kilde.kilde}"
+    try:
+        readable = _stage(con, kilde, staging, to_read)
+        if readable:
+            lines = dict(con.execute(f"SELECT filename, count(*) FROM {staging} GROUP BY 1").fetchall())
+            bad = invalid_files(con, kilde, staging)
+            for name in readable:
+                row, path = to_read[name]
+                if name in bad or lines.get(name) != row["antal_linjer"]:
+                    _quarantine(row, diagnose(path.read_bytes(), kilde, "en værdi har forkert type"))
+        # a delivery repeating content whose first file failed fails with it
+        for row in rows:
+            first = next((r for r in batch.values() if r["fil"] == row["indhold_fra"]), None)
+            if row["status"] == "indlaest" and first is not None and first["status"] != "indlaest":
+                _quarantine(row, Karantaene(f"samme indhold som {first['fil']}, der er sat i karantæne"))
+        landed = [(name, to_read[name][0]["fil"]) for name in readable if to_read[name][0]["status"] == "indlaest"]
+
+        # The lines and their leverancer rows commit together: each file landed whole or not at all.
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if landed:
+                filmap = pl.DataFrame(landed, schema=["filename", "fil"], orient="row")  # noqa: F841 - scanned
+                con.execute(
+                    f"""INSERT INTO raadata.{kilde.kilde}
+                        SELECT m.fil, ?, s.rowid - f.forste + 1, s.* EXCLUDE (filename)
+                        FROM {staging} s JOIN filmap m USING (filename)
+                        JOIN (SELECT filename, min(rowid) AS forste FROM {staging} GROUP BY 1) f USING (filename)""",
+                    [maaned],
+                )
+            for row in rows:
+                cols = list(row)
+                con.execute(
+                    f"INSERT INTO raadata.leverancer ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+                    [row[c] for c in cols],
+                )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {staging}")
+        for t in temporary:
+            t.unlink(missing_ok=True)
+    if log:
+        for row in rows:
+            if row["status"] == "karantaene":
+                log.warning(f"Leverance sat i karantæne: {row['aarsag']}")
     return rows
+
+
+def _stage(con: duckdb.DuckDBPyConnection, kilde: Kilde, staging: str, to_read: dict) -> list[str]:
+    """Stage every file in one read; if that fails, find the culprits file by file."""
+    if not to_read:
+        return []
+    try:
+        stage_many(con, list(to_read), kilde, staging)
+        return list(to_read)
+    except duckdb.Error:
+        pass
+    good = []
+    for name, (row, path) in to_read.items():
+        try:
+            stage_many(con, [name], kilde, staging)
+            good.append(name)
+        except duckdb.Error as e:
+            _quarantine(row, diagnose(path.read_bytes(), kilde, str(e)))
+    if good:
+        stage_many(con, good, kilde, staging)
+    return good
 
 
 def raadata_asset(kilde: Kilde) -> dg.AssetsDefinition:

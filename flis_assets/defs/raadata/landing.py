@@ -148,7 +148,7 @@ def relativ_sti(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _diagnose(data: bytes, kilde: Kilde, detail: str) -> Karantaene:
+def diagnose(data: bytes, kilde: Kilde, detail: str) -> Karantaene:
     """The fast reader found a problem: let the line-by-line parser name the line and reason."""
     try:
         parse_linjer(data, kilde)
@@ -157,54 +157,57 @@ def _diagnose(data: bytes, kilde: Kilde, detail: str) -> Karantaene:
     return Karantaene(f"filen kunne ikke læses: {detail.splitlines()[0]}")
 
 
-def stage(con, data: bytes, path: Path, kilde: Kilde, staging: str) -> int:
-    """Read a delivery into the temporary table `staging` (felt_1..n as text, rowid = line - 1).
-
-    DuckDB's own CSV reader does the work; every rule of `parse_linjer` is checked here too,
-    in SQL, and any failure is handed to `parse_linjer` to name the line and reason.
-    Returns the number of lines, or raises `Karantaene`.
-    """
+def precheck(data: bytes, kilde: Kilde) -> None:
+    """What DuckDB's reader would not notice: encoding, an empty file, blank lines."""
     try:
         data.decode(kilde.encoding)
     except UnicodeDecodeError:
-        raise _diagnose(data, kilde, "afkodning") from None
+        raise diagnose(data, kilde, "afkodning") from None
     if not data:
         raise Karantaene("filen er tom: en FULD leverance skal indeholde hele bestanden")
     if b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r\n")):
-        raise _diagnose(data, kilde, "tom linje")  # DuckDB would skip it silently
-    source = path
-    if kilde.encoding != "utf-8" and not data.isascii():
-        tmp = tempfile.NamedTemporaryFile(suffix=".csv", delete=False)
-        tmp.write(data.decode(kilde.encoding).encode("utf-8"))
-        tmp.close()
-        source = Path(tmp.name)
+        raise diagnose(data, kilde, "tom linje")  # DuckDB would skip it silently
+
+
+def line_count(data: bytes) -> int:
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+def stage_many(con, paths: list[Path], kilde: Kilde, staging: str) -> None:
+    """Read delivery files into the temporary table `staging` in one parallel pass: felt_1..n
+    as text and `filename`. Rows keep file order (insertion order), so within a file
+    rowid - its first rowid + 1 is the line number. Raises duckdb.Error if any file has lines
+    of the wrong width; the caller then stages file by file to find it."""
     n = kilde.antal_felter
     cols = ", ".join(f"'felt_{i}': 'VARCHAR'" for i in range(1, n + 1))
-    try:
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {staging} AS SELECT * FROM read_csv(
-                ?, delim = ';', header = false, quote = '', escape = '', columns = {{{cols}}},
-                strict_mode = true, null_padding = false, auto_detect = false,
-                force_not_null = [{", ".join(f"'felt_{i}'" for i in range(1, n + 1))}])""",
-            [str(source)],
-        )
-    except duckdb.Error as e:
-        raise _diagnose(data, kilde, str(e)) from None
-    finally:
-        if source != path:
-            source.unlink()
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    rows = con.execute(f"SELECT count(*) FROM {staging}").fetchone()[0]
-    if rows != lines:
-        raise _diagnose(data, kilde, f"{rows} rækker læst, men filen har {lines} linjer")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {staging} AS SELECT * FROM read_csv(
+            ?, delim = ';', header = false, quote = '', escape = '', columns = {{{cols}}},
+            strict_mode = true, null_padding = false, auto_detect = false, filename = true,
+            force_not_null = [{", ".join(f"'felt_{i}'" for i in range(1, n + 1))}])""",
+        [[str(p) for p in paths]],
+    )
+
+
+def invalid_files(con, kilde: Kilde, staging: str) -> set[str]:
+    """Files (by `filename`) with a value that breaks its field type, in one pass."""
     tests = []
     for i, felt in enumerate(kilde.felter, start=1):
-        if felt.regex:
-            # the pattern, then the type itself (the pattern admits 20230231; the calendar does not)
-            tests.append(
-                f"bool_or(NOT regexp_matches(felt_{i}, '{felt.regex}') "
-                f"OR (felt_{i} <> '' AND TRY({felt.typed_sql(f'felt_{i}')}) IS NULL))"
-            )
-    if tests and any(con.execute(f"SELECT {', '.join(tests)} FROM {staging}").fetchone()):
-        raise _diagnose(data, kilde, "en værdi har forkert type")
-    return rows
+        if not felt.regex:
+            continue
+        test = f"NOT regexp_matches(felt_{i}, '{felt.regex}')"
+        if felt.sql_type != "VARCHAR":  # the pattern admits 20230231 and 99999999999; the type does not
+            test += f" OR (felt_{i} <> '' AND TRY({felt.typed_sql(f'felt_{i}')}) IS NULL)"
+        tests.append(f"({test})")
+    if not tests:
+        return set()
+    return {f for (f,) in con.execute(
+        f"SELECT filename FROM {staging} GROUP BY filename HAVING bool_or({' OR '.join(tests)})").fetchall()}
+
+
+def transcoded(data: bytes, kilde: Kilde) -> Path:
+    """A UTF-8 copy of a file in another encoding, for DuckDB's reader."""
+    tmp = tempfile.NamedTemporaryFile(suffix=".csv", delete=False)
+    tmp.write(data.decode(kilde.encoding).encode("utf-8"))
+    tmp.close()
+    return Path(tmp.name)
