@@ -11,6 +11,7 @@ def build_defs() -> dg.Definitions:
     return dg.Definitions(
         assets=registry.assets(),
         asset_checks=registry.checks(),
+        sensors=registry.sensors(),
         resources={"duckdb": duckdb_resource()},
         executor=dg.in_process_executor,  # one DuckDB writer at a time; steps need no own process
     )

@@ -13,10 +13,11 @@ import dagster as dg
 from tqdm import tqdm
 
 from flis_assets import partitions
+from flis_assets.defs.automation import PERIOD_GROUPS
 
 REFERENCE_GROUP = "referencedata"
 LOAD_MONTH_GROUPS = {"raadata", "dsa"}
-PERIOD_GROUPS = {"harmoniseret", "datamart", "noegletal", "datapakker", "rapporter"}
+
 # Our own progress bar speaks to the analyst; Dagster's step log stays in the UI.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 

@@ -39,3 +39,9 @@ def checks() -> list[dg.AssetChecksDefinition]:
     from flis_assets.defs.raadata import checks as raadata
 
     return [*raadata.checks, *dsa.checks, *harmoniseret.checks, *datamart.checks, *noegletal.checks, *datapakker.checks]
+
+
+def sensors() -> list[dg.SensorDefinition]:
+    from flis_assets.defs.automation import genberegn_aendrede_perioder
+
+    return [genberegn_aendrede_perioder]

@@ -199,19 +199,10 @@ def aendrede_perioder(context: dg.AssetExecutionContext, duckdb: DuckDBResource)
     return dg.MaterializeResult(metadata={"aendrede_perioder": dg.MetadataValue.json(summary)})
 
 
-def perioder_til_genberegning(con: duckdb.DuckDBPyConnection, load_months: list[date]) -> list[date]:
+def genberegningsperioder(load_months: list[date], changed: list[date], newest: date) -> list[date]:
     """The statistical periods to (re)compute after these load months: the months themselves,
     every period their data changed, and the later months of the same year up to the newest
     load month (their quarter- and year-to-date views include the changed month)."""
-    if not load_months:
-        return []
-    newest = max(load_months)
-    try:
-        changed = [p for (p,) in con.execute(
-            "SELECT DISTINCT periode FROM dsa.aendrede_perioder WHERE indlaesningsmaaned IN "
-            f"({', '.join('?' for _ in load_months)})", load_months).fetchall()]
-    except duckdb.CatalogException:
-        changed = []
     first_in_year: dict[int, date] = {}
     for p in [*load_months, *changed]:
         first_in_year[p.year] = min(p, first_in_year.get(p.year, p))
@@ -220,3 +211,16 @@ def perioder_til_genberegning(con: duckdb.DuckDBPyConnection, load_months: list[
         last = min(newest, date(year, 12, 1))
         out.update(partitions.months(first, partitions.add_months(last, 1)))
     return sorted(out)
+
+
+def perioder_til_genberegning(con: duckdb.DuckDBPyConnection, load_months: list[date]) -> list[date]:
+    """`genberegningsperioder` with the changed periods read from `dsa.aendrede_perioder`."""
+    if not load_months:
+        return []
+    try:
+        changed = [p for (p,) in con.execute(
+            "SELECT DISTINCT periode FROM dsa.aendrede_perioder WHERE indlaesningsmaaned IN "
+            f"({', '.join('?' for _ in load_months)})", load_months).fetchall()]
+    except duckdb.CatalogException:
+        changed = []
+    return genberegningsperioder(load_months, changed, max(load_months))

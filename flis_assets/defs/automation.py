@@ -1,0 +1,54 @@
+"""Backfills after retroactive corrections, by default.
+
+When a load month's `dsa/aendrede_perioder` is materialised, this sensor requests a backfill of
+exactly the statistical periods whose data changed (with the later months of their year, whose
+quarter- and year-to-date views include them) over every period layer, from harmoniseret to
+datapakker. It reads the changed periods from the materialisation's metadata, so it never
+opens DuckDB while a run is writing. A person can launch the same backfill from the UI.
+"""
+
+from datetime import date
+
+import dagster as dg
+from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
+from dagster._core.definitions.events import AssetKeyPartitionKey
+
+from flis_assets.defs.dsa.aendrede_perioder import genberegningsperioder
+
+AENDREDE_PERIODER = dg.AssetKey(["dsa", "aendrede_perioder"])
+PERIOD_GROUPS = {"harmoniseret", "datamart", "noegletal", "datapakker", "rapporter"}
+
+
+@dg.sensor(
+    name="genberegn_aendrede_perioder",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Genberegner de statistiske perioder, som en indlæsningsmåned har ændret (bagudrettede rettelser), "
+    "fra harmoniseret til datapakker.",
+)
+def genberegn_aendrede_perioder(context: dg.SensorEvaluationContext):
+    after = int(context.cursor) if context.cursor else None
+    result = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=AENDREDE_PERIODER, after_storage_id=after), limit=1000, ascending=True
+    )
+    if not result.records:
+        return dg.SkipReason("Ingen nye indlæsningsmåneder.")
+    load_months, changed = [], []
+    for record in result.records:
+        meta = record.asset_materialization.metadata.get("aendrede_perioder")
+        for maaned, perioder in (meta.value if meta else {}).items():
+            load_months.append(date.fromisoformat(maaned + "-01"))
+            changed += [date.fromisoformat(p + "-01") for p in perioder]
+    context.update_cursor(str(result.records[-1].storage_id))
+    newest = max(date.fromisoformat(k) for k in context.instance.get_materialized_partitions(AENDREDE_PERIODER))
+    perioder = genberegningsperioder(load_months, changed, newest)
+    if not perioder:
+        return dg.SkipReason("Ingen perioder ændret.")
+    graph = context.repository_def.asset_graph
+    keys = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name in PERIOD_GROUPS]
+    subset = AssetGraphSubset.from_asset_partition_set(
+        {AssetKeyPartitionKey(k, p.isoformat()) for k in keys for p in perioder}, graph
+    )
+    return dg.RunRequest.for_asset_graph_subset(
+        subset, tags={"flis/aarsag": f"ændrede perioder efter indlæsning af {', '.join(sorted({f'{m:%Y-%m}' for m in load_months}))}"}
+    )
