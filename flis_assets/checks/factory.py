@@ -98,6 +98,8 @@ def result(failures: list[pl.DataFrame], months, severity) -> dg.AssetCheckResul
         "antal_fejl": allbad.height,
     }
     if allbad.height:
+        metadata["maaneder_med_fejl"] = ", ".join(
+            f"{m:%Y-%m}" for m in sorted(allbad["maaned"].unique().to_list()))
         per_regel = allbad.group_by("maaned", "regel").len("antal").sort("maaned", "regel")
         metadata["fejl_pr_regel"] = dg.MetadataValue.md(markdown(per_regel))
         shown = allbad.head(MAX_SHOWN)
