@@ -16,6 +16,9 @@ maaned = dg.MonthlyPartitionsDefinition(start_date=START.isoformat())
 # One run may cover a range of months; assets iterate the months of their window in order.
 single_run = dg.BackfillPolicy.single_run()
 
+# Every monthly asset that writes DuckDB: partitioned by month, ranged runs, one writer at a time.
+MAANEDLIG = {"partitions_def": maaned, "backfill_policy": single_run, "pool": "duckdb"}
+
 
 def add_months(d: date, n: int) -> date:
     y, m = divmod(d.month - 1 + n, 12)

@@ -73,6 +73,16 @@ def _keys(defs: dg.Definitions, groups: set[str]) -> set[dg.AssetKey]:
     return {s.key for s in defs.resolve_all_asset_specs() if s.group_name in groups}
 
 
+def _run_range(job, keys: set[dg.AssetKey], first: date, last: date, inst, outcome: Outcome) -> None:
+    """One ranged run of `keys` over first..last; its failures and warnings go to `outcome`."""
+    res = job.get_subset(asset_selection=keys).execute_in_process(
+        instance=inst, raise_on_error=False, run_config=QUIET,
+        tags={"dagster/asset_partition_range_start": first.isoformat(),
+              "dagster/asset_partition_range_end": last.isoformat()},
+    )
+    _collect(res, f"{first:%Y-%m}..{last:%Y-%m}" if first != last else f"{first:%Y-%m}", outcome)
+
+
 def materialize_periods(
     defs: dg.Definitions, perioder: list[date], inst: dg.DagsterInstance, outcome: Outcome, progress: bool = True
 ) -> None:
@@ -81,16 +91,13 @@ def materialize_periods(
     keys = _keys(defs, PERIOD_GROUPS)
     if not keys:
         return
-    ranges = _ranges(perioder)
-    bar = tqdm(ranges, desc="Beregner perioder", unit="interval", disable=not progress)
+    # contiguous periods, one run per calendar year: progress an analyst can follow
+    ranges = [r for first, last in _ranges(perioder)
+              for r in partitions.per_year(partitions.months(first, partitions.add_months(last, 1)))]
+    bar = tqdm(ranges, desc="Beregner perioder", unit="år", disable=not progress)
     for first, last in bar:
         bar.set_postfix_str(f"{first:%Y-%m}..{last:%Y-%m}")
-        res = job.get_subset(asset_selection=keys).execute_in_process(
-            instance=inst, raise_on_error=False, run_config=QUIET,
-            tags={"dagster/asset_partition_range_start": first.isoformat(),
-                  "dagster/asset_partition_range_end": last.isoformat()},
-        )
-        _collect(res, f"{first:%Y-%m}..{last:%Y-%m}" if first != last else f"{first:%Y-%m}", outcome)
+        _run_range(job, keys, first, last, inst, outcome)
 
 
 def materialize(
@@ -122,12 +129,7 @@ def materialize(
     bar = tqdm(total=len(months), desc="Indlæser måneder", unit="måned", disable=not progress)
     for first, last in partitions.per_year(months):
         bar.set_postfix_str(f"{first:%Y-%m}..{last:%Y-%m}")
-        res = job.get_subset(asset_selection=load_keys).execute_in_process(
-            instance=inst, raise_on_error=False, run_config=QUIET,
-            tags={"dagster/asset_partition_range_start": first.isoformat(),
-                  "dagster/asset_partition_range_end": last.isoformat()},
-        )
-        _collect(res, f"{first:%Y-%m}..{last:%Y-%m}" if first != last else f"{first:%Y-%m}", outcome)
+        _run_range(job, load_keys, first, last, inst, outcome)
         bar.update(len(partitions.months(first, partitions.add_months(last, 1))))
         if outcome.fejlede_blokerende or outcome.fejlede_trin:
             break  # a blocking check stops what comes after it

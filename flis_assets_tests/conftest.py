@@ -1,5 +1,6 @@
 """Shared fixtures: a temporary data root with hand-made deliveries, and the real graph over it."""
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -73,6 +74,19 @@ class Flis:
     def sql(self, query: str, params=None) -> pl.DataFrame:
         with duckdb.connect(str(self.root / "flis.duckdb")) as con:
             return query_pl(con, query, params)
+
+
+@contextmanager
+def module_flis(tmp_path_factory, name: str):
+    """A Flis over its own data root for a whole test module (FLIS_DATA_DIR set meanwhile)."""
+    root = tmp_path_factory.mktemp(name)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("FLIS_DATA_DIR", str(root))
+    try:
+        with dg.DagsterInstance.ephemeral() as inst:
+            yield Flis(root, inst)
+    finally:
+        mp.undo()
 
 
 @pytest.fixture

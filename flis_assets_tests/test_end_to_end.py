@@ -4,6 +4,8 @@ from datetime import date
 
 import pytest
 
+from flis_assets_tests.conftest import module_flis
+
 from flis_assets.generate import generate
 
 # København; Ishøj and Tårnby reporting for Vallensbæk and Dragør; 173 changes system
@@ -13,18 +15,9 @@ KOMMUNER = [101, 183, 187, 185, 155, 173, 265]
 
 @pytest.fixture(scope="module")
 def e2e(tmp_path_factory):
-    import dagster as dg
-
-    from flis_assets_tests.conftest import Flis
-
-    root = tmp_path_factory.mktemp("e2e")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("FLIS_DATA_DIR", str(root))
-    generate(root, KOMMUNER, date(2024, 1, 1), date(2024, 3, 1), scale=0.02, seed=7, progress=False)
-    with dg.DagsterInstance.ephemeral() as inst:
-        f = Flis(root, inst)
+    with module_flis(tmp_path_factory, "e2e") as f:
+        generate(f.root, KOMMUNER, date(2024, 1, 1), date(2024, 3, 1), scale=0.02, seed=7, progress=False)
         yield f, f.materialize("2024-01", "2024-03")
-    mp.undo()
 
 
 def test_no_blocking_check_fails_and_no_delivery_is_quarantined(e2e):

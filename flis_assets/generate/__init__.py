@@ -120,8 +120,10 @@ def generate(
         if tidligst is not None and f.maaned(tidligst) == mi:
             leveret = max(leveret, tidligst)  # a new system delivers from its skiftedato on
         sti = writer.leverance_sti(out, kilde, f.maaned_dato(mi), kode, system, leveret)
-        res.lines[kilde] += writer.skriv_leverance(sti, kilde, dele)
-        res.files.append(sti)
+        n = writer.skriv_leverance(sti, kilde, dele)
+        res.lines[kilde] += n
+        if n:
+            res.files.append(sti)
 
     nul = np.zeros(len(vh.gyldige_koder()))
     with tqdm(total=len(maaneder) * len(_KILDER), desc="Genererer leverancer", unit="fil",

@@ -40,7 +40,9 @@ def _csv(df: pl.DataFrame) -> str:
 
 
 def skriv_leverance(sti: Path, kilde: str, dele: Iterable[pl.DataFrame]) -> int:
-    """Write one delivery from one or more frames (chunks); returns the number of lines."""
+    """Write one delivery from one or more frames (chunks); returns the number of lines.
+
+    A system with nothing to report sends no file: an empty full stock would be quarantined."""
     k = snitflader.kilde(kilde)
     sti.parent.mkdir(parents=True, exist_ok=True)
     n = 0
@@ -48,6 +50,8 @@ def skriv_leverance(sti: Path, kilde: str, dele: Iterable[pl.DataFrame]) -> int:
         for df in dele:
             fh.write(_csv(_felter(kilde, df)).encode(k.encoding))
             n += df.height
+    if n == 0:
+        sti.unlink()
     return n
 
 

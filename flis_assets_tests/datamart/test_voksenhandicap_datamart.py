@@ -2,7 +2,7 @@
 
 import pytest
 
-from flis_assets_tests.conftest import cpr_line, vh_line
+from flis_assets_tests.conftest import module_flis, cpr_line, vh_line
 
 # 101 København and 147 Frederiksberg (Hovedstaden); 751 Aarhus (Midtjylland)
 P = [f"{i:02d}0180{1000 + i}" for i in range(1, 13)]  # twelve adults born 1980
@@ -29,15 +29,7 @@ OEKONOMI = [
 
 @pytest.fixture(scope="module")
 def dm(tmp_path_factory):
-    import dagster as dg
-
-    from flis_assets_tests.conftest import Flis
-
-    root = tmp_path_factory.mktemp("dm")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("FLIS_DATA_DIR", str(root))
-    with dg.DagsterInstance.ephemeral() as inst:
-        f = Flis(root, inst)
+    with module_flis(tmp_path_factory, "dm") as f:
         people = [cpr_line(c, foedt="19800101", bopael="101") for c in P[:4]]
         people += [cpr_line(c, foedt="19800101", bopael="751") for c in P[4:11]]
         people += [cpr_line(P[11], foedt="19800101", bopael="147"), cpr_line(BARN, foedt="20100101"),
@@ -47,14 +39,11 @@ def dm(tmp_path_factory):
         f.deliver("vh", "2023-03", 101, "NEXUS", "20230305", LINES)
         f.deliver("oekonomi", "2023-03", 101, "OPUS", "20230305", OEKONOMI)
         f.reference("HAND07.csv", "omraade;ydelse;tid;indhold\n101;1.8.1;2023K1;4\n751;1.8.2;2023K1;7\n")
-        f.reference("godkendte_kommuner_2023.xlsx", "")  # replaced below
-        (root / "reference" / "godkendte_kommuner_2023.xlsx").unlink()
-        _godkendte(root / "reference" / "godkendte_kommuner_2023.xlsx",
+        _godkendte(f.root / "reference" / "godkendte_kommuner_2023.xlsx",
                    [(101, "1.8.1", "2023K1", "Ja"), (751, "1.8.2", "2023K1", "Nej")])
         outcome = f.materialize("2023-01", "2023-03")
         assert outcome.fejlede_trin == [] and outcome.fejlede_blokerende == [], outcome
         yield f
-    mp.undo()
 
 
 def _godkendte(path, rows):

@@ -6,7 +6,7 @@ import json
 import polars as pl
 import pytest
 
-from flis_assets_tests.conftest import cpr_line, vh_line
+from flis_assets_tests.conftest import module_flis, cpr_line, vh_line
 
 PEOPLE = [f"{i:02d}0180{2000 + i}" for i in range(1, 9)]
 
@@ -23,21 +23,12 @@ def deliver(f):
 
 @pytest.fixture(scope="module")
 def pk(tmp_path_factory):
-    import dagster as dg
-
-    from flis_assets_tests.conftest import Flis
-
-    root = tmp_path_factory.mktemp("pk")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("FLIS_DATA_DIR", str(root))
-    with dg.DagsterInstance.ephemeral() as inst:
-        f = Flis(root, inst)
+    with module_flis(tmp_path_factory, "pk") as f:
         deliver(f)
         outcome = f.materialize("2024-03", perioder=False)
         outcome = f.materialize_periods("2024-03", "2024-03")
         assert outcome.ok, outcome
         yield f
-    mp.undo()
 
 
 def folder(pk, kommune):

@@ -2,22 +2,14 @@
 
 import pytest
 
-from flis_assets_tests.conftest import vh_line
+from flis_assets_tests.conftest import module_flis, vh_line
 
 SYSTEMSKIFTE = "kommunekode;fagsystem_gammel;fagsystem_ny;skiftedato;regel\n147;NEXUS;CURA;20240201;2\n151;NEXUS;WEB;;3\n"
 
 
 @pytest.fixture(scope="module")
 def stock(tmp_path_factory):
-    import dagster as dg
-
-    from flis_assets_tests.conftest import Flis
-
-    root = tmp_path_factory.mktemp("vh")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("FLIS_DATA_DIR", str(root))
-    with dg.DagsterInstance.ephemeral() as inst:
-        f = Flis(root, inst)
+    with module_flis(tmp_path_factory, "vh") as f:
         f.reference("systemskifte.csv", SYSTEMSKIFTE)
         # Rule 1: 101's newest delivery is all of its stock.
         f.deliver("vh", "2024-01", 101, "NEXUS", "20240105", [vh_line("r1-a"), vh_line("r1-b")])
@@ -38,7 +30,6 @@ def stock(tmp_path_factory):
         f.deliver("vh", "2024-02", 153, "NEXUS", "20240120", [vh_line("feb-file-older-date", handle="153")])
         outcome = f.materialize("2024-01", "2024-02", perioder=False)
         yield f, outcome
-    mp.undo()
 
 
 def ids(f, maaned, kommune):

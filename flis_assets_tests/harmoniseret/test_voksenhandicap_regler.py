@@ -2,7 +2,7 @@
 
 import pytest
 
-from flis_assets_tests.conftest import cpr_line, vh_line
+from flis_assets_tests.conftest import module_flis, cpr_line, vh_line
 
 # Persons: (cpr, foedselsdato, doedsdato)
 A17 = ("0101031111", "20030101", "")  # exactly 17 on 1 January 2020
@@ -47,15 +47,7 @@ LINES = [
 
 @pytest.fixture(scope="module")
 def h(tmp_path_factory):
-    import dagster as dg
-
-    from flis_assets_tests.conftest import Flis
-
-    root = tmp_path_factory.mktemp("harm")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("FLIS_DATA_DIR", str(root))
-    with dg.DagsterInstance.ephemeral() as inst:
-        f = Flis(root, inst)
+    with module_flis(tmp_path_factory, "harm") as f:
         f.deliver("cpr", "2024-06", 0, "CPR", "20240605",
                   [cpr_line(c, foedt=b, doed=d) for c, b, d in (A17, B16, DOED, OPH, SPS, EJ)])
         f.deliver("vh", "2024-06", 101, "NEXUS", "20240605", LINES)
@@ -63,7 +55,6 @@ def h(tmp_path_factory):
         assert not outcome.fejlede_trin, outcome.fejlede_trin
         f.materialize_periods("2020-01", "2024-06")
         yield f
-    mp.undo()
 
 
 def rules(h, ydelse_id, periode="2024-06-01"):

@@ -183,9 +183,7 @@ DESCRIPTIONS = {
         )
         for t in TABLES
     ],
-    partitions_def=partitions.maaned,
-    backfill_policy=partitions.single_run,
-    pool="duckdb",
+    **partitions.MAANEDLIG,
 )
 def vh_datamart(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:

@@ -166,8 +166,7 @@ def write_files(con: duckdb.DuckDBPyConnection, months: list[date]) -> int:
     return len(written)
 
 
-KW = dict(partitions_def=partitions.maaned, backfill_policy=partitions.single_run, pool="duckdb",
-          group_name="datapakker", kinds={"duckdb"})
+KW = dict(**partitions.MAANEDLIG, group_name="datapakker", kinds={"duckdb"})
 
 
 @dg.asset(

@@ -177,9 +177,7 @@ def compute(con: duckdb.DuckDBPyConnection, maaned: date) -> int:
 @dg.asset(
     key=["dsa", "aendrede_perioder"],
     deps=[dg.AssetKey(["dsa", k]) for k in AENDRINGSTYPE],
-    partitions_def=partitions.maaned,
-    backfill_policy=partitions.single_run,
-    pool="duckdb",
+    **partitions.MAANEDLIG,
     group_name="dsa",
     kinds={"duckdb"},
     description="De statistiske perioder, hvis data ændrede sig med indlæsningsmåneden, pr. kilde og kommune "

@@ -76,9 +76,7 @@ def dsa_asset_kwargs(kilde: Kilde, description: str, extra_deps: list = ()) -> d
     return dict(
         key=["dsa", kilde.kilde],
         deps=[dg.AssetKey(["raadata", kilde.kilde]), *extra_deps],
-        partitions_def=partitions.maaned,
-        backfill_policy=partitions.single_run,
-        pool="duckdb",
+        **partitions.MAANEDLIG,
         group_name="dsa",
         kinds={"duckdb"},
         description=description,

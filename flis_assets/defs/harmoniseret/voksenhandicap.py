@@ -261,9 +261,7 @@ PERIOD_DEPS = [
                      kinds={"duckdb"}, metadata={"dagster/table_name": "harmoniseret.vh_opmaerkninger"},
                      description="Én række pr. linje, periode og harmoniseringsregel der rammer den, med DST's handling."),
     ],
-    partitions_def=partitions.maaned,
-    backfill_policy=partitions.single_run,
-    pool="duckdb",
+    **partitions.MAANEDLIG,
 )
 def vh_harmoniseret(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:

@@ -121,9 +121,7 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
 @dg.asset(
     key=["noegletal", "kube"],
     deps=[dg.AssetKey(["datamart", t]) for t in ("vh_benchmark", "vh_udgifter", "befolkning")],
-    partitions_def=partitions.maaned,
-    backfill_policy=partitions.single_run,
-    pool="duckdb",
+    **partitions.MAANEDLIG,
     group_name="noegletal",
     kinds={"duckdb"},
     description="De centrale nøgletal pr. kommune, region og hele landet med tællere, nævnere og individer; "

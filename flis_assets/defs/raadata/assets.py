@@ -174,9 +174,7 @@ def _stage(con: duckdb.DuckDBPyConnection, kilde: Kilde, staging: str, to_read: 
 def raadata_asset(kilde: Kilde) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raadata", kilde.kilde],
-        partitions_def=partitions.maaned,
-        backfill_policy=partitions.single_run,
-        pool="duckdb",
+        **partitions.MAANEDLIG,
         group_name="raadata",
         kinds={"duckdb"},
         description=(

@@ -23,8 +23,7 @@ SELECT periode, handlekommune, regel, dst_handling, count(DISTINCT cpr) AS unikk
 FROM harmoniseret.vh_opmaerkninger WHERE periode BETWEEN $fra AND $til GROUP BY ALL
 """
 
-KW = dict(partitions_def=partitions.maaned, backfill_policy=partitions.single_run, pool="duckdb",
-          group_name="rapporter", kinds={"duckdb"})
+KW = dict(**partitions.MAANEDLIG, group_name="rapporter", kinds={"duckdb"})
 
 
 def _window(context) -> tuple[date, date] | None:
