@@ -105,6 +105,11 @@ def build_indhold(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[st
     return counts
 
 
+def _empty(con: duckdb.DuckDBPyConnection, pakke: str) -> pl.DataFrame:
+    """A package with no rows for this kommune: its columns, no rows."""
+    return query_pl(con, f"SELECT * EXCLUDE (periode, modtager) FROM datapakker.{pakke} LIMIT 0")
+
+
 def _csv_bytes(frame: pl.DataFrame) -> bytes:
     """`;`, UTF-8 with BOM, decimal comma: Excel in a Danish locale opens it as it is."""
     buf = io.BytesIO()
@@ -134,6 +139,12 @@ def write_files(con: duckdb.DuckDBPyConnection, months: list[date]) -> int:
             for pakke in PAKKER if pakke not in PER_MODTAGER
         }
         shared_bytes = {k: (_parquet_bytes(f), _csv_bytes(f), f.height) for k, f in shared.items()}
+        # one query per package and period; split per kommune here
+        own = {
+            pakke: query_pl(con, f"SELECT * EXCLUDE (periode) FROM datapakker.{pakke} WHERE periode = ? "
+                                 f"ORDER BY modtager, {ORDER[pakke]}", [p]).partition_by("modtager", as_dict=True)
+            for pakke in PER_MODTAGER
+        }
         for kommune in sorted(set(subs["kommunekode"])):
             folder = root / f"{kommune:03d}" / f"{p:%Y-%m}"
             if folder.exists():
@@ -142,8 +153,8 @@ def write_files(con: duckdb.DuckDBPyConnection, months: list[date]) -> int:
             manifest = []
             for pakke in subs.filter(pl.col("kommunekode") == kommune)["pakke"]:
                 if pakke in PER_MODTAGER:
-                    f = query_pl(con, f"SELECT * EXCLUDE (periode, modtager) FROM datapakker.{pakke} "
-                                      f"WHERE periode = ? AND modtager = ? ORDER BY {ORDER[pakke]}", [p, kommune])
+                    f = own[pakke].get((kommune,))
+                    f = f.drop("modtager") if f is not None else _empty(con, pakke)
                     content = (_parquet_bytes(f), _csv_bytes(f), f.height)
                 else:
                     content = shared_bytes[pakke]
