@@ -19,6 +19,9 @@ holds. The machine's load average is printed before and after, to tell whether i
     .venv/bin/python bench/backfill.py --out /tmp/flis_backfill --keep            # generate + backfill
     .venv/bin/python bench/backfill.py --out /tmp/flis_backfill --reuse --keep    # reuse generated data
     .venv/bin/python bench/backfill.py --out /tmp/flis_backfill --generate-only --keep
+    .venv/bin/python bench/backfill.py --out /tmp/flis_backfill --reuse --keep --max-minutes 20
+    # re-time only the period phase on the kept database (load months --from..--to already in it):
+    .venv/bin/python bench/backfill.py --out /tmp/flis_backfill --reuse --keep --periods-only --to 2016-12
 
 Not part of `make bench` (that runs bench/national_month.py).
 """
@@ -68,8 +71,10 @@ def run_records(inst) -> tuple[list, list]:
     return runs, steps
 
 
-def backfill(data: Path, db: Path, fra: str, til: str, max_minutes: float | None, progress: bool) -> dict:
-    """`flis materialize --from fra --to til` on a fresh DuckDB, with the two phases timed apart."""
+def backfill(data: Path, db: Path, fra: str, til: str, max_minutes: float | None, progress: bool,
+             periods_only: bool = False) -> dict:
+    """`flis materialize --from fra --to til` on a fresh DuckDB, with the two phases timed apart.
+    `periods_only`: skip the load months (the database already holds them) and time the period phase."""
     os.environ["FLIS_DATA_DIR"] = str(data)
     os.environ["FLIS_DUCKDB"] = str(db)
     import dagster as dg
@@ -84,7 +89,10 @@ def backfill(data: Path, db: Path, fra: str, til: str, max_minutes: float | None
     out: dict = {"perioder": [], "afbrudt": False}
     with dg.DagsterInstance.ephemeral() as inst:
         t0 = time.perf_counter()
-        outcome = run.materialize(defs, a, b, inst=inst, progress=progress, perioder=False)
+        if periods_only:
+            outcome = run.Outcome(partitions.months(a, partitions.add_months(b, 1)))
+        else:
+            outcome = run.materialize(defs, a, b, inst=inst, progress=progress, perioder=False)
         out["load_sekunder"] = time.perf_counter() - t0
         out["load_peak"] = peak_rss_gib()
         out["period_sekunder"] = 0.0
@@ -122,6 +130,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--reuse", action="store_true", help="reuse deliveries already generated in --out/data")
     ap.add_argument("--generate-only", action="store_true", help="only generate the deliveries")
+    ap.add_argument("--periods-only", action="store_true",
+                    help="keep --out/flis.duckdb (load months already in it) and time only the period phase")
     ap.add_argument("--max-minutes", type=float, help="stop the period phase after the run crossing this budget")
     ap.add_argument("--no-progress", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the working folder (default: delete it)")
@@ -152,9 +162,10 @@ def main() -> None:
         datapakker = data / "datapakker"
         shutil.rmtree(datapakker, ignore_errors=True)
         db = out / "flis.duckdb"
-        for f in (db, Path(f"{db}.wal")):
-            f.unlink(missing_ok=True)
-        d = in_fresh_process(backfill, data, db, a.fra, a.til, a.max_minutes, progress)
+        if not a.periods_only:
+            for f in (db, Path(f"{db}.wal")):
+                f.unlink(missing_ok=True)
+        d = in_fresh_process(backfill, data, db, a.fra, a.til, a.max_minutes, progress, a.periods_only)
 
         print(f"load average after: {loadavg()}")
         print(f"load-month phase (reference + load months, one ranged run per year): {d['load_sekunder']:.1f} s "

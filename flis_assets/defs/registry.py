@@ -5,8 +5,10 @@ import dagster as dg
 
 def assets() -> list[dg.AssetsDefinition]:
     from flis_assets.defs.dsa import aendrede_perioder, borger, nyeste_bestand, oekonomi, voksenhandicap
+    from flis_assets.defs.datamart import skole_udsatte as datamart_su
     from flis_assets.defs.datamart import voksenhandicap as datamart_vh
     from flis_assets.defs.datapakker import voksenhandicap as datapakker_vh
+    from flis_assets.defs.harmoniseret import skole_udsatte as harmoniseret_su
     from flis_assets.defs.harmoniseret import voksenhandicap as harmoniseret_vh
     from flis_assets.defs.noegletal import kube
     from flis_assets.defs.rapporter import voksenhandicap as rapporter_vh
@@ -22,7 +24,9 @@ def assets() -> list[dg.AssetsDefinition]:
         *nyeste_bestand.assets,
         aendrede_perioder.aendrede_perioder,
         harmoniseret_vh.vh_harmoniseret,
+        harmoniseret_su.skole_udsatte_harmoniseret,
         datamart_vh.vh_datamart,
+        datamart_su.skole_udsatte_datamart,
         kube.kube,
         datapakker_vh.indhold,
         datapakker_vh.filer,

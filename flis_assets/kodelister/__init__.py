@@ -25,6 +25,7 @@ _SCHEMAS: dict[str, dict[str, type[pl.DataType] | pl.DataType]] = {
     "aaben_107_grupper": {"fra_dage": pl.Int32, "til_dage": pl.Int32},
     "aldersgrupper": {"fra_alder": pl.Int32, "til_alder": pl.Int32},
     "noegletal": {"faktor": pl.Float64, "diskretion": pl.Boolean},
+    "koblede_noegletal": {"faktor": pl.Float64},
 }
 
 # kommuner.csv is the customer's reference file, copied as it is (comma-separated).

@@ -13,6 +13,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
+from flis_assets.defs.dsa import common
 from flis_assets.resources import ensure_schemas, replace_windows
 
 DDL = [
@@ -152,6 +153,7 @@ SELECTS = {
 
 def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     ensure_schemas(con)
+    common.ensure_all(con)
     for ddl in DDL:
         con.execute(ddl)
     counts: dict[str, int] = {}

@@ -26,8 +26,8 @@ checks = [
         asset=INDHOLD, name="diskretion", blocking=True,
         description=f"Blokerende: ingen pakke viser et tal, der hviler på færre end {MIN_INDIVIDER} individer.",
         sql=f"""SELECT 'noegletal' AS pakke, omraade, noegletal_id AS noegle, 'FAERRE_END_{MIN_INDIVIDER}_INDIVIDER' AS regel
-                FROM datapakker.noegletal k JOIN kodelister.noegletal n USING (noegletal_id)
-                WHERE k.periode = $maaned AND n.diskretion
+                FROM datapakker.noegletal k LEFT JOIN kodelister.noegletal n USING (noegletal_id)
+                WHERE k.periode = $maaned AND coalesce(n.diskretion, true)
                   AND (k.vaerdi IS NOT NULL OR k.taeller IS NOT NULL OR k.naevner IS NOT NULL OR k.individer IS NOT NULL)
                   AND coalesce(k.individer, 0) < {MIN_INDIVIDER}
                 UNION ALL

@@ -97,3 +97,16 @@ def materialize_stock(
     return dg.MaterializeResult(
         metadata={"linjer_i_bestand": dg.MetadataValue.json(counts), "maaneder": len(counts)}
     )
+
+
+def ensure_all(con: duckdb.DuckDBPyConnection) -> None:
+    """Every DSA table (empty if its source never delivered), so the period layers can always run."""
+    from flis_assets import snitflader
+    from flis_assets.defs.dsa import borger, voksenhandicap
+
+    for kilde in snitflader.kilder().values():
+        ensure_raadata(con, kilde)
+        if kilde.kilde == "cpr":
+            borger.create_register(con)
+        else:
+            create_table(con, kilde, voksenhandicap.EXTRA_DDL if kilde.kilde == "vh" else "")

@@ -20,6 +20,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import kodelister, partitions
+from flis_assets.defs.dsa import common
 from flis_assets.resources import ensure_schemas, replace_windows
 
 SPS_EGET_HJEM = "1.12.0.2"
@@ -219,6 +220,7 @@ def newest_stock(con: duckdb.DuckDBPyConnection) -> date | None:
 
 def harmonise(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     ensure_schemas(con)
+    common.ensure_all(con)
     con.execute(YDELSER_DDL)
     con.execute(OPMAERKNINGER_DDL)
     n = newest_stock(con)

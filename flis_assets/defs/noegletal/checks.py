@@ -24,10 +24,13 @@ def taeller_sql() -> str:
 DISKRETION_SQL = f"""
 SELECT k.niveau, k.omraade, k.noegletal_id, k.individer,
     CASE WHEN k.diskretioneret THEN 'DISKRETIONERET_MEN_VIST' ELSE 'FAERRE_END_{MIN_INDIVIDER}_INDIVIDER_VIST' END AS regel
-FROM noegletal.kube k JOIN kodelister.noegletal n USING (noegletal_id)
+FROM noegletal.kube k LEFT JOIN kodelister.noegletal n USING (noegletal_id)
 WHERE k.periode = $maaned AND (
     (k.diskretioneret AND (k.vaerdi IS NOT NULL OR k.taeller IS NOT NULL OR k.naevner IS NOT NULL OR k.individer IS NOT NULL))
-    OR (n.diskretion AND NOT k.diskretioneret AND coalesce(k.individer, 0) < {MIN_INDIVIDER}))
+    OR (coalesce(n.diskretion, true) AND NOT k.diskretioneret AND coalesce(k.individer, 0) < {MIN_INDIVIDER}))
+UNION ALL
+SELECT niveau, omraade, noegletal_id || ':' || population, NULL, 'POPULATION_UNDER_{MIN_INDIVIDER}_VIST'
+FROM noegletal.koblede_populationer WHERE periode = $maaned AND diskretioneret AND antal IS NOT NULL
 """
 
 checks = [

@@ -16,6 +16,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import kodelister, partitions
+from flis_assets.defs.noegletal import koblede
 from flis_assets.resources import ensure_schemas, replace_windows
 
 MIN_INDIVIDER = 5
@@ -90,12 +91,10 @@ def figure_sql(f: dict) -> str:
     """
 
 
-def cube_sql() -> str:
-    figures = kodelister.load("noegletal").iter_rows(named=True)
-    parts = []
-    for f in figures:
-        suppress = f"diskretion AND coalesce(individer, 0) < {MIN_INDIVIDER}"
-        parts.append(f"""
+def _suppressed(figure: str, diskretion: bool) -> str:
+    """Primary discretion: fewer than five individuals withholds value, numerator, denominator and count."""
+    suppress = f"{str(diskretion).lower()} AND coalesce(individer, 0) < {MIN_INDIVIDER}"
+    return f"""
         SELECT periode, niveau, omraade, noegletal_id,
             CASE WHEN {suppress} THEN NULL ELSE vaerdi END AS vaerdi,
             CASE WHEN {suppress} THEN NULL ELSE taeller END AS taeller,
@@ -103,32 +102,66 @@ def cube_sql() -> str:
             CASE WHEN {suppress} THEN NULL ELSE individer END AS individer,
             {suppress} AS diskretioneret,
             CASE WHEN {suppress} THEN 'primaer' END AS diskretion_aarsag
-        FROM ({figure_sql(f)}) x, (SELECT {str(f["diskretion"]).lower()} AS diskretion)""")
+        FROM ({figure}) x"""
+
+
+def cube_sql() -> str:
+    parts = [_suppressed(figure_sql(f), f["diskretion"]) for f in kodelister.load("noegletal").iter_rows(named=True)]
+    parts += [_suppressed(koblede.figure_sql(f), True) for f in koblede.figures()]
     return " UNION ALL ".join(parts)
+
+
+def populations_sql() -> str:
+    suppress = f"coalesce(individer, 0) < {MIN_INDIVIDER}"
+    return " UNION ALL ".join(
+        f"""SELECT periode, niveau, omraade, noegletal_id, population,
+                CASE WHEN {suppress} THEN NULL ELSE antal END AS antal, {suppress} AS diskretioneret,
+                CASE WHEN {suppress} THEN 'primaer' END AS diskretion_aarsag
+            FROM ({koblede.populations_sql(f)})"""
+        for f in koblede.linked()
+    )
+
+
+POPULATIONER_DDL = """CREATE TABLE IF NOT EXISTS noegletal.koblede_populationer (
+    periode DATE NOT NULL, niveau VARCHAR NOT NULL, omraade VARCHAR NOT NULL, noegletal_id VARCHAR NOT NULL,
+    population VARCHAR NOT NULL, antal DOUBLE, diskretioneret BOOLEAN NOT NULL, diskretion_aarsag VARCHAR
+)"""
 
 
 def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     ensure_schemas(con)
     con.execute(DDL)
-    counts = {"noegletal.kube": 0}
+    con.execute(POPULATIONER_DDL)
+    selects = {"noegletal.kube": cube_sql(), "noegletal.koblede_populationer": populations_sql()}
+    counts: dict[str, int] = {}
     for fra, til in partitions.per_year(months):
-        got = replace_windows(con, {"noegletal.kube": cube_sql()}, "periode", fra, partitions.add_months(til, 1),
-                              {"fra": fra, "til": til})
-        counts["noegletal.kube"] += got["noegletal.kube"]
+        got = replace_windows(con, selects, "periode", fra, partitions.add_months(til, 1), {"fra": fra, "til": til})
+        counts = {t: counts.get(t, 0) + n for t, n in got.items()}
     return counts
 
 
-@dg.asset(
-    key=["noegletal", "kube"],
-    deps=[dg.AssetKey(["datamart", t]) for t in ("vh_benchmark", "vh_udgifter", "befolkning")],
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["noegletal", "kube"], group_name="noegletal", kinds={"duckdb"},
+            deps=[*(dg.AssetKey(["datamart", t]) for t in ("vh_benchmark", "vh_udgifter", "befolkning")),
+                  dg.AssetKey(["harmoniseret", "skole_elever"]), dg.AssetKey(["harmoniseret", "udsatte_foranstaltninger"])],
+            description="De centrale og de koblede nøgletal pr. kommune, region og hele landet med tællere, nævnere "
+            "og individer; diskretion: færre end fem individer vises ikke.",
+            metadata={"dagster/table_name": "noegletal.kube"},
+        ),
+        dg.AssetSpec(
+            ["noegletal", "koblede_populationer"], group_name="noegletal", kinds={"duckdb"},
+            deps=[dg.AssetKey(["harmoniseret", "skole_elever"]), dg.AssetKey(["harmoniseret", "udsatte_foranstaltninger"])],
+            description="De fire populationer bag hvert koblet nøgletal, hver talt i sit eget område (aldrig "
+            "fællesmængderne), med diskretion.",
+            metadata={"dagster/table_name": "noegletal.koblede_populationer"},
+        ),
+    ],
     **partitions.MAANEDLIG,
-    group_name="noegletal",
-    kinds={"duckdb"},
-    description="De centrale nøgletal pr. kommune, region og hele landet med tællere, nævnere og individer; "
-    "diskretion: færre end fem individer vises ikke.",
-    metadata={"dagster/table_name": "noegletal.kube"},
 )
-def kube(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def kube(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:
         counts = build(con, partitions.window_months(context))
-    return dg.MaterializeResult(metadata={"raekker": counts.get("noegletal.kube", 0)})
+    for t in ("kube", "koblede_populationer"):
+        yield dg.MaterializeResult(asset_key=["noegletal", t], metadata={"raekker": counts.get(f"noegletal.{t}", 0)})

@@ -1,0 +1,54 @@
+"""datamart: pupils and measures across kommuner, aggregated, no CPR numbers."""
+
+from datetime import date
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from flis_assets import partitions
+from flis_assets.resources import ensure_schemas, replace_windows
+
+SELECTS = {
+    "datamart.skole_elever": """
+        SELECT periode, kommunekode, klassetrin, undervisningstilbud, count(DISTINCT cpr) AS elever,
+            sum(fravaersdage) AS fravaersdage, sum(skoledage)::BIGINT AS skoledage
+        FROM harmoniseret.skole_elever WHERE periode BETWEEN $fra AND $til GROUP BY ALL""",
+    "datamart.udsatte_foranstaltninger": """
+        SELECT periode, handlekommune, foranstaltningstype, paragraf,
+            count(DISTINCT cpr) AS boern_aabne, count(*) AS foranstaltninger_aabne
+        FROM harmoniseret.udsatte_foranstaltninger
+        WHERE periode BETWEEN $fra AND $til AND aaben_sidste_dag GROUP BY ALL""",
+}
+
+
+def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
+    ensure_schemas(con)
+    for table, sql in SELECTS.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM ({sql}) WHERE false",
+                    {"fra": partitions.START, "til": partitions.START})
+    counts: dict[str, int] = {}
+    for fra, til in partitions.per_year(months):
+        got = replace_windows(con, SELECTS, "periode", fra, partitions.add_months(til, 1), {"fra": fra, "til": til})
+        counts = {t: counts.get(t, 0) + n for t, n in got.items()}
+    return counts
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["datamart", "skole_elever"], deps=[dg.AssetKey(["harmoniseret", "skole_elever"])],
+                     group_name="datamart", kinds={"duckdb"}, metadata={"dagster/table_name": "datamart.skole_elever"},
+                     description="Elever, fraværsdage og skoledage pr. periode, skolekommune, klassetrin og tilbud."),
+        dg.AssetSpec(["datamart", "udsatte_foranstaltninger"],
+                     deps=[dg.AssetKey(["harmoniseret", "udsatte_foranstaltninger"])], group_name="datamart",
+                     kinds={"duckdb"}, metadata={"dagster/table_name": "datamart.udsatte_foranstaltninger"},
+                     description="Børn med en åben foranstaltning på periodens sidste dag pr. handlekommune, type "
+                     "og paragraf."),
+    ],
+    **partitions.MAANEDLIG,
+)
+def skole_udsatte_datamart(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
+    with duckdb.get_connection() as con:
+        counts = build(con, partitions.window_months(context))
+    for t in ("skole_elever", "udsatte_foranstaltninger"):
+        yield dg.MaterializeResult(asset_key=["datamart", t], metadata={"raekker": counts.get(f"datamart.{t}", 0)})

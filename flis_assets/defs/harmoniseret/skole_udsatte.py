@@ -1,0 +1,76 @@
+"""harmoniseret: Skole (pupils) and Udsatte (measures) per statistical period, kommune-specific.
+
+- Pupils of a period are the Skole stock as known after that load month: each delivery
+  describes the pupils enrolled at the end of its own month. A kommune that did not deliver that
+  month counts with its newest earlier delivery (`leverancemaaned` shows which).
+- Measures of a period come from the newest Udsatte stock (newest knowledge); a measure is open
+  on the period's last day when it started by then and ends on that day or later (or is open).
+"""
+
+from datetime import date
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from flis_assets import partitions
+from flis_assets.defs.dsa import common
+from flis_assets.resources import ensure_schemas, replace_windows
+
+MAANEDER = "SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MONTH))::DATE AS periode"
+
+ELEVER_SQL = """
+SELECT indlaesningsmaaned AS periode, kommunekode, fagsystem, leverancemaaned, cpr, skolekode, klassetrin,
+    undervisningstilbud, fravaersdage, skoledage, klassetrin BETWEEN 0 AND 9 AS klassetrin_0_9
+FROM dsa.skole WHERE indlaesningsmaaned BETWEEN $fra AND $til
+"""
+
+FORANSTALTNINGER_SQL = f"""
+WITH stock AS (SELECT * FROM dsa.udsatte WHERE indlaesningsmaaned = (SELECT max(indlaesningsmaaned) FROM dsa.udsatte))
+SELECT m.periode, s.kommunekode, s.foranstaltning_id, s.cpr, s.handlekommune, s.foranstaltningstype, s.paragraf,
+    s.startdato, s.slutdato,
+    s.startdato <= last_day(m.periode) AND coalesce(s.slutdato, DATE '9999-12-31') >= last_day(m.periode)
+        AS aaben_sidste_dag,
+    s.indlaesningsmaaned
+FROM stock s JOIN ({MAANEDER}) m
+  ON s.startdato <= last_day(m.periode) AND coalesce(s.slutdato, DATE '9999-12-31') >= m.periode
+WHERE s.slutdato IS NULL OR s.slutdato >= s.startdato
+"""
+
+SELECTS = {"harmoniseret.skole_elever": ELEVER_SQL, "harmoniseret.udsatte_foranstaltninger": FORANSTALTNINGER_SQL}
+
+
+def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
+    ensure_schemas(con)
+    common.ensure_all(con)
+    for table, sql in SELECTS.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM ({sql}) WHERE false",
+                    {"fra": partitions.START, "til": partitions.START})
+    counts: dict[str, int] = {}
+    for fra, til in partitions.per_year(months):
+        got = replace_windows(con, SELECTS, "periode", fra, partitions.add_months(til, 1), {"fra": fra, "til": til})
+        counts = {t: counts.get(t, 0) + n for t, n in got.items()}
+    return counts
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["harmoniseret", "skole_elever"], deps=[dg.AssetKey(["dsa", "skole"])], group_name="harmoniseret",
+                     kinds={"duckdb"}, metadata={"dagster/table_name": "harmoniseret.skole_elever"},
+                     description="Eleverne ved periodens udgang pr. skolekommune: klassetrin, undervisningstilbud og "
+                     "fravær (kommunespecifik)."),
+        dg.AssetSpec(["harmoniseret", "udsatte_foranstaltninger"], deps=[dg.AssetKey(["dsa", "udsatte"])],
+                     group_name="harmoniseret", kinds={"duckdb"},
+                     metadata={"dagster/table_name": "harmoniseret.udsatte_foranstaltninger"},
+                     description="Foranstaltningerne efter Serviceloven pr. periode, og om de er åbne på periodens "
+                     "sidste dag (kommunespecifik)."),
+    ],
+    **partitions.MAANEDLIG,
+)
+def skole_udsatte_harmoniseret(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
+    with duckdb.get_connection() as con:
+        counts = build(con, partitions.window_months(context))
+    yield dg.MaterializeResult(asset_key=["harmoniseret", "skole_elever"],
+                               metadata={"raekker": counts.get("harmoniseret.skole_elever", 0)})
+    yield dg.MaterializeResult(asset_key=["harmoniseret", "udsatte_foranstaltninger"],
+                               metadata={"raekker": counts.get("harmoniseret.udsatte_foranstaltninger", 0)})
