@@ -7,10 +7,13 @@ BIN := $(VENV)/bin
 export FLIS_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 
-# The demo: every kommune at 2 % of its size, three load months.
+# The demo: three load months, a kommune or more from every region at 5 % of its size, with
+# Ishøj/Vallensbæk and Tårnby/Dragør and the kommuner that change or share fagsystem.
+# DEMO_KOMMUNER= (empty) generates the whole country.
 DEMO_FROM ?= 2026-07
 DEMO_TO ?= 2026-09
-DEMO_SCALE ?= 0.02
+DEMO_SCALE ?= 0.05
+DEMO_KOMMUNER ?= 101,147,155,183,185,187,173,265,330,479,657,751,851,461,259
 PORT ?= 3000
 
 .PHONY: run test install demo-data materialize bench clean
@@ -31,7 +34,8 @@ demo-data: install
 	@if [ -d "$(FLIS_DATA_DIR)/incoming" ]; then \
 		echo "Data findes allerede under $(FLIS_DATA_DIR)/incoming: genererer ikke nye demodata."; \
 	else \
-		$(BIN)/flis generate --from $(DEMO_FROM) --to $(DEMO_TO) --scale $(DEMO_SCALE); \
+		$(BIN)/flis generate --from $(DEMO_FROM) --to $(DEMO_TO) --scale $(DEMO_SCALE) \
+			$(if $(DEMO_KOMMUNER),--kommuner $(DEMO_KOMMUNER)); \
 	fi
 
 materialize: demo-data $(DAGSTER_HOME)/dagster.yaml
