@@ -73,7 +73,7 @@ def replace_windows(
     try:
         for table, select_sql in selects.items():
             con.execute(f"DELETE FROM {table} WHERE {column} >= ? AND {column} < ?", [start, end])
-            con.execute(f"INSERT INTO {table} BY NAME {select_sql}", _used(params, select_sql))
+            con.execute(f"INSERT INTO {table} BY NAME {select_sql}", used_params(params, select_sql))
             counts[table] = con.execute(
                 f"SELECT count(*) FROM {table} WHERE {column} >= ? AND {column} < ?", [start, end]
             ).fetchone()[0]
@@ -84,7 +84,7 @@ def replace_windows(
     return counts
 
 
-def _used(params, sql: str):
+def used_params(params, sql: str):
     """DuckDB refuses named parameters a statement does not use: pass each only its own."""
     if isinstance(params, Mapping):
         return {k: v for k, v in params.items() if f"${k}" in sql}

@@ -16,11 +16,13 @@ from dagster._core.definitions.events import AssetKeyPartitionKey
 from flis_assets.defs.dsa.aendrede_perioder import genberegningsperioder
 
 AENDREDE_PERIODER = dg.AssetKey(["dsa", "aendrede_perioder"])
+SIDSTE_LAG = dg.AssetKey(["datapakker", "filer"])  # the last layer: a period done here is done
 PERIOD_GROUPS = {"harmoniseret", "datamart", "noegletal", "datapakker", "rapporter"}
 
 
 @dg.sensor(
     name="genberegn_aendrede_perioder",
+    asset_selection=dg.AssetSelection.groups(*sorted(PERIOD_GROUPS)),
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=30,
     description="Genberegner de statistiske perioder, som en indlæsningsmåned har ændret (bagudrettede rettelser), "
@@ -39,15 +41,21 @@ def genberegn_aendrede_perioder(context: dg.SensorEvaluationContext):
         for maaned, perioder in (meta.value if meta else {}).items():
             load_months.append(date.fromisoformat(maaned + "-01"))
             changed += [date.fromisoformat(p + "-01") for p in perioder]
-    context.update_cursor(str(result.records[-1].storage_id))
+    last = result.records[-1].storage_id
+    context.update_cursor(str(last))
     newest = max(date.fromisoformat(k) for k in context.instance.get_materialized_partitions(AENDREDE_PERIODER))
-    perioder = genberegningsperioder(load_months, changed, newest)
+    perioder = set(genberegningsperioder(load_months, changed, newest))
+    # periods already recomputed since (e.g. by `flis materialize`) need nothing more
+    done = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=SIDSTE_LAG, after_storage_id=last,
+                              asset_partitions=[p.isoformat() for p in perioder]), limit=10000).records
+    perioder -= {date.fromisoformat(r.partition_key) for r in done}
     if not perioder:
-        return dg.SkipReason("Ingen perioder ændret.")
+        return dg.SkipReason("De ændrede perioder er allerede genberegnet.")
     graph = context.repository_def.asset_graph
     keys = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name in PERIOD_GROUPS]
     subset = AssetGraphSubset.from_asset_partition_set(
-        {AssetKeyPartitionKey(k, p.isoformat()) for k in keys for p in perioder}, graph
+        {AssetKeyPartitionKey(k, p.isoformat()) for k in keys for p in sorted(perioder)}, graph
     )
     return dg.RunRequest.for_asset_graph_subset(
         subset, tags={"flis/aarsag": f"ændrede perioder efter indlæsning af {', '.join(sorted({f'{m:%Y-%m}' for m in load_months}))}"}

@@ -38,8 +38,9 @@ def folder(pk, kommune):
 def test_every_kommune_in_the_data_gets_every_package_with_manifest(pk):
     for kommune in (101, 147, 187):
         files = sorted(p.name for p in folder(pk, kommune).iterdir())
-        assert files == sorted(["manifest.json"] + [f"{p}.{e}" for p in
-                               ("noegletal", "vh_datamart", "vh_individ", "vh_regelrapport", "vh_hand07_benchmark") for e in ("parquet", "csv")])
+        tables = ("noegletal", "noegletal_populationer", "vh_datamart", "vh_individ", "vh_regelrapport",
+                  "vh_hand07_benchmark", "skole_individ", "udsatte_individ")
+        assert files == sorted(["manifest.json"] + [f"{t}.{e}" for t in tables for e in ("parquet", "csv")])
         manifest = json.loads((folder(pk, kommune) / "manifest.json").read_text())
         assert manifest["kommunekode"] == f"{kommune:03d}" and manifest["periode"] == "2024-03"
         for entry in manifest["filer"]:
@@ -81,7 +82,8 @@ def test_subscriptions_choose_kommuner_and_packages(flis):
     assert flis.materialize_periods("2024-03", "2024-03").ok
     assert sorted(p.name for p in (flis.root / "datapakker").iterdir()) == ["147"]
     assert sorted(p.name for p in (flis.root / "datapakker/147/2024-03").iterdir()) == [
-        "manifest.json", "noegletal.csv", "noegletal.parquet", "vh_individ.csv", "vh_individ.parquet"]
+        "manifest.json", "noegletal.csv", "noegletal.parquet", "noegletal_populationer.csv",
+        "noegletal_populationer.parquet", "vh_individ.csv", "vh_individ.parquet"]
 
 
 def test_a_package_that_would_show_fewer_than_five_is_never_written(flis, monkeypatch):
@@ -94,4 +96,19 @@ def test_a_package_that_would_show_fewer_than_five_is_never_written(flis, monkey
     flis.materialize("2024-03", perioder=False)
     outcome = flis.materialize_periods("2024-03", "2024-03")
     assert "datapakker/indhold:diskretion (2024-03)" in outcome.fejlede_blokerende
+    assert not (flis.root / "datapakker").exists()
+
+
+def test_a_package_combining_two_areas_individuals_is_never_written(flis, monkeypatch):
+    """skole_individ with a column from Udsatte would list the individuals behind a linked figure."""
+    from flis_assets.defs.datapakker import voksenhandicap
+
+    deliver(flis)
+    linked = """SELECT e.periode, e.kommunekode AS modtager, e.* EXCLUDE (periode), u.foranstaltningstype
+                FROM harmoniseret.skole_elever e LEFT JOIN harmoniseret.udsatte_foranstaltninger u USING (periode, cpr)
+                WHERE e.periode BETWEEN $fra AND $til"""
+    monkeypatch.setitem(voksenhandicap.SELECTS, "datapakker.skole_individ", linked)
+    flis.materialize("2024-03", perioder=False)
+    outcome = flis.materialize_periods("2024-03", "2024-03")
+    assert "datapakker/indhold:ingen_koblede_individlister (2024-03)" in outcome.fejlede_blokerende
     assert not (flis.root / "datapakker").exists()

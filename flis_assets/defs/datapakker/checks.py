@@ -11,16 +11,57 @@ from flis_assets.defs.noegletal.kube import MIN_INDIVIDER
 
 INDHOLD = dg.AssetKey(["datapakker", "indhold"])
 
+# The only package tables that list individuals, each with the harmonised table of its own area:
+# their columns may come from that table alone, so no package ever joins two areas' individuals
+# or lists those behind a linked figure.
+INDIVIDLISTER = {
+    "vh_individ": ["harmoniseret.vh_ydelser", "harmoniseret.vh_opmaerkninger"],
+    "vh_regelrapport": ["harmoniseret.vh_opmaerkninger"],
+    "skole_individ": ["harmoniseret.skole_elever"],
+    "udsatte_individ": ["harmoniseret.udsatte_foranstaltninger"],
+}
+EGNE_KOLONNER = ("modtager", "leverandoer", "opmaerkninger", "antal_linjer")  # added by the package itself
+
+INGEN_KOBLEDE_INDIVIDER_SQL = f"""
+WITH kol AS (SELECT table_schema || '.' || table_name AS tabel, table_name, column_name
+             FROM information_schema.columns WHERE table_schema IN ('datapakker', 'harmoniseret')),
+tilladt AS ({" UNION ALL ".join(f"SELECT '{t}' AS pakke, '{k}' AS kilde" for t, ks in INDIVIDLISTER.items() for k in ks)})
+SELECT kol.table_name AS pakke, kol.column_name AS kolonne, 'CPR_I_PAKKE_UDEN_INDIVIDLISTE' AS regel
+FROM kol WHERE kol.tabel LIKE 'datapakker.%' AND kol.column_name = 'cpr'
+  AND kol.table_name NOT IN (SELECT pakke FROM tilladt)
+UNION ALL
+SELECT kol.table_name, kol.column_name, 'KOLONNE_FRA_ET_ANDET_OMRAADE'
+FROM kol WHERE kol.tabel LIKE 'datapakker.%' AND kol.table_name IN (SELECT pakke FROM tilladt)
+  AND kol.column_name NOT IN {EGNE_KOLONNER}
+  AND kol.column_name NOT IN (SELECT k2.column_name FROM kol k2 JOIN tilladt t ON k2.tabel = t.kilde
+                              WHERE t.pakke = kol.table_name)
+  AND $maaned IS NOT NULL
+"""
+
 checks = [
     frame_check(
         asset=INDHOLD, name="kun_egne_individer", blocking=True,
         description="Blokerende: vh_individ og vh_regelrapport til en kommune rummer kun linjer, hvor kommunen "
-        "er (fortolket) handlekommune.",
+        "er (fortolket) handlekommune, skole_individ kun kommunens egne skolers elever og udsatte_individ kun "
+        "foranstaltninger, hvor kommunen er handlekommune.",
         sql="""SELECT modtager AS kommunekode, fagsystem, ydelse_id, handlekommune, 'ANDEN_KOMMUNES_LINJE' AS regel
                FROM datapakker.vh_individ WHERE periode = $maaned AND handlekommune <> modtager
                UNION ALL
+               SELECT modtager, NULL, cpr, kommunekode, 'ANDEN_KOMMUNES_ELEV'
+               FROM datapakker.skole_individ WHERE periode = $maaned AND kommunekode <> modtager
+               UNION ALL
+               SELECT modtager, NULL, foranstaltning_id, handlekommune, 'ANDEN_KOMMUNES_FORANSTALTNING'
+               FROM datapakker.udsatte_individ WHERE periode = $maaned AND handlekommune <> modtager
+               UNION ALL
                SELECT modtager, NULL, NULL, handlekommune, 'ANDEN_KOMMUNES_BORGER'
                FROM datapakker.vh_regelrapport WHERE periode = $maaned AND handlekommune <> modtager""",
+    ),
+    frame_check(
+        asset=INDHOLD, name="ingen_koblede_individlister", blocking=True,
+        description="Blokerende: kun de kommunespecifikke individpakker (ét område hver) har CPR-numre, og deres "
+        "kolonner kommer kun fra deres eget områdes harmoniserede data: ingen pakke viser individerne bag et "
+        "koblet nøgletal eller kombinerer to områders individlister.",
+        sql=INGEN_KOBLEDE_INDIVIDER_SQL,
     ),
     frame_check(
         asset=INDHOLD, name="diskretion", blocking=True,
@@ -35,6 +76,10 @@ checks = [
                 FROM datapakker.vh_datamart
                 WHERE periode = $maaned AND (unikke_modtagere < {MIN_INDIVIDER}
                       OR (unikke_modtagere IS NULL AND helaarsmodtagere IS NOT NULL))
+                UNION ALL
+                SELECT 'noegletal_populationer', omraade, noegletal_id || ':' || population,
+                    'POPULATION_UNDER_{MIN_INDIVIDER}'
+                FROM datapakker.noegletal_populationer WHERE periode = $maaned AND diskretioneret AND antal IS NOT NULL
                 UNION ALL
                 SELECT 'vh_hand07_benchmark', lpad(kommunekode::VARCHAR, 3, '0'), ydelseskode, 'FAERRE_END_{MIN_INDIVIDER}_INDIVIDER'
                 FROM datapakker.vh_hand07_benchmark WHERE periode = $maaned AND flis < {MIN_INDIVIDER}""",

@@ -10,6 +10,8 @@ fails them ever leaves the system.
   annotations.
 - `vh_regelrapport`: the harmoniseringsregelrapport's citizens per rule (kommune-specific).
 - `vh_hand07_benchmark`: the kommune's rows of the benchmark against HAND07 (discretion applied).
+- `noegletal` also holds the linked figures' four populations (`noegletal_populationer`).
+- `skole_individ`, `udsatte_individ`: the kommune's own pupils and measures, one area each.
 """
 
 import hashlib
@@ -25,14 +27,13 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions, settings
 from flis_assets.defs.noegletal.kube import MIN_INDIVIDER
-from flis_assets.resources import ensure_schemas, query_pl, replace_windows
+from flis_assets.resources import used_params, ensure_schemas, query_pl, replace_windows
 
 MAANEDER = "SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MONTH))::DATE AS periode"
 
 # Without reference/abonnementer.csv every kommune in the data subscribes to every package.
 ABONNENTER_SQL = f"""
-WITH pakker AS (SELECT unnest(['noegletal', 'vh_datamart', 'vh_individ', 'vh_regelrapport', 'vh_hand07_benchmark'])
-                AS pakke),
+WITH pakker AS (SELECT unnest($pakker) AS pakke),
 i_data AS (
     SELECT DISTINCT periode, handlekommune AS kommunekode FROM harmoniseret.vh_ydelser WHERE periode BETWEEN $fra AND $til
     UNION SELECT DISTINCT periode, kommunekode FROM datamart.befolkning WHERE periode BETWEEN $fra AND $til
@@ -72,6 +73,18 @@ SELECT periode, kommunekode AS modtager, kvartal, kommunekode, ydelseskode,
 FROM datamart.vh_hand07_afstemning WHERE periode BETWEEN $fra AND $til
 """
 
+# Individual-level data of one area each, only to the kommune's own package: its schools'
+# pupils, and the measures it is handlekommune for. FLIS never combines two areas' lists.
+SKOLE_INDIVID_SQL = """
+SELECT periode, kommunekode AS modtager, * EXCLUDE (periode) FROM harmoniseret.skole_elever
+WHERE periode BETWEEN $fra AND $til
+"""
+
+UDSATTE_INDIVID_SQL = """
+SELECT periode, handlekommune AS modtager, * EXCLUDE (periode) FROM harmoniseret.udsatte_foranstaltninger
+WHERE periode BETWEEN $fra AND $til
+"""
+
 REGELRAPPORT_SQL = """
 SELECT periode, handlekommune AS modtager, handlekommune, regel, dst_handling, cpr,
     count(*) AS antal_linjer
@@ -81,26 +94,41 @@ FROM harmoniseret.vh_opmaerkninger WHERE periode BETWEEN $fra AND $til GROUP BY 
 SELECTS = {
     "datapakker.abonnenter": ABONNENTER_SQL,
     "datapakker.noegletal": NOEGLETAL_SQL,
+    "datapakker.noegletal_populationer": "SELECT * FROM noegletal.koblede_populationer WHERE periode BETWEEN $fra AND $til",
+    "datapakker.skole_individ": SKOLE_INDIVID_SQL,
+    "datapakker.udsatte_individ": UDSATTE_INDIVID_SQL,
     "datapakker.vh_datamart": VH_DATAMART_SQL,
     "datapakker.vh_individ": VH_INDIVID_SQL,
     "datapakker.vh_regelrapport": REGELRAPPORT_SQL,
     "datapakker.vh_hand07_benchmark": HAND07_SQL,
 }
-PAKKER = ["noegletal", "vh_datamart", "vh_individ", "vh_regelrapport", "vh_hand07_benchmark"]
-PER_MODTAGER = {"vh_individ", "vh_regelrapport", "vh_hand07_benchmark"}  # the rest is the same for every kommune
+# package -> its tables (one file each, named after the table)
+PAKKER = {
+    "noegletal": ["noegletal", "noegletal_populationer"],
+    "vh_datamart": ["vh_datamart"],
+    "vh_individ": ["vh_individ"],
+    "vh_regelrapport": ["vh_regelrapport"],
+    "vh_hand07_benchmark": ["vh_hand07_benchmark"],
+    "skole_individ": ["skole_individ"],
+    "udsatte_individ": ["udsatte_individ"],
+}
+PER_MODTAGER = {"vh_individ", "vh_regelrapport", "vh_hand07_benchmark", "skole_individ", "udsatte_individ"}  # the rest is the same for every kommune
 ORDER = {"noegletal": "niveau, omraade, noegletal_id", "vh_datamart": "handlekommune, ydelseskode",
          "vh_individ": "leverandoer, fagsystem, ydelse_id", "vh_regelrapport": "regel, cpr",
-         "vh_hand07_benchmark": "kvartal, ydelseskode"}
+         "vh_hand07_benchmark": "kvartal, ydelseskode",
+         "noegletal_populationer": "niveau, omraade, noegletal_id, population",
+         "skole_individ": "kommunekode, cpr, skolekode", "udsatte_individ": "kommunekode, foranstaltning_id"}
 
 
 def build_indhold(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     ensure_schemas(con)
     for table, sql in SELECTS.items():  # tables take the shape of their query the first time
         con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM ({sql}) WHERE false",
-                    {k: v for k, v in {"fra": date(2013, 1, 1), "til": date(2013, 1, 1)}.items() if f"${k}" in sql})
+                    used_params({"fra": partitions.START, "til": partitions.START, "pakker": list(PAKKER)}, sql))
     counts: dict[str, int] = {}
     for fra, til in partitions.per_year(months):
-        got = replace_windows(con, SELECTS, "periode", fra, partitions.add_months(til, 1), {"fra": fra, "til": til})
+        got = replace_windows(con, SELECTS, "periode", fra, partitions.add_months(til, 1),
+                              {"fra": fra, "til": til, "pakker": list(PAKKER)})
         counts = {t: counts.get(t, 0) + n for t, n in got.items()}
     return counts
 
@@ -134,9 +162,9 @@ def write_files(con: duckdb.DuckDBPyConnection, months: list[date]) -> int:
         subs = query_pl(con, "SELECT kommunekode, pakke FROM datapakker.abonnenter WHERE periode = ? "
                              "ORDER BY ALL", [p])
         shared = {
-            pakke: query_pl(con, f"SELECT * EXCLUDE (periode) FROM datapakker.{pakke} WHERE periode = ? "
-                                 f"ORDER BY {ORDER[pakke]}", [p])
-            for pakke in PAKKER if pakke not in PER_MODTAGER
+            t: query_pl(con, f"SELECT * EXCLUDE (periode) FROM datapakker.{t} WHERE periode = ? "
+                             f"ORDER BY {ORDER[t]}", [p])
+            for pakke, tabeller in PAKKER.items() if pakke not in PER_MODTAGER for t in tabeller
         }
         shared_bytes = {k: (_parquet_bytes(f), _csv_bytes(f), f.height) for k, f in shared.items()}
         # one query per package and period; split per kommune here
@@ -152,18 +180,19 @@ def write_files(con: duckdb.DuckDBPyConnection, months: list[date]) -> int:
             folder.mkdir(parents=True)
             manifest = []
             for pakke in subs.filter(pl.col("kommunekode") == kommune)["pakke"]:
-                if pakke in PER_MODTAGER:
-                    f = own[pakke].get((kommune,))
-                    f = f.drop("modtager") if f is not None else _empty(con, pakke)
-                    content = (_parquet_bytes(f), _csv_bytes(f), f.height)
-                else:
-                    content = shared_bytes[pakke]
-                for ext, data in (("parquet", content[0]), ("csv", content[1])):
-                    (folder / f"{pakke}.{ext}").write_bytes(data)
-                    digest = hashlib.sha256(data).hexdigest()
-                    manifest.append({"fil": f"{pakke}.{ext}", "pakke": pakke, "raekker": content[2], "sha256": digest})
-                    written.append((p, kommune, pakke, f"datapakker/{kommune:03d}/{p:%Y-%m}/{pakke}.{ext}",
-                                    content[2], digest))
+                for t in PAKKER[pakke]:
+                    if pakke in PER_MODTAGER:
+                        f = own[t].get((kommune,))
+                        f = f.drop("modtager") if f is not None else _empty(con, t)
+                        content = (_parquet_bytes(f), _csv_bytes(f), f.height)
+                    else:
+                        content = shared_bytes[t]
+                    for ext, data in (("parquet", content[0]), ("csv", content[1])):
+                        (folder / f"{t}.{ext}").write_bytes(data)
+                        digest = hashlib.sha256(data).hexdigest()
+                        manifest.append({"fil": f"{t}.{ext}", "pakke": pakke, "raekker": content[2], "sha256": digest})
+                        written.append((p, kommune, pakke, f"datapakker/{kommune:03d}/{p:%Y-%m}/{t}.{ext}",
+                                        content[2], digest))
             (folder / "manifest.json").write_text(json.dumps(
                 {"kommunekode": f"{kommune:03d}", "periode": f"{p:%Y-%m}", "filer": manifest},
                 indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -184,7 +213,8 @@ KW = dict(**partitions.MAANEDLIG, group_name="datapakker", kinds={"duckdb"})
     key=["datapakker", "indhold"],
     deps=[dg.AssetKey(["noegletal", "kube"]), dg.AssetKey(["datamart", "vh_benchmark"]),
           dg.AssetKey(["harmoniseret", "vh_ydelser"]), dg.AssetKey(["harmoniseret", "vh_opmaerkninger"]),
-          dg.AssetKey(["referencedata", "abonnementer"])],
+          dg.AssetKey(["noegletal", "koblede_populationer"]), dg.AssetKey(["harmoniseret", "skole_elever"]),
+          dg.AssetKey(["harmoniseret", "udsatte_foranstaltninger"]), dg.AssetKey(["referencedata", "abonnementer"])],
     description="Indholdet af hver datapakke pr. periode (tabeller i skemaet datapakker), før det forlader FLIS.",
     **KW,
 )
