@@ -36,6 +36,14 @@ def leverance_filer(kilde: Kilde, maaned: date) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
 
 
+LEVERANCE_SCHEMA = {
+    "fil": pl.String, "kilde": pl.String, "kommunekode": pl.Int32, "fagsystem": pl.String,
+    "leverancetype": pl.String, "leverancedato": pl.Date, "indlaesningsmaaned": pl.Date, "sha256": pl.String,
+    "antal_linjer": pl.Int64, "status": pl.String, "aarsag": pl.String, "fejllinje": pl.Int64,
+    "indhold_fra": pl.String, "indlaest_tid": pl.Datetime("us"),
+}
+
+
 def _row(fil: str, kilde: Kilde, maaned: date, digest: str) -> dict:
     return {
         "fil": fil, "kilde": kilde.kilde, "kommunekode": None, "fagsystem": None,
@@ -64,13 +72,17 @@ def land_maaned(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, log=
     to_read: dict[str, tuple[dict, Path]] = {}  # path DuckDB reads -> (row, delivered file)
     batch: dict[str, dict] = {}  # sha256 -> the row that lands that content in this batch
     temporary: list[Path] = []
+    files = []
     for path in leverance_filer(kilde, maaned):
-        fil = relativ_sti(path, root)
         data = path.read_bytes()
-        digest = sha256(data)
-        seen = con.execute(
-            "SELECT fil, sha256, indhold_fra, antal_linjer FROM raadata.leverancer "
-            "WHERE fil = ? OR (sha256 = ? AND status = 'indlaest')", [fil, digest]).fetchall()
+        files.append((path, relativ_sti(path, root), data, sha256(data)))
+    # what is already known of these files, in one look-up
+    known = con.execute(
+        "SELECT fil, sha256, indhold_fra, antal_linjer FROM raadata.leverancer WHERE kilde = ? AND "
+        "(fil IN (SELECT unnest(?)) OR (sha256 IN (SELECT unnest(?)) AND status = 'indlaest'))",
+        [kilde.kilde, [f[1] for f in files], [f[3] for f in files]]).fetchall()
+    for path, fil, data, digest in files:
+        seen = [k for k in known if k[0] == fil or k[1] == digest]
         if any(f == fil and s == digest for f, s, _, _ in seen):
             continue  # this very file is already recorded: a re-run lands nothing
         row = _row(fil, kilde, maaned, digest)
@@ -129,12 +141,9 @@ def land_maaned(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, log=
                         JOIN (SELECT filename, min(rowid) AS forste FROM {staging} GROUP BY 1) f USING (filename)""",
                     [maaned],
                 )
-            for row in rows:
-                cols = list(row)
-                con.execute(
-                    f"INSERT INTO raadata.leverancer ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-                    [row[c] for c in cols],
-                )
+            if rows:
+                nye = pl.DataFrame(rows, schema=LEVERANCE_SCHEMA)  # noqa: F841 - scanned by DuckDB
+                con.execute("INSERT INTO raadata.leverancer BY NAME SELECT * FROM nye")
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
