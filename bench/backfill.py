@@ -66,7 +66,7 @@ def run_records(inst) -> tuple[list, list]:
 
     runs, steps = [], []
     for rec in sorted(inst.get_run_records(), key=lambda r: r.start_time):
-        label = run_label(rec.dagster_run.tags)
+        label = run_label(rec.dagster_run.tags, rec.dagster_run.asset_selection)
         events = inst.all_logs(rec.dagster_run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS)
         if any(e.dagster_event.step_key.startswith(("raadata__", "dsa__")) for e in events):
             label = label.replace("periods", "load months")  # ranged load-month runs carry range tags too

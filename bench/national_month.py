@@ -88,12 +88,15 @@ def floor(data: Path, month: str, db: Path, memory_limit: str, per_file: bool = 
     return {"sekunder": time.perf_counter() - t, "linjer": linjer, "tider": tider, "peak": peak_rss_gib()}
 
 
-def run_label(tags) -> str:
-    """A run of `run.materialize`: the reference files, a load month, or a range of statistical periods."""
+def run_label(tags, asset_selection=None) -> str:
+    """A run of `run.materialize`: the reference files, load months (rådata + DSA), or periods."""
     if "dagster/partition" in tags:
         return f"load month {tags['dagster/partition']} (rådata + DSA)"
     if "dagster/asset_partition_range_start" in tags:
-        return f"periods {tags['dagster/asset_partition_range_start']}..{tags['dagster/asset_partition_range_end']}"
+        window = f"{tags['dagster/asset_partition_range_start']}..{tags['dagster/asset_partition_range_end']}"
+        if asset_selection and any(k.path[0] == "raadata" for k in asset_selection):
+            return f"load months {window} (rådata + DSA)"
+        return f"periods {window}"
     return "referencedata"
 
 
@@ -118,7 +121,7 @@ def gennem_dsa(data: Path, month: str, db: Path, perioder: bool) -> dict:
         wall = time.perf_counter() - t
         runs, steps = [], []
         for rec in sorted(inst.get_run_records(), key=lambda r: r.start_time):
-            runs.append((run_label(rec.dagster_run.tags), rec.end_time - rec.start_time))
+            runs.append((run_label(rec.dagster_run.tags, rec.dagster_run.asset_selection), rec.end_time - rec.start_time))
             for e in inst.all_logs(rec.dagster_run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS):
                 ev = e.dagster_event
                 steps.append((ev.step_key, ev.event_specific_data.duration_ms / 1000))
