@@ -89,13 +89,12 @@ FROM d GROUP BY ALL
 
 UDGIFTER_SQL = """
 SELECT o.periode, o.kommunekode, b.ydelseskode, sum(o.beloeb)::DOUBLE AS udgifter
-FROM dsa.oekonomi o
+FROM dsa.oekonomi_bestand(DATE '9999-12-31') o
 JOIN kodelister.kontoplan_bro b
   ON b.dranst = o.dranst::INTEGER AND b.hovedkonto = o.hovedkonto::INTEGER
  AND b.hovedfunktion = o.hovedfunktion::INTEGER AND b.funktion = o.funktion::INTEGER
  AND b.gruppering = o.gruppering::INTEGER
-WHERE o.indlaesningsmaaned = (SELECT max(indlaesningsmaaned) FROM dsa.oekonomi)
-  AND o.periode BETWEEN $fra AND $til AND o.hovedart <> '0'
+WHERE o.periode BETWEEN $fra AND $til AND o.hovedart <> '0'
 GROUP BY ALL
 """
 

@@ -22,7 +22,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions, snitflader
-from flis_assets.defs.dsa import borger
+from flis_assets.defs.dsa import common
 from flis_assets.resources import replace_window
 
 AENDRINGSTYPE = {
@@ -110,17 +110,20 @@ def interval_sql(kilde: str, id_col: str) -> str:
 
 
 def periode_sql(kilde: str) -> str:
+    """Økonomi: the groups this month's deliveries replaced, where their lines differ."""
     values = ", ".join(f.navn for f in snitflader.kilde(kilde).felter)
-    side = (f"SELECT kommunekode, periode, sum(hash({values})::HUGEINT) AS h, count(*) AS n "
-            f"FROM dsa.{kilde} WHERE indlaesningsmaaned = {{m}} GROUP BY ALL")
+    agg = f"sum(hash({values})::HUGEINT) AS h, count(*) AS n"
     return f"""
-    WITH ny AS ({side.format(m="$maaned")}), gl AS ({side.format(m="$forrige")})
-    SELECT kommunekode, periode, coalesce(ny.n, 0) + coalesce(gl.n, 0) AS antal_aendringer
-    FROM ny FULL OUTER JOIN gl USING (kommunekode, periode)
+    WITH ny AS (SELECT kommunekode, periode, {agg} FROM dsa.{kilde} WHERE indlaesningsmaaned = $maaned GROUP BY ALL),
+    gl AS (SELECT kommunekode, periode, {agg} FROM dsa.{kilde}_bestand($forrige)
+           WHERE (kommunekode, periode) IN (SELECT (kommunekode, periode) FROM ny) GROUP BY ALL)
+    SELECT kommunekode, periode, ny.n + coalesce(gl.n, 0) AS antal_aendringer
+    FROM ny LEFT JOIN gl USING (kommunekode, periode)
     WHERE (ny.h IS DISTINCT FROM gl.h OR ny.n IS DISTINCT FROM gl.n)
       AND periode BETWEEN DATE '{partitions.START}' AND $maaned
     UNION ALL
-    SELECT DISTINCT kommunekode, $maaned, 0 FROM dsa.{kilde} WHERE indlaesningsmaaned = $maaned
+    SELECT DISTINCT kommunekode, $maaned, 0 FROM raadata.leverancer
+    WHERE kilde = '{kilde}' AND status = 'indlaest' AND indlaesningsmaaned <= $maaned
     """
 
 
@@ -162,7 +165,7 @@ def aendringer_sql(kilde: str) -> str:
 
 def compute(con: duckdb.DuckDBPyConnection, maaned: date) -> int:
     con.execute(DDL)
-    borger.create_register(con)
+    common.ensure_all(con)
     select = " UNION ALL ".join(
         f"SELECT $maaned AS indlaesningsmaaned, '{k}' AS kilde, kommunekode, periode, "
         f"sum(antal_aendringer)::BIGINT AS antal_aendringer FROM ({aendringer_sql(k)}) GROUP BY ALL"

@@ -98,21 +98,33 @@ def lost_lines_sql(k: str) -> str:
             forventet - n AS antal
         FROM x WHERE n <> nd OR n <> forventet
         UNION ALL"""
-    if k == "oekonomi":  # the newest delivery per period wins, so a loss is a (kommune, periode) gone
-        per_file, keyed = "", "kommunekode, periode"
-        raw_keys = (f"SELECT DISTINCT l.kommunekode, {kilde.felt('periode').typed_sql('r.felt_1')} AS periode "
-                    f"FROM raadata.leverancer l JOIN raadata.{k} r ON r.fil = l.indhold_fra "
-                    f"WHERE l.kilde = '{k}' AND l.status = 'indlaest' AND l.indlaesningsmaaned <= $maaned")
-    else:
-        keyed = "kommunekode"
-        raw_keys = (f"SELECT DISTINCT kommunekode FROM raadata.leverancer WHERE kilde = '{k}' "
-                    f"AND status = 'indlaest' AND indlaesningsmaaned <= $maaned")
+    if k == "oekonomi":
+        return OEKONOMI_LOST_SQL
+    keyed = "kommunekode"
+    raw_keys = (f"SELECT DISTINCT kommunekode FROM raadata.leverancer WHERE kilde = '{k}' "
+                f"AND status = 'indlaest' AND indlaesningsmaaned <= $maaned")
     return f"""{per_file}
         SELECT kommunekode, NULL AS fagsystem, NULL AS fil, 'BESTAND_FORSVUNDET' AS regel, NULL AS antal
         FROM ({raw_keys}) k
         WHERE ({keyed}) NOT IN (SELECT DISTINCT {keyed} FROM dsa.{k} WHERE indlaesningsmaaned = $maaned)
     """
 
+
+OEK = snitflader.kilde("oekonomi")
+# Økonomi keeps per (kommune, periode) the newest delivery: every group this month's deliveries
+# hold is in the stock, and a group taken from a file holds all of that file's lines for it.
+OEKONOMI_LOST_SQL = f"""
+WITH lev AS (SELECT fil, indhold_fra, kommunekode FROM raadata.leverancer
+             WHERE kilde = 'oekonomi' AND status = 'indlaest' AND indlaesningsmaaned = $maaned),
+raa AS (SELECT l.fil, l.kommunekode, {OEK.felt("periode").typed_sql("r.felt_1")} AS periode, count(*) AS n
+        FROM lev l JOIN raadata.oekonomi r ON r.fil = l.indhold_fra GROUP BY ALL),
+bestand AS (SELECT kommunekode, periode, fil, count(*) AS n FROM dsa.oekonomi_bestand($maaned) GROUP BY ALL)
+SELECT raa.kommunekode, raa.periode::VARCHAR AS periode, raa.fil, 'BESTAND_FORSVUNDET' AS regel
+FROM raa ANTI JOIN bestand USING (kommunekode, periode)
+UNION ALL
+SELECT b.kommunekode, b.periode::VARCHAR, b.fil, 'LINJER_TABT_MELLEM_RAADATA_OG_DSA'
+FROM bestand b JOIN raa USING (fil, kommunekode, periode) WHERE b.n <> raa.n
+"""
 
 CPR = snitflader.kilde("cpr")
 CPR_VALUES = ", ".join(f.navn for f in CPR.felter if f.navn != "cpr")

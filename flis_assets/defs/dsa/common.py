@@ -66,9 +66,12 @@ def ensure_raadata(con: duckdb.DuckDBPyConnection, kilde: Kilde) -> None:
 
 
 def replace_month(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, select_sql: str) -> int:
+    return replace_window_for(con, kilde, maaned, select_sql, {"maaned": maaned})
+
+
+def replace_window_for(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, select_sql: str, params) -> int:
     return replace_window(
-        con, f"dsa.{kilde.kilde}", "indlaesningsmaaned", maaned, partitions.add_months(maaned, 1),
-        select_sql, {"maaned": maaned},
+        con, f"dsa.{kilde.kilde}", "indlaesningsmaaned", maaned, partitions.add_months(maaned, 1), select_sql, params
     )
 
 
@@ -102,11 +105,13 @@ def materialize_stock(
 def ensure_all(con: duckdb.DuckDBPyConnection) -> None:
     """Every DSA table (empty if its source never delivered), so the period layers can always run."""
     from flis_assets import snitflader
-    from flis_assets.defs.dsa import borger, voksenhandicap
+    from flis_assets.defs.dsa import borger, oekonomi, voksenhandicap
 
     for kilde in snitflader.kilder().values():
         ensure_raadata(con, kilde)
         if kilde.kilde == "cpr":
             borger.create_register(con)
+        elif kilde.kilde == "oekonomi":
+            oekonomi.create_bestand(con)
         else:
             create_table(con, kilde, voksenhandicap.EXTRA_DDL if kilde.kilde == "vh" else "")

@@ -1,41 +1,70 @@
 """DSA for Økonomi: per kommune and booking period, the newest delivery holding that period.
 
 A delivery holds complete months, so a later delivery replaces every earlier one for each
-period it holds, and leaves the other periods as they were (sources.md).
+period it holds, and leaves the other periods as they were (sources.md). A partition holds the
+(kommune, periode) groups whose newest delivery arrived in that load month; the stock as known
+after any load month is `dsa.oekonomi_bestand(maaned)`: for each group, its latest version.
+Storing every month's whole stock would grow with every period since 2013, every month.
 """
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from flis_assets import snitflader
+from flis_assets import partitions, snitflader
 from flis_assets.defs.dsa import common
 
 KILDE = snitflader.kilde("oekonomi")
 
-STOCK_SQL = f"""
-WITH lev AS ({common.kendte_leverancer("oekonomi")}),
-linjer AS (
-    SELECT {common.lineage_select()}, {KILDE.typed_select("r")},
-        l.leverancedato AS _dato, l.indlaesningsmaaned AS _maaned, l.indlaest_tid AS _tid
-    FROM lev l JOIN raadata.oekonomi r ON r.fil = l.indhold_fra
-    WHERE r.indlaesningsmaaned <= $maaned
-),
-nyeste AS (
-    SELECT kommunekode, periode, fil FROM (SELECT DISTINCT kommunekode, periode, fil, _dato, _maaned, _tid FROM linjer)
-    QUALIFY row_number() OVER (
-        PARTITION BY kommunekode, periode ORDER BY _dato DESC, _maaned DESC, _tid DESC, fil DESC) = 1
-)
-SELECT linjer.* EXCLUDE (_dato, _maaned, _tid)
-FROM linjer JOIN nyeste USING (kommunekode, periode, fil)
+BESTAND_MACRO = """
+CREATE OR REPLACE MACRO dsa.oekonomi_bestand(m) AS TABLE
+    SELECT * FROM dsa.oekonomi WHERE indlaesningsmaaned <= m
+    QUALIFY indlaesningsmaaned = max(indlaesningsmaaned) OVER (PARTITION BY kommunekode, periode)
 """
+
+DELTA_SQL = f"""
+WITH lev AS (
+    SELECT * FROM raadata.leverancer
+    WHERE kilde = 'oekonomi' AND status = 'indlaest' AND indlaesningsmaaned = $maaned
+),
+linjer AS (
+    SELECT {common.lineage_select()}, {KILDE.typed_select("r")}, l.indlaest_tid AS _tid
+    FROM lev l JOIN raadata.oekonomi r ON r.fil = l.indhold_fra
+),
+nyeste AS (  -- this month's newest delivery per group ...
+    SELECT DISTINCT ON (kommunekode, periode) kommunekode, periode, fil, leverancedato, leverancemaaned
+    FROM (SELECT DISTINCT kommunekode, periode, fil, leverancedato, leverancemaaned, _tid FROM linjer)
+    ORDER BY kommunekode, periode, leverancedato DESC, _tid DESC, fil DESC
+),
+nu AS (  -- ... replaces the group's current version unless that one is newer (a later delivery date)
+    SELECT kommunekode, periode, any_value(leverancedato) AS leverancedato,
+        any_value(leverancemaaned) AS leverancemaaned
+    FROM dsa.oekonomi_bestand($forrige) GROUP BY ALL
+)
+SELECT linjer.* EXCLUDE (_tid)
+FROM linjer JOIN nyeste USING (kommunekode, periode, fil)
+LEFT JOIN nu ON nu.kommunekode = nyeste.kommunekode AND nu.periode = nyeste.periode
+WHERE nu.periode IS NULL OR (nyeste.leverancedato, nyeste.leverancemaaned) > (nu.leverancedato, nu.leverancemaaned)
+"""
+
+
+def create_bestand(con) -> None:
+    common.ensure_raadata(con, KILDE)
+    common.create_table(con, KILDE)
+    con.execute(BESTAND_MACRO)
 
 
 @dg.asset(
     **common.dsa_asset_kwargs(
         KILDE,
-        "Konteringer efter indlæsningsmåneden: for hver kommune og periode den nyeste leverance, "
-        "der indeholder perioden.",
+        "Konteringer: partitionen rummer de (kommune, periode), hvis nyeste leverance kom i indlæsningsmåneden; "
+        "dsa.oekonomi_bestand(måned) giver bestanden efter enhver indlæsningsmåned.",
     )
 )
 def dsa_oekonomi(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-    return common.materialize_stock(context, duckdb, KILDE, STOCK_SQL)
+    counts = {}
+    with duckdb.get_connection() as con:
+        create_bestand(con)
+        for m in partitions.window_months(context):  # in order: each month builds on the last
+            counts[f"{m:%Y-%m}"] = common.replace_window_for(con, KILDE, m, DELTA_SQL,
+                                                             {"maaned": m, "forrige": partitions.add_months(m, -1)})
+    return dg.MaterializeResult(metadata={"nye_perioder_linjer": dg.MetadataValue.json(counts)})
