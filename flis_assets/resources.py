@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
-from flis_assets import kodelister, settings
+from flis_assets import kodelister, partitions, settings
 
 SCHEMAS = ("raadata", "dsa", "referencedata", "kodelister", "harmoniseret", "datamart", "noegletal", "datapakker", "rapporter")
 
@@ -81,6 +81,27 @@ def replace_windows(
     except Exception:
         con.execute("ROLLBACK")
         raise
+    return counts
+
+
+def create_tables_like(con: duckdb.DuckDBPyConnection, selects: Mapping[str, str], params=None) -> None:
+    """Each table, if missing, with the columns its SELECT gives (parameters $fra/$til and `params`)."""
+    for table, sql in selects.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM ({sql}) WHERE false",
+                    used_params({"fra": partitions.START, "til": partitions.START, **(params or {})}, sql))
+
+
+def replace_periods(
+    con: duckdb.DuckDBPyConnection, selects: Mapping[str, str], months: list[date], params=None
+) -> dict[str, int]:
+    """Replace the statistical periods `months` of each table by its SELECT ($fra, $til and
+    `params`), one calendar year per transaction. Returns the rows inserted per table."""
+    counts: dict[str, int] = {}
+    for fra, til in partitions.per_year(months):
+        got = replace_windows(con, selects, "periode", fra, partitions.add_months(til, 1),
+                              {"fra": fra, "til": til, **(params or {})})
+        for table, n in got.items():
+            counts[table] = counts.get(table, 0) + n
     return counts
 
 

@@ -14,7 +14,7 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
 from flis_assets.defs.dsa import common
-from flis_assets.resources import ensure_schemas, replace_windows
+from flis_assets.resources import ensure_schemas, replace_periods
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS datamart.vh_benchmark (
@@ -155,11 +155,7 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     common.ensure_all(con)
     for ddl in DDL:
         con.execute(ddl)
-    counts: dict[str, int] = {}
-    for fra, til in partitions.per_year(months):
-        got = replace_windows(con, SELECTS, "periode", fra, partitions.add_months(til, 1), {"fra": fra, "til": til})
-        counts = {t: counts.get(t, 0) + n for t, n in got.items()}
-    return counts
+    return replace_periods(con, SELECTS, months)
 
 
 TABLES = ["vh_benchmark", "vh_dimensioner", "vh_udgifter", "befolkning", "vh_hand07_afstemning"]

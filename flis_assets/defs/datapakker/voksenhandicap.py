@@ -27,7 +27,7 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions, settings
 from flis_assets.defs.noegletal.kube import MIN_INDIVIDER
-from flis_assets.resources import used_params, ensure_schemas, query_pl, replace_windows
+from flis_assets.resources import create_tables_like, ensure_schemas, query_pl, replace_periods, replace_windows
 
 MAANEDER = "SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MONTH))::DATE AS periode"
 
@@ -122,15 +122,8 @@ ORDER = {"noegletal": "niveau, omraade, noegletal_id", "vh_datamart": "handlekom
 
 def build_indhold(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     ensure_schemas(con)
-    for table, sql in SELECTS.items():  # tables take the shape of their query the first time
-        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM ({sql}) WHERE false",
-                    used_params({"fra": partitions.START, "til": partitions.START, "pakker": list(PAKKER)}, sql))
-    counts: dict[str, int] = {}
-    for fra, til in partitions.per_year(months):
-        got = replace_windows(con, SELECTS, "periode", fra, partitions.add_months(til, 1),
-                              {"fra": fra, "til": til, "pakker": list(PAKKER)})
-        counts = {t: counts.get(t, 0) + n for t, n in got.items()}
-    return counts
+    create_tables_like(con, SELECTS, {"pakker": list(PAKKER)})  # tables take the shape of their query
+    return replace_periods(con, SELECTS, months, {"pakker": list(PAKKER)})
 
 
 def _empty(con: duckdb.DuckDBPyConnection, pakke: str) -> pl.DataFrame:

@@ -15,7 +15,7 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
 from flis_assets.defs.dsa import common
-from flis_assets.resources import ensure_schemas, replace_windows
+from flis_assets.resources import create_tables_like, ensure_schemas, replace_periods
 
 MAANEDER = "SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MONTH))::DATE AS periode"
 
@@ -43,14 +43,8 @@ SELECTS = {"harmoniseret.skole_elever": ELEVER_SQL, "harmoniseret.udsatte_forans
 def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     ensure_schemas(con)
     common.ensure_all(con)
-    for table, sql in SELECTS.items():
-        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM ({sql}) WHERE false",
-                    {"fra": partitions.START, "til": partitions.START})
-    counts: dict[str, int] = {}
-    for fra, til in partitions.per_year(months):
-        got = replace_windows(con, SELECTS, "periode", fra, partitions.add_months(til, 1), {"fra": fra, "til": til})
-        counts = {t: counts.get(t, 0) + n for t, n in got.items()}
-    return counts
+    create_tables_like(con, SELECTS)
+    return replace_periods(con, SELECTS, months)
 
 
 @dg.multi_asset(

@@ -21,7 +21,7 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import kodelister, partitions
 from flis_assets.defs.dsa import common
-from flis_assets.resources import ensure_schemas, replace_windows
+from flis_assets.resources import ensure_schemas, replace_periods
 
 SPS_EGET_HJEM = "1.12.0.2"
 OPHOLD_MED_SPS = ("1.12.0.1", "1.8.1")  # stays during which § 85 in own home is marked
@@ -230,15 +230,12 @@ def harmonise(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, i
     con.execute(LINJER_SQL, {"n": n})
     con.execute(REGLER_SQL)
     con.execute(SPS_FRA_SQL)
-    for fra, til in partitions.per_year(months):
-        replace_windows(
-            con,
-            {"harmoniseret.vh_ydelser": YDELSER_SELECT, "harmoniseret.vh_opmaerkninger": OPMAERKNINGER_SELECT},
-            "periode", fra, partitions.add_months(til, 1), {"fra": fra, "til": til},
-        )
+    replace_periods(
+        con, {"harmoniseret.vh_ydelser": YDELSER_SELECT, "harmoniseret.vh_opmaerkninger": OPMAERKNINGER_SELECT}, months)
+    if months:
         counts.update(con.execute(
             "SELECT strftime(periode, '%Y-%m'), count(*) FROM harmoniseret.vh_ydelser "
-            "WHERE periode BETWEEN ? AND ? GROUP BY 1 ORDER BY 1", [fra, til]).fetchall())
+            "WHERE periode BETWEEN ? AND ? GROUP BY 1 ORDER BY 1", [min(months), max(months)]).fetchall())
     return counts
 
 

@@ -17,7 +17,7 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import kodelister, partitions
 from flis_assets.defs.noegletal import koblede
-from flis_assets.resources import ensure_schemas, replace_windows
+from flis_assets.resources import ensure_schemas, replace_periods
 
 MIN_INDIVIDER = 5
 
@@ -132,12 +132,8 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     ensure_schemas(con)
     con.execute(DDL)
     con.execute(POPULATIONER_DDL)
-    selects = {"noegletal.kube": cube_sql(), "noegletal.koblede_populationer": populations_sql()}
-    counts: dict[str, int] = {}
-    for fra, til in partitions.per_year(months):
-        got = replace_windows(con, selects, "periode", fra, partitions.add_months(til, 1), {"fra": fra, "til": til})
-        counts = {t: counts.get(t, 0) + n for t, n in got.items()}
-    return counts
+    return replace_periods(con, {"noegletal.kube": cube_sql(), "noegletal.koblede_populationer": populations_sql()},
+                           months)
 
 
 @dg.multi_asset(

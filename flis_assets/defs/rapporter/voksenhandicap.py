@@ -16,7 +16,7 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
 from flis_assets.checks.factory import markdown
-from flis_assets.resources import ensure_schemas, query_pl, replace_windows
+from flis_assets.resources import create_tables_like, ensure_schemas, query_pl, replace_periods
 
 REGELRAPPORT_SQL = """
 SELECT periode, handlekommune, regel, dst_handling, count(DISTINCT cpr) AS unikke_borgere, count(*) AS linjer
@@ -43,10 +43,9 @@ def harmoniseringsregelrapport(context: dg.AssetExecutionContext, duckdb: DuckDB
     window = _window(context)
     with duckdb.get_connection() as con:
         ensure_schemas(con)
-        con.execute("CREATE TABLE IF NOT EXISTS rapporter.harmoniseringsregelrapport AS "
-                    f"SELECT * FROM ({REGELRAPPORT_SQL}) WHERE false", {"fra": date(2013, 1, 1), "til": date(2013, 1, 1)})
-        replace_windows(con, {"rapporter.harmoniseringsregelrapport": REGELRAPPORT_SQL}, "periode",
-                        window[0], partitions.add_months(window[1], 1), {"fra": window[0], "til": window[1]})
+        selects = {"rapporter.harmoniseringsregelrapport": REGELRAPPORT_SQL}
+        create_tables_like(con, selects)
+        replace_periods(con, selects, partitions.window_months(context))
         summary = query_pl(con, """
             SELECT strftime(periode, '%Y-%m') AS maaned, regel, dst_handling, sum(unikke_borgere)::BIGINT AS borgere
             FROM rapporter.harmoniseringsregelrapport WHERE periode BETWEEN ? AND ?
