@@ -6,7 +6,7 @@ Days are int32 days since 1970-01-01 throughout (numpy-friendly); months are `ye
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 
 import numpy as np

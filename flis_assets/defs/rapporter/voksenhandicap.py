@@ -10,8 +10,8 @@
 from datetime import date
 
 import dagster as dg
-import duckdb
 import polars as pl
+from duckdb import CatalogException
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
@@ -70,7 +70,7 @@ def hand07_benchmark(context: dg.AssetExecutionContext, duckdb: DuckDBResource) 
         try:
             rows = query_pl(con, "SELECT kvartal, kommunekode, ydelseskode, flis, hand07, difference "
                                  "FROM datamart.vh_hand07_afstemning WHERE periode BETWEEN ? AND ?", [*window])
-        except duckdb.CatalogException:
+        except CatalogException:  # no quarter has been reconciled yet
             rows = pl.DataFrame()
     if not rows.height:
         return dg.MaterializeResult(metadata={"rapport": dg.MetadataValue.md("Intet helt kvartal i vinduet.")})

@@ -6,7 +6,6 @@ gives an empty table (no systemskifte rules, no approvals, no subscriptions list
 """
 
 import re
-from datetime import date
 from pathlib import Path
 
 import dagster as dg
