@@ -38,8 +38,14 @@ demo-data: install
 			$(if $(DEMO_KOMMUNER),--kommuner $(DEMO_KOMMUNER)); \
 	fi
 
+export FLIS_DUCKDB ?= $(FLIS_DATA_DIR)/flis.duckdb
+
 materialize: demo-data $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/flis materialize --from $(DEMO_FROM) --to $(DEMO_TO)
+	@if [ -f "$(FLIS_DUCKDB)" ]; then \
+		echo "FLIS er allerede indlæst ($(FLIS_DUCKDB)); genindlæs med: $(BIN)/flis materialize --from $(DEMO_FROM) --to $(DEMO_TO)"; \
+	else \
+		$(BIN)/flis materialize --from $(DEMO_FROM) --to $(DEMO_TO); \
+	fi
 
 run: materialize
 	$(BIN)/dagster dev -w workspace.yaml -p $(PORT) -h 0.0.0.0
