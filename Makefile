@@ -38,11 +38,12 @@ demo-data: install
 			$(if $(DEMO_KOMMUNER),--kommuner $(DEMO_KOMMUNER)); \
 	fi
 
-export FLIS_DUCKDB ?= $(FLIS_DATA_DIR)/flis.duckdb
+# not exported: the tests choose their own database
+DUCKDB_FIL := $(or $(FLIS_DUCKDB),$(FLIS_DATA_DIR)/flis.duckdb)
 
 materialize: demo-data $(DAGSTER_HOME)/dagster.yaml
-	@if [ -f "$(FLIS_DUCKDB)" ]; then \
-		echo "FLIS er allerede indlæst ($(FLIS_DUCKDB)); genindlæs med: $(BIN)/flis materialize --from $(DEMO_FROM) --to $(DEMO_TO)"; \
+	@if [ -f "$(DUCKDB_FIL)" ]; then \
+		echo "FLIS er allerede indlæst ($(DUCKDB_FIL)); genindlæs med: $(BIN)/flis materialize --from $(DEMO_FROM) --to $(DEMO_TO)"; \
 	else \
 		$(BIN)/flis materialize --from $(DEMO_FROM) --to $(DEMO_TO); \
 	fi

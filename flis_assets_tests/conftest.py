@@ -82,6 +82,7 @@ def module_flis(tmp_path_factory, name: str):
     root = tmp_path_factory.mktemp(name)
     mp = pytest.MonkeyPatch()
     mp.setenv("FLIS_DATA_DIR", str(root))
+    mp.delenv("FLIS_DUCKDB", raising=False)  # the database lives in the module's own data root
     try:
         with dg.DagsterInstance.ephemeral() as inst:
             yield Flis(root, inst)

@@ -47,6 +47,7 @@ def last_storage_id(inst) -> int:
 def runs(tmp_path_factory):
     roots = {"stegvis": tmp_path_factory.mktemp("stegvis"), "samlet": tmp_path_factory.mktemp("samlet")}
     mp = pytest.MonkeyPatch()
+    mp.delenv("FLIS_DUCKDB", raising=False)  # each run's database lives in its own data root
     out = {}
     with dg.DagsterInstance.ephemeral() as inst:
         f = Flis(roots["stegvis"], inst)
