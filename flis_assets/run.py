@@ -1,8 +1,9 @@
 """Materialising load months through the project's Dagster definitions: `flis materialize`.
 
-Each load month is one run over every partitioned layer, in order, the way the monthly
-operation runs in Dagster; the reference files are read first. A failed blocking check stops
-the month's downstream assets and is reported by name.
+The reference files are read first; then the load-month layers (rådata, DSA) run as one ranged
+run per calendar year; then the period layers, from the newest knowledge, for the months and
+every period their data changed. A failed blocking check stops what comes after it and is
+reported by name, per month.
 """
 
 import os

@@ -112,10 +112,6 @@ def alle_koder() -> tuple[str, ...]:
     return gyldige_koder() + _UGYLDIGE_KODER
 
 
-def leverer_vh(kode: int) -> bool:
-    return kode not in RAPPORTERER_FOR.values()
-
-
 def skifte(kode: int) -> Systemskifte | None:
     return next((s for s in SYSTEMSKIFTER if s.kommunekode == kode), None)
 

@@ -10,7 +10,7 @@ now). `dsa.cpr_register(maaned)` gives the register as known after any load mont
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from flis_assets import partitions, snitflader
+from flis_assets import snitflader
 from flis_assets.defs.dsa import common
 
 KILDE = snitflader.kilde("cpr")
@@ -59,9 +59,5 @@ def create_register(con) -> None:
     )
 )
 def dsa_cpr(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-    counts = {}
-    with duckdb.get_connection() as con:
-        create_register(con)
-        for m in partitions.window_months(context):  # in order: each month builds on the last
-            counts[f"{m:%Y-%m}"] = common.replace_month(con, KILDE, m, DELTA_SQL)
-    return dg.MaterializeResult(metadata={"nye_og_aendrede_personer": dg.MetadataValue.json(counts)})
+    return common.materialize_stock(context, duckdb, KILDE, DELTA_SQL, setup=create_register,
+                                    noegle="nye_og_aendrede_personer")

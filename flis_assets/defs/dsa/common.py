@@ -66,12 +66,11 @@ def ensure_raadata(con: duckdb.DuckDBPyConnection, kilde: Kilde) -> None:
 
 
 def replace_month(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, select_sql: str) -> int:
-    return replace_window_for(con, kilde, maaned, select_sql, {"maaned": maaned})
-
-
-def replace_window_for(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, select_sql: str, params) -> int:
+    """Replace one load month of dsa.<kilde> by `select_sql` ($maaned; $forrige is the month before,
+    for the sources kept as monthly changes)."""
     return replace_window(
-        con, f"dsa.{kilde.kilde}", "indlaesningsmaaned", maaned, partitions.add_months(maaned, 1), select_sql, params
+        con, f"dsa.{kilde.kilde}", "indlaesningsmaaned", maaned, partitions.add_months(maaned, 1), select_sql,
+        {"maaned": maaned, "forrige": partitions.add_months(maaned, -1)},
     )
 
 
@@ -88,18 +87,22 @@ def dsa_asset_kwargs(kilde: Kilde, description: str, extra_deps: list = ()) -> d
 
 
 def materialize_stock(
-    context, duckdb_resource, kilde: Kilde, stock_sql: str, extra_ddl: str = ""
+    context, duckdb_resource, kilde: Kilde, stock_sql: str, extra_ddl: str = "", setup=None,
+    noegle: str = "linjer_i_bestand",
 ) -> dg.MaterializeResult:
-    """Replace each month of the run's window with `stock_sql` (parameter $maaned)."""
+    """Replace each month of the run's window, in order, with `stock_sql` (see `replace_month`).
+
+    `setup(con)` creates the table (and its macros) where the plain table is not enough."""
     counts = {}
     with duckdb_resource.get_connection() as con:
-        ensure_raadata(con, kilde)
-        create_table(con, kilde, extra_ddl)
-        for m in partitions.window_months(context):
+        if setup:
+            setup(con)
+        else:
+            ensure_raadata(con, kilde)
+            create_table(con, kilde, extra_ddl)
+        for m in partitions.window_months(context):  # in order: the delta-kept sources build on the last
             counts[f"{m:%Y-%m}"] = replace_month(con, kilde, m, stock_sql)
-    return dg.MaterializeResult(
-        metadata={"linjer_i_bestand": dg.MetadataValue.json(counts), "maaneder": len(counts)}
-    )
+    return dg.MaterializeResult(metadata={noegle: dg.MetadataValue.json(counts), "maaneder": len(counts)})
 
 
 def ensure_all(con: duckdb.DuckDBPyConnection) -> None:

@@ -10,7 +10,7 @@ Storing every month's whole stock would grow with every period since 2013, every
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from flis_assets import partitions, snitflader
+from flis_assets import snitflader
 from flis_assets.defs.dsa import common
 
 KILDE = snitflader.kilde("oekonomi")
@@ -61,10 +61,5 @@ def create_bestand(con) -> None:
     )
 )
 def dsa_oekonomi(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-    counts = {}
-    with duckdb.get_connection() as con:
-        create_bestand(con)
-        for m in partitions.window_months(context):  # in order: each month builds on the last
-            counts[f"{m:%Y-%m}"] = common.replace_window_for(con, KILDE, m, DELTA_SQL,
-                                                             {"maaned": m, "forrige": partitions.add_months(m, -1)})
-    return dg.MaterializeResult(metadata={"nye_perioder_linjer": dg.MetadataValue.json(counts)})
+    return common.materialize_stock(context, duckdb, KILDE, DELTA_SQL, setup=create_bestand,
+                                    noegle="nye_perioder_linjer")

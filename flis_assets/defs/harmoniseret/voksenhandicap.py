@@ -207,10 +207,6 @@ WHERE r.fra <= m.slut AND r.til >= m.periode
 """
 
 
-def kvartal(p: date) -> str:
-    return f"{p.year}K{(p.month - 1) // 3 + 1}"
-
-
 def newest_stock(con: duckdb.DuckDBPyConnection) -> date | None:
     try:
         return con.execute("SELECT max(indlaesningsmaaned) FROM dsa.vh").fetchone()[0]
