@@ -54,6 +54,10 @@ class Flis:
 
     def run_checks(self, names: list[str], maaned: str) -> dict[str, bool]:
         """Run asset checks (as `asset/path:check`) alone for one month; passed per check."""
+        return {n: e.passed for n, e in self.check_evaluations(names, maaned).items()}
+
+    def check_evaluations(self, names: list[str], maaned: str) -> dict:
+        """Run asset checks (as `asset/path:check`) alone for one month; their evaluations."""
         from flis_assets.definitions import build_defs
 
         defs = build_defs()
@@ -65,7 +69,7 @@ class Flis:
         res = defs.resolve_implicit_global_asset_job_def().get_subset(
             asset_check_selection=wanted, asset_selection=set()
         ).execute_in_process(instance=self.instance, partition_key=f"{maaned}-01", raise_on_error=False)
-        return {f"{e.asset_key.to_user_string()}:{e.check_name}": e.passed for e in res.get_asset_check_evaluations()}
+        return {f"{e.asset_key.to_user_string()}:{e.check_name}": e for e in res.get_asset_check_evaluations()}
 
     def execute(self, statement: str, params=None) -> None:
         with duckdb.connect(str(self.root / "flis.duckdb")) as con:

@@ -7,7 +7,7 @@
 import dagster as dg
 
 from flis_assets.checks.factory import frame_check
-from flis_assets.defs.noegletal.kube import MIN_INDIVIDER
+from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
 
 INDHOLD = dg.AssetKey(["datapakker", "indhold"])
 

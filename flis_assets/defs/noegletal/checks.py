@@ -1,10 +1,13 @@
-"""noegletal checks: numerators agree with the datamart; discretion holds (blocking)."""
+"""noegletal checks (blocking): numerators agree with the datamart; discretion holds, and no withheld
+number can be worked out from the published table (the attack of `diskretion.py`)."""
 
 import dagster as dg
 
 from flis_assets import kodelister
 from flis_assets.checks.factory import frame_check
-from flis_assets.defs.noegletal.kube import MIN_INDIVIDER, measure_sql
+from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
+from flis_assets.defs.noegletal import diskretion
+from flis_assets.defs.noegletal.kube import cube_tal, measure_sql, population_tal
 
 
 def taeller_sql() -> str:
@@ -44,5 +47,20 @@ checks = [
         description=f"Blokerende: intet nøgletal med diskretion viser værdi, tæller, nævner eller individer, "
         f"når det hviler på færre end {MIN_INDIVIDER} individer.",
         sql=DISKRETION_SQL,
+    ),
+    frame_check(
+        asset=dg.AssetKey(["noegletal", "kube"]), name="diskretion_kan_ikke_udregnes", blocking=True,
+        description="Blokerende: en angriber, der kender hele den publicerede kube for måneden, strukturen kommune → "
+        "region → Danmark og diskretionsårsagerne, kan for intet skjult tal (værdi, tæller, nævner, individer) "
+        "udlede andet end et interval; fejler med intervallet, hvis det er ét punkt.",
+        sql="SELECT * FROM noegletal.kube WHERE periode = $maaned",
+        validate=lambda frame: diskretion.angrib(frame, ["noegletal_id"], cube_tal),
+    ),
+    frame_check(
+        asset=dg.AssetKey(["noegletal", "koblede_populationer"]), name="diskretion_kan_ikke_udregnes", blocking=True,
+        description="Blokerende: intet skjult populationstal kan udledes som ét punkt af de publicerede populationer "
+        "for samme koblede nøgletal, population og måned.",
+        sql="SELECT * FROM noegletal.koblede_populationer WHERE periode = $maaned",
+        validate=lambda frame: diskretion.angrib(frame, ["noegletal_id", "population"], population_tal),
     ),
 ]

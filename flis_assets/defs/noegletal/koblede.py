@@ -21,6 +21,10 @@ ELEV_MAAL = {
     "skoledage": "skoledage",
 }
 
+# Populations counting persons exactly (one row per child with an open measure): their `antal` is
+# their individuals, so an attacker knows a withheld one is under five (primaer) or not (sekundaer).
+PERSONPOPULATIONER = ("taeller1", "naevner1")
+
 ELEVER = """SELECT periode, cpr, kommunekode AS skolekommune, undervisningstilbud, fravaersdage, skoledage
             FROM harmoniseret.skole_elever WHERE periode BETWEEN $fra AND $til AND klassetrin_0_9"""
 UDSATTE = """SELECT DISTINCT periode, cpr, handlekommune FROM harmoniseret.udsatte_foranstaltninger

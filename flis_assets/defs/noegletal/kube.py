@@ -5,21 +5,23 @@ measure (`helaarsmodtagere`, `udgifter`, `befolkning_18_64`) over a set of ydels
 ydelse of the kontoplan bridge), and a factor. A region or the country is Σ numerators ÷
 Σ denominators. The figure's individuals are the unique recipients behind its
 helårsmodtagere; a figure with discretion shows no value, numerator, denominator or count when
-they number fewer than five (primary suppression). Expense figures per 18-64-årig rest on
-accounts and are always shown.
+they number fewer than five (primary suppression), nor when that could be worked out from the
+rest of the table (secondary suppression, `diskretion.py`). Expense figures per 18-64-årig rest
+on accounts and are always shown.
 """
 
 from datetime import date
+from functools import cache
 
 import dagster as dg
 import duckdb
+import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import kodelister, partitions
-from flis_assets.defs.noegletal import koblede
-from flis_assets.resources import ensure_schemas, replace_periods
-
-MIN_INDIVIDER = 5
+from flis_assets.defs.noegletal import diskretion, koblede
+from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
+from flis_assets.resources import ensure_schemas, query_pl, replace_periods, used_params
 
 DDL = """CREATE TABLE IF NOT EXISTS noegletal.kube (
     periode DATE NOT NULL, niveau VARCHAR NOT NULL, omraade VARCHAR NOT NULL, noegletal_id VARCHAR NOT NULL,
@@ -91,35 +93,57 @@ def figure_sql(f: dict) -> str:
     """
 
 
-def _suppressed(figure: str, diskretion: bool) -> str:
-    """Primary discretion: fewer than five individuals withholds value, numerator, denominator and count."""
-    suppress = f"{str(diskretion).lower()} AND coalesce(individer, 0) < {MIN_INDIVIDER}"
-    return f"""
-        SELECT periode, niveau, omraade, noegletal_id,
-            CASE WHEN {suppress} THEN NULL ELSE vaerdi END AS vaerdi,
-            CASE WHEN {suppress} THEN NULL ELSE taeller END AS taeller,
-            CASE WHEN {suppress} THEN NULL ELSE naevner END AS naevner,
-            CASE WHEN {suppress} THEN NULL ELSE individer END AS individer,
-            {suppress} AS diskretioneret,
-            CASE WHEN {suppress} THEN 'primaer' END AS diskretion_aarsag
-        FROM ({figure}) x"""
+# Expenses can be negative after refunds; every other measure is a count or a sum of days.
+MAAL_ART = {"udgifter": diskretion.FRI}
+
+
+def figure_tal(f: dict) -> list[diskretion.Tal]:
+    """The published numbers of a figure and what an attacker knows of their range."""
+    return [diskretion.Tal("taeller", MAAL_ART.get(f.get("taeller_maal"), diskretion.IKKE_NEGATIV)),
+            diskretion.Tal("naevner", MAAL_ART.get(f.get("naevner_maal"), diskretion.IKKE_NEGATIV)),
+            diskretion.Tal("individer", diskretion.INDIVIDER)]
+
+
+@cache
+def figures() -> dict[str, tuple[dict, str]]:
+    """Every figure of the cube by id: its row (linked figures always have discretion) and its SQL."""
+    out = {f["noegletal_id"]: (f, figure_sql(f)) for f in kodelister.load("noegletal").iter_rows(named=True)}
+    out.update({f["noegletal_id"]: ({**f, "diskretion": True}, koblede.figure_sql(f)) for f in koblede.figures()})
+    return out
 
 
 def cube_sql() -> str:
-    parts = [_suppressed(figure_sql(f), f["diskretion"]) for f in kodelister.load("noegletal").iter_rows(named=True)]
-    parts += [_suppressed(koblede.figure_sql(f), True) for f in koblede.figures()]
-    return " UNION ALL ".join(parts)
+    """Every figure at every level before discretion, with its discretion flag."""
+    return " UNION ALL ".join(f"SELECT *, {str(f['diskretion']).lower()} AS diskretion FROM ({sql})"
+                              for f, sql in figures().values())
+
+
+def cube_tal(key: tuple) -> list[diskretion.Tal]:
+    """The numbers of the figure of a (periode, noegletal_id) key."""
+    return figure_tal(figures()[key[-1]][0])
+
+
+def population_tal(key: tuple) -> list[diskretion.Tal]:
+    """The number of a (periode, noegletal_id, population) key."""
+    return [diskretion.Tal("antal", diskretion.INDIVIDER if key[-1] in koblede.PERSONPOPULATIONER
+                           else diskretion.IKKE_NEGATIV)]
 
 
 def populations_sql() -> str:
-    suppress = f"coalesce(individer, 0) < {MIN_INDIVIDER}"
-    return " UNION ALL ".join(
-        f"""SELECT periode, niveau, omraade, noegletal_id, population,
-                CASE WHEN {suppress} THEN NULL ELSE antal END AS antal, {suppress} AS diskretioneret,
-                CASE WHEN {suppress} THEN 'primaer' END AS diskretion_aarsag
-            FROM ({koblede.populations_sql(f)})"""
-        for f in koblede.linked()
-    )
+    return " UNION ALL ".join(f"SELECT *, true AS diskretion FROM ({koblede.populations_sql(f)})"
+                              for f in koblede.linked())
+
+
+def cube(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> pl.DataFrame:
+    """The cube for periods fra..til with primary and secondary discretion."""
+    raw = query_pl(con, cube_sql(), used_params({"fra": fra, "til": til}, cube_sql()))
+    return diskretion.anvend(raw, ["noegletal_id"], cube_tal, ["vaerdi", "taeller", "naevner", "individer"])
+
+
+def populations(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> pl.DataFrame:
+    """The linked figures' populations for periods fra..til, each population a table of its own."""
+    raw = query_pl(con, populations_sql(), used_params({"fra": fra, "til": til}, populations_sql()))
+    return diskretion.anvend(raw, ["noegletal_id", "population"], population_tal, ["antal"]).drop("individer")
 
 
 POPULATIONER_DDL = """CREATE TABLE IF NOT EXISTS noegletal.koblede_populationer (
@@ -132,8 +156,13 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     ensure_schemas(con)
     con.execute(DDL)
     con.execute(POPULATIONER_DDL)
-    return replace_periods(con, {"noegletal.kube": cube_sql(), "noegletal.koblede_populationer": populations_sql()},
-                           months)
+    fra, til = min(months), max(months)
+    con.register("kube_ny", cube(con, fra, til))
+    con.register("populationer_ny", populations(con, fra, til))
+    return replace_periods(con, {
+        "noegletal.kube": "SELECT * FROM kube_ny WHERE periode BETWEEN $fra AND $til",
+        "noegletal.koblede_populationer": "SELECT * FROM populationer_ny WHERE periode BETWEEN $fra AND $til",
+    }, months)
 
 
 @dg.multi_asset(
@@ -143,14 +172,15 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
             deps=[*(dg.AssetKey(["datamart", t]) for t in ("vh_benchmark", "vh_udgifter", "befolkning")),
                   dg.AssetKey(["harmoniseret", "skole_elever"]), dg.AssetKey(["harmoniseret", "udsatte_foranstaltninger"])],
             description="De centrale og de koblede nøgletal pr. kommune, region og hele landet med tællere, nævnere "
-            "og individer; diskretion: færre end fem individer vises ikke.",
+            "og individer; diskretion: færre end fem individer vises ikke (primær), og heller ikke tal, der "
+            "kunne regnes ud af resten af tabellen (sekundær).",
             metadata={"dagster/table_name": "noegletal.kube"},
         ),
         dg.AssetSpec(
             ["noegletal", "koblede_populationer"], group_name="noegletal", kinds={"duckdb"},
             deps=[dg.AssetKey(["harmoniseret", "skole_elever"]), dg.AssetKey(["harmoniseret", "udsatte_foranstaltninger"])],
             description="De fire populationer bag hvert koblet nøgletal, hver talt i sit eget område (aldrig "
-            "fællesmængderne), med diskretion.",
+            "fællesmængderne), med primær og sekundær diskretion.",
             metadata={"dagster/table_name": "noegletal.koblede_populationer"},
         ),
     ],

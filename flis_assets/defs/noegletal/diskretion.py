@@ -1,0 +1,318 @@
+"""Discretion that cannot be undone by arithmetic: primary and secondary suppression, and the attack.
+
+For one key figure (or linked population) and period the published table is a two-level sum
+hierarchy for each of its numbers (taeller, naevner, individer; a population's antal):
+Danmark = Σ regions and each region = Σ its kommuner. Withholding a cell withholds all its
+numbers. The attacker knows the structure, every published number, the reason recorded with
+each withheld cell and what that implies (`primaer`: fewer than five individuals; `sekundaer`:
+at least five), and that counts are not negative. From that alone, `intervaller` gives the
+tightest interval the attacker can derive for each withheld number: within a published region
+its withheld kommuner share one equation (closed form, exact), and withheld regions with the
+country form one small linear programme (scipy/HiGHS, min and max per unknown). A number is
+disclosed when its interval collapses to a point.
+
+`undertryk` withholds, after the primary rule, the fewest further cells (then those with the
+fewest individuals) for which no interval collapses: within each region the cheapest safe
+addition by exhaustive search over a few cells, and, only when a region itself must be withheld,
+a greedy step over regions and the country checked by the linear programme. Distinct counts of
+individuals are not exactly additive (a person in two kommuner counts once in their region);
+treating them as additive is the attacker's best guess and the stricter test, and an interval
+the additive model makes empty is not a disclosure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import combinations
+
+import numpy as np
+import polars as pl
+from scipy.optimize import linprog
+
+from flis_assets import kodelister
+
+MIN_INDIVIDER = 5
+PRIMAER, SEKUNDAER = "primaer", "sekundaer"
+INF = float("inf")
+
+# What the attacker knows of a withheld number's range, by the number's kind.
+INDIVIDER = "individer"  # the figure's individuals: < 5 when primary, >= 5 when secondary
+IKKE_NEGATIV = "ikke_negativ"  # other counts and sums of days or full-time recipients
+FRI = "fri"  # expenses: refunds can make them negative
+# A region's or the country's search over more cells than this is hopeless in practice: a region
+# that cannot be protected by adding up to three of its kommuner is withheld as a whole instead.
+MAX_TILLAEG = 3
+
+
+@dataclass(frozen=True)
+class Tal:
+    navn: str
+    art: str
+
+
+@cache
+def regioner() -> dict[str, tuple[str, ...]]:
+    """Region name → its kommuner as published (`omraade`, three digits)."""
+    out: dict[str, list[str]] = {}
+    for row in kodelister.load("kommuner").iter_rows(named=True):
+        out.setdefault(row["region"], []).append(f"{row['kommunekode']:03d}")
+    return {r: tuple(k) for r, k in out.items()}
+
+
+@dataclass
+class Tabel:
+    """One key figure's cells for one period: omraade → number → value (None when withheld)."""
+
+    tal: list[Tal]
+    vaerdier: dict[str, dict[str, float | None]]
+    land: str = "Danmark"
+    struktur: Mapping[str, tuple[str, ...]] = field(default_factory=regioner)
+
+    def kommuner(self, region: str) -> list[str]:
+        return [k for k in self.struktur.get(region, ()) if k in self.vaerdier]
+
+    def regioner(self) -> list[str]:
+        return [r for r in self.struktur if r in self.vaerdier]
+
+
+def graenser(t: Tal, aarsag: str | None) -> tuple[float, float]:
+    """The range an attacker knows a withheld number lies in, before any equation."""
+    if t.art == FRI:
+        return -INF, INF
+    if t.art == INDIVIDER:
+        return (0.0, MIN_INDIVIDER - 1.0) if aarsag == PRIMAER else (float(MIN_INDIVIDER), INF)
+    return 0.0, INF
+
+
+def _val(v: float | None) -> float:
+    return 0.0 if v is None else float(v)
+
+
+def er_punkt(lo: float, hi: float) -> bool:
+    """Collapsed: the interval is one point (an empty interval means the model does not hold)."""
+    return abs(lo) != INF and abs(hi - lo) <= 1e-9 * max(1.0, abs(lo))
+
+
+def _gruppe(total: float, ukendte: list[str], kendt: float, t: Tal, aarsag: Mapping[str, str]
+            ) -> dict[str, tuple[float, float]]:
+    """Intervals of unknowns x with Σx = total - kendt, each x in its bounds (exact for one equation):
+    x_j lies in [max(lo_j, c - Σ_others hi), min(hi_j, c - Σ_others lo)]."""
+    c = total - kendt
+    b = {o: graenser(t, aarsag[o]) for o in ukendte}
+    los, his = _Sum([lo for lo, _ in b.values()]), _Sum([hi for _, hi in b.values()])
+    return {o: (max(lo, c - his.uden(hi)), min(hi, c - los.uden(lo))) for o, (lo, hi) in b.items()}
+
+
+class _Sum:
+    """A sum of bounds that may be infinite, from which one term can be taken out again."""
+
+    def __init__(self, terms: list[float]):
+        self.endelig = sum(v for v in terms if abs(v) != INF)
+        self.uendelige = [v for v in terms if abs(v) == INF]
+
+    def uden(self, term: float) -> float:
+        rest = list(self.uendelige)
+        if abs(term) == INF:
+            rest.remove(term)
+            return rest[0] if rest else self.endelig
+        return rest[0] if rest else self.endelig - term
+
+
+def region_intervaller(tabel: Tabel, region: str, aarsag: Mapping[str, str]
+                       ) -> dict[tuple[str, str], tuple[float, float]]:
+    """Intervals of the withheld kommuner of a published region."""
+    kommuner = tabel.kommuner(region)
+    ukendte = [k for k in kommuner if k in aarsag]
+    out = {}
+    if not ukendte:
+        return out
+    for t in tabel.tal:
+        total = _val(tabel.vaerdier[region][t.navn])
+        kendt = sum(_val(tabel.vaerdier[k][t.navn]) for k in kommuner if k not in aarsag)
+        for o, iv in _gruppe(total, ukendte, kendt, t, aarsag).items():
+            out[(o, t.navn)] = iv
+    return out
+
+
+def pulje_intervaller(tabel: Tabel, aarsag: Mapping[str, str]) -> dict[tuple[str, str], tuple[float, float]]:
+    """Intervals of withheld regions, their withheld kommuner and a withheld country: one LP per number."""
+    skjulte_regioner = [r for r in tabel.regioner() if r in aarsag]
+    land_skjult = tabel.land in aarsag
+    if not skjulte_regioner and not land_skjult:
+        return {}
+    ukendte = [k for r in skjulte_regioner for k in tabel.kommuner(r) if k in aarsag] + skjulte_regioner
+    if land_skjult:
+        ukendte.append(tabel.land)
+    idx = {o: i for i, o in enumerate(ukendte)}
+    out = {}
+    for t in tabel.tal:
+        rows, rhs = [], []
+        for r in skjulte_regioner:  # R_r - Σ withheld K = Σ published K
+            row = np.zeros(len(ukendte))
+            row[idx[r]] = 1.0
+            for k in tabel.kommuner(r):
+                if k in aarsag:
+                    row[idx[k]] = -1.0
+            rows.append(row)
+            rhs.append(sum(_val(tabel.vaerdier[k][t.navn]) for k in tabel.kommuner(r) if k not in aarsag))
+        row = np.zeros(len(ukendte))  # L - Σ withheld R = Σ published R - (L if published)
+        if land_skjult:
+            row[idx[tabel.land]] = 1.0
+        for r in skjulte_regioner:
+            row[idx[r]] = -1.0
+        rows.append(row)
+        rhs.append(sum(_val(tabel.vaerdier[r][t.navn]) for r in tabel.regioner() if r not in aarsag)
+                   - (0.0 if land_skjult else _val(tabel.vaerdier[tabel.land][t.navn])))
+        bounds = [tuple(None if abs(v) == INF else v for v in graenser(t, aarsag[o])) for o in ukendte]
+        for o in ukendte:
+            c = np.zeros(len(ukendte))
+            c[idx[o]] = 1.0
+            lo = linprog(c, A_eq=np.array(rows), b_eq=rhs, bounds=bounds, method="highs")
+            hi = linprog(-c, A_eq=np.array(rows), b_eq=rhs, bounds=bounds, method="highs")
+            if lo.status == 2 or hi.status == 2:  # infeasible: the additive model does not hold here
+                out[(o, t.navn)] = (INF, -INF)
+                continue
+            out[(o, t.navn)] = (lo.fun if lo.status == 0 else -INF, -hi.fun if hi.status == 0 else INF)
+    return out
+
+
+def intervaller(tabel: Tabel, aarsag: Mapping[str, str]) -> dict[tuple[str, str], tuple[float, float]]:
+    """(omraade, number) → the tightest interval an attacker derives for each withheld number."""
+    out = {}
+    for r in tabel.regioner():
+        if r not in aarsag:
+            out.update(region_intervaller(tabel, r, aarsag))
+    out.update(pulje_intervaller(tabel, aarsag))
+    return out
+
+
+def udledte(tabel: Tabel, aarsag: Mapping[str, str], ivs=None) -> list[tuple[str, str, float, float]]:
+    """The withheld numbers whose interval collapses: (omraade, number, lo, hi)."""
+    ivs = intervaller(tabel, aarsag) if ivs is None else ivs
+    return [(o, t, lo, hi) for (o, t), (lo, hi) in ivs.items() if er_punkt(lo, hi)]
+
+
+def undertryk(tabel: Tabel, primaer: Iterable[str], vaegt: Mapping[str, float]) -> dict[str, str]:
+    """The withheld cells with their reason: `primaer` as given, `sekundaer` the fewest further
+    cells (ties: the fewest individuals, `vaegt`) that leave no withheld number derivable."""
+    aarsag = {o: PRIMAER for o in primaer if o in tabel.vaerdier}
+    skjul_regioner = [r for r in tabel.regioner() if r in aarsag]
+    for r in tabel.regioner():
+        if r in aarsag:
+            continue
+        tillaeg = _billigste_tillaeg(tabel, r, aarsag, vaegt)
+        if tillaeg is None:
+            skjul_regioner.append(r)
+        else:
+            aarsag.update({k: SEKUNDAER for k in tillaeg})
+    if skjul_regioner or tabel.land in aarsag:
+        for r in skjul_regioner:
+            aarsag.setdefault(r, SEKUNDAER)
+        _beskyt_pulje(tabel, aarsag, vaegt)
+    return aarsag
+
+
+def _billigste_tillaeg(tabel: Tabel, region: str, aarsag: dict[str, str], vaegt: Mapping[str, float]
+                       ) -> tuple[str, ...] | None:
+    """The cheapest set of published kommuner of a published region whose withholding protects it."""
+    kommuner = tabel.kommuner(region)
+    if not any(k in aarsag for k in kommuner):
+        return ()
+    kandidater = sorted((k for k in kommuner if k not in aarsag), key=lambda k: (vaegt.get(k, 0.0), k))
+    for n in range(0, min(MAX_TILLAEG, len(kandidater)) + 1):
+        bedste = None
+        for valg in combinations(kandidater, n):
+            pris = sum(vaegt.get(k, 0.0) for k in valg)
+            if bedste is not None and pris >= bedste[0]:
+                continue
+            proeve = {**aarsag, **{k: SEKUNDAER for k in valg}}
+            if not udledte(tabel, proeve, region_intervaller(tabel, region, proeve)):
+                bedste = (pris, valg)
+        if bedste is not None:
+            return bedste[1]
+    return None
+
+
+def _beskyt_pulje(tabel: Tabel, aarsag: dict[str, str], vaegt: Mapping[str, float]) -> None:
+    """Withheld regions and the country: add cells greedily until the linear programme finds no point,
+    then give back every secondary cell that is no longer needed.
+
+    Each step takes the cell that leaves the fewest derivable numbers, then adds the fewest cells
+    (a region brings its cheapest kommune), then the fewest individuals. Only tiny tables (a
+    region under five individuals) come here, so every candidate is tried.
+    """
+    while udledte(tabel, aarsag):
+        skjulte = [r for r in tabel.regioner() if r in aarsag]
+        kandidater = [k for r in skjulte for k in tabel.kommuner(r) if k not in aarsag]
+        kandidater += [r for r in tabel.regioner() if r not in aarsag]
+        if tabel.land in tabel.vaerdier and tabel.land not in aarsag:
+            kandidater.append(tabel.land)
+        if not kandidater:
+            return
+        bedste = None
+        for o in sorted(kandidater, key=lambda o: (vaegt.get(o, 0.0), o)):
+            proeve = {**aarsag, o: SEKUNDAER}
+            if o in tabel.struktur:  # a region withheld equals the sum of its kommuner unless one is withheld
+                proeve.update({k: SEKUNDAER for k in _billigste_kommune(tabel, o, proeve, vaegt)})
+            noegle = (len(udledte(tabel, proeve)), len(proeve))
+            if bedste is None or noegle < bedste[0]:
+                bedste = (noegle, proeve)
+            if noegle == (0, len(aarsag) + 1):
+                break
+        aarsag.clear()
+        aarsag.update(bedste[1])
+    for o in sorted((o for o, a in aarsag.items() if a == SEKUNDAER), key=lambda o: (-vaegt.get(o, 0.0), o)):
+        uden = {k: a for k, a in aarsag.items() if k != o}
+        if not udledte(tabel, uden):
+            del aarsag[o]
+
+
+def _billigste_kommune(tabel: Tabel, region: str, aarsag: Mapping[str, str], vaegt: Mapping[str, float]) -> list[str]:
+    """A withheld region with no withheld kommune equals the sum of its kommuner: withhold the cheapest."""
+    kommuner = tabel.kommuner(region)
+    if any(k in aarsag for k in kommuner) or not kommuner:
+        return []
+    return [min(kommuner, key=lambda k: (vaegt.get(k, 0.0), k))]
+
+
+def _tabeller(frame: pl.DataFrame, keys: list[str], tal: Callable[[tuple], list[Tal]]):
+    """(key, Tabel, individer or None, reasons) for each (period, key) of a table of cells."""
+    for key, part in frame.partition_by(keys, as_dict=True).items():
+        tal_ = tal(key)
+        cells = part.to_dicts()
+        vaerdier = {c["omraade"]: {t.navn: c[t.navn] for t in tal_} for c in cells}
+        yield key, Tabel(tal_, vaerdier), cells
+
+
+def anvend(frame: pl.DataFrame, noegle: list[str], tal: Callable[[tuple], list[Tal]], skjul: list[str]) -> pl.DataFrame:
+    """Discretion on a table of cells (periode, `noegle`, niveau, omraade, numbers, individer, diskretion):
+    per period and key the withheld cells get their numbers `skjul` NULL, `diskretioneret` and
+    `diskretion_aarsag`; tables with `diskretion` false are shown whole."""
+    keys = ["periode", *noegle]
+    rows: list[tuple] = []
+    for key, tabel, cells in _tabeller(frame.filter(pl.col("diskretion")), keys, tal):
+        individer = {c["omraade"]: float(c["individer"] or 0) for c in cells}
+        primaer = [o for o, n in individer.items() if n < MIN_INDIVIDER]
+        rows += [(*key, o, a) for o, a in undertryk(tabel, primaer, individer).items()]
+    aarsager = pl.DataFrame(rows, schema={**{k: frame.schema[k] for k in keys}, "omraade": pl.String,
+                                          "diskretion_aarsag": pl.String}, orient="row")
+    skjult = pl.col("diskretion_aarsag").is_not_null()
+    return (frame.join(aarsager, on=[*keys, "omraade"], how="left")
+            .with_columns(*(pl.when(skjult).then(None).otherwise(pl.col(c)).alias(c) for c in skjul),
+                          skjult.alias("diskretioneret"))
+            .drop("diskretion"))
+
+
+def angrib(frame: pl.DataFrame, noegle: list[str], tal: Callable[[tuple], list[Tal]]) -> pl.DataFrame:
+    """The attack on a published table (withheld numbers NULL, `diskretion_aarsag` recorded): every
+    withheld number whose tightest derivable interval is a point, with that interval."""
+    rows = []
+    for key, tabel, cells in _tabeller(frame, noegle, tal):
+        aarsag = {c["omraade"]: c["diskretion_aarsag"] for c in cells if c["diskretioneret"]}
+        if aarsag:
+            rows += [(*key, o, t, lo, hi) for o, t, lo, hi in udledte(tabel, aarsag)]
+    return pl.DataFrame(rows, orient="row", schema={**{k: frame.schema[k] for k in noegle}, "omraade": pl.String,
+                                                    "tal": pl.String, "fra": pl.Float64, "til": pl.Float64}
+                        ).with_columns(regel=pl.lit("KAN_UDREGNES_AF_DET_PUBLICEREDE"))
