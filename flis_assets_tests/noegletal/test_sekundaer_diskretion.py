@@ -50,6 +50,8 @@ def test_populations_get_the_same_protection(sk):
 def test_the_package_carries_the_secondary_suppression(sk):
     k = rows(sk, "datapakker.noegletal", noegletal_id="skole_segregering_0_9")
     assert k["151"]["diskretion_aarsag"] == "sekundaer" and k["151"]["taeller"] is None
+    checks = ["datapakker/indhold:noegletal_kan_ikke_udregnes", "datapakker/indhold:populationer_kan_ikke_udregnes"]
+    assert sk.run_checks(checks, "2024-03") == dict.fromkeys(checks, True)
 
 
 def test_the_attack_check_passes_and_blocks_a_table_that_gives_a_cell_away(sk):
@@ -58,4 +60,7 @@ def test_the_attack_check_passes_and_blocks_a_table_that_gives_a_cell_away(sk):
     sk.execute("""UPDATE noegletal.kube SET diskretioneret = false, diskretion_aarsag = NULL, taeller = 1,
                   naevner = 6, individer = 6, vaerdi = 100 / 6
                   WHERE periode = '2024-03-01' AND omraade = '151' AND noegletal_id = 'skole_segregering_0_9'""")
-    assert sk.run_checks([CHECK], "2024-03") == {CHECK: False}
+    e = sk.check_evaluations([CHECK], "2024-03")[CHECK]
+    assert not e.passed
+    shown = e.metadata["fejlende_noegler"].value  # Frederiksberg's numbers, each a single point
+    assert "| skole_segregering_0_9 | 147 | naevner | 3.0 | 3.0 |" in shown

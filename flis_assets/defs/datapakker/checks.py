@@ -1,12 +1,14 @@
 """datapakker checks, both blocking: they stop the files from being written.
 
 - A kommune's individual-level package holds only lines whose interpreted handlekommune is it.
-- Nothing in a package shows a figure resting on fewer than five individuals.
+- Nothing in a package shows a figure resting on fewer than five individuals, and no withheld
+  key figure or population in the `noegletal` package can be worked out from the rest of it.
 """
 
 import dagster as dg
 
 from flis_assets.checks.factory import frame_check
+from flis_assets.defs.noegletal.checks import angrebs_check
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
 
 INDHOLD = dg.AssetKey(["datapakker", "indhold"])
@@ -84,4 +86,6 @@ checks = [
                 SELECT 'vh_hand07_benchmark', lpad(kommunekode::VARCHAR, 3, '0'), ydelseskode, 'FAERRE_END_{MIN_INDIVIDER}_INDIVIDER'
                 FROM datapakker.vh_hand07_benchmark WHERE periode = $maaned AND flis < {MIN_INDIVIDER}""",
     ),
+    angrebs_check(INDHOLD, "datapakker.noegletal", "noegletal_kan_ikke_udregnes"),
+    angrebs_check(INDHOLD, "datapakker.noegletal_populationer", "populationer_kan_ikke_udregnes"),
 ]

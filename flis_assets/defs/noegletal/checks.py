@@ -36,6 +36,20 @@ SELECT niveau, omraade, noegletal_id || ':' || population, NULL, 'POPULATION_UND
 FROM noegletal.koblede_populationer WHERE periode = $maaned AND diskretioneret AND antal IS NOT NULL
 """
 
+def angrebs_check(asset: dg.AssetKey, table: str, name: str) -> dg.AssetChecksDefinition:
+    """Blocking: the attack of `diskretion.py` on one month of a published cube or populations table."""
+    populationer = "population" in table
+    return frame_check(
+        asset=asset, name=name, blocking=True,
+        description=f"Blokerende: en angriber, der kender hele {table} for måneden, strukturen kommune → region → "
+        "Danmark og diskretionsårsagerne, kan for intet skjult tal udlede andet end et interval (for hvert nøgletal"
+        f"{' og population' if populationer else ''}); fejler med intervallet, hvis det er ét punkt.",
+        sql=f"SELECT * FROM {table} WHERE periode = $maaned",
+        validate=(lambda frame: diskretion.angrib(frame, ["noegletal_id", "population"], population_tal))
+        if populationer else (lambda frame: diskretion.angrib(frame, ["noegletal_id"], cube_tal)),
+    )
+
+
 checks = [
     frame_check(
         asset=dg.AssetKey(["noegletal", "kube"]), name="taellere_som_datamart", blocking=True,
@@ -48,19 +62,6 @@ checks = [
         f"når det hviler på færre end {MIN_INDIVIDER} individer.",
         sql=DISKRETION_SQL,
     ),
-    frame_check(
-        asset=dg.AssetKey(["noegletal", "kube"]), name="diskretion_kan_ikke_udregnes", blocking=True,
-        description="Blokerende: en angriber, der kender hele den publicerede kube for måneden, strukturen kommune → "
-        "region → Danmark og diskretionsårsagerne, kan for intet skjult tal (værdi, tæller, nævner, individer) "
-        "udlede andet end et interval; fejler med intervallet, hvis det er ét punkt.",
-        sql="SELECT * FROM noegletal.kube WHERE periode = $maaned",
-        validate=lambda frame: diskretion.angrib(frame, ["noegletal_id"], cube_tal),
-    ),
-    frame_check(
-        asset=dg.AssetKey(["noegletal", "koblede_populationer"]), name="diskretion_kan_ikke_udregnes", blocking=True,
-        description="Blokerende: intet skjult populationstal kan udledes som ét punkt af de publicerede populationer "
-        "for samme koblede nøgletal, population og måned.",
-        sql="SELECT * FROM noegletal.koblede_populationer WHERE periode = $maaned",
-        validate=lambda frame: diskretion.angrib(frame, ["noegletal_id", "population"], population_tal),
-    ),
+    *(angrebs_check(dg.AssetKey(["noegletal", t]), f"noegletal.{t}", "diskretion_kan_ikke_udregnes")
+      for t in ("kube", "koblede_populationer")),
 ]
