@@ -194,10 +194,13 @@ def udledte(tabel: Tabel, aarsag: Mapping[str, str], ivs=None) -> list[tuple[str
     return [(o, t, lo, hi) for (o, t), (lo, hi) in ivs.items() if er_punkt(lo, hi)]
 
 
-def undertryk(tabel: Tabel, primaer: Iterable[str], vaegt: Mapping[str, float]) -> dict[str, str]:
-    """The withheld cells with their reason: `primaer` as given, `sekundaer` the fewest further
-    cells (ties: the fewest individuals, `vaegt`) that leave no withheld number derivable."""
-    aarsag = {o: PRIMAER for o in primaer if o in tabel.vaerdier}
+def undertryk(tabel: Tabel, primaer: Iterable[str], vaegt: Mapping[str, float], foelg: Iterable[str] = ()
+               ) -> dict[str, str]:
+    """The withheld cells with their reason: `primaer` as given, `sekundaer` the cells `foelg`
+    (withheld in a linked table that publishes the same numbers) and the fewest further cells
+    (ties: the fewest individuals, `vaegt`) that leave no withheld number derivable."""
+    aarsag = {o: SEKUNDAER for o in foelg if o in tabel.vaerdier}
+    aarsag.update({o: PRIMAER for o in primaer if o in tabel.vaerdier})
     skjul_regioner = [r for r in tabel.regioner() if r in aarsag]
     for r in tabel.regioner():
         if r in aarsag:
@@ -286,16 +289,18 @@ def _tabeller(frame: pl.DataFrame, keys: list[str], tal: Callable[[tuple], list[
         yield key, Tabel(tal_, vaerdier), cells
 
 
-def anvend(frame: pl.DataFrame, noegle: list[str], tal: Callable[[tuple], list[Tal]], skjul: list[str]) -> pl.DataFrame:
+def anvend(frame: pl.DataFrame, noegle: list[str], tal: Callable[[tuple], list[Tal]], skjul: list[str],
+           foelg: Callable[[tuple], Iterable[str]] = lambda key: ()) -> pl.DataFrame:
     """Discretion on a table of cells (periode, `noegle`, niveau, omraade, numbers, individer, diskretion):
     per period and key the withheld cells get their numbers `skjul` NULL, `diskretioneret` and
-    `diskretion_aarsag`; tables with `diskretion` false are shown whole."""
+    `diskretion_aarsag`; tables with `diskretion` false are shown whole. `foelg(key)` names cells a
+    linked table publishing the same numbers has withheld: they are withheld here too."""
     keys = ["periode", *noegle]
     rows: list[tuple] = []
     for key, tabel, cells in _tabeller(frame.filter(pl.col("diskretion")), keys, tal):
         individer = {c["omraade"]: float(c["individer"] or 0) for c in cells}
         primaer = [o for o, n in individer.items() if n < MIN_INDIVIDER]
-        rows += [(*key, o, a) for o, a in undertryk(tabel, primaer, individer).items()]
+        rows += [(*key, o, a) for o, a in undertryk(tabel, primaer, individer, foelg(key)).items()]
     aarsager = pl.DataFrame(rows, schema={**{k: frame.schema[k] for k in keys}, "omraade": pl.String,
                                           "diskretion_aarsag": pl.String}, orient="row")
     skjult = pl.col("diskretion_aarsag").is_not_null()

@@ -24,6 +24,8 @@ ELEV_MAAL = {
 # Populations counting persons exactly (one row per child with an open measure): their `antal` is
 # their individuals, so an attacker knows a withheld one is under five (primaer) or not (sekundaer).
 PERSONPOPULATIONER = ("taeller1", "naevner1")
+# The school-side populations are the companion figure's numerator and denominator over again.
+SKOLEPOPULATIONER = ("taeller2", "naevner2")
 
 ELEVER = """SELECT periode, cpr, kommunekode AS skolekommune, undervisningstilbud, fravaersdage, skoledage
             FROM harmoniseret.skole_elever WHERE periode BETWEEN $fra AND $til AND klassetrin_0_9"""
@@ -80,3 +82,9 @@ def figures() -> list[dict]:
 
 def linked() -> list[dict]:
     return [f for f in figures() if f["kobling"]]
+
+
+def companion(f: dict) -> str:
+    """The unlinked companion of a linked figure: the one over all pupils with the same school-side measures."""
+    return next(c["noegletal_id"] for c in figures()
+                if not c["kobling"] and (c["taeller2"], c["naevner2"]) == (f["taeller2"], f["naevner2"]))

@@ -140,10 +140,22 @@ def cube(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> pl.DataFrame:
     return diskretion.anvend(raw, ["noegletal_id"], cube_tal, ["vaerdi", "taeller", "naevner", "individer"])
 
 
-def populations(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> pl.DataFrame:
-    """The linked figures' populations for periods fra..til, each population a table of its own."""
+def populations(con: duckdb.DuckDBPyConnection, fra: date, til: date, kube: pl.DataFrame) -> pl.DataFrame:
+    """The linked figures' populations for periods fra..til, each population a table of its own.
+
+    T2 and N2 publish the companion figure's numerator and denominator again: they withhold at
+    least what `kube` withholds of it, or one table would give away what the other hides.
+    """
+    skjult = {(p, i): set(o) for p, i, o in kube.filter(pl.col("diskretioneret"))
+              .group_by("periode", "noegletal_id").agg("omraade").iter_rows()}
+    ledsager = {f["noegletal_id"]: koblede.companion(f) for f in koblede.linked()}
+
+    def foelg(key):
+        periode, noegletal_id, population = key
+        return skjult.get((periode, ledsager[noegletal_id]), ()) if population in koblede.SKOLEPOPULATIONER else ()
+
     raw = query_pl(con, populations_sql(), used_params({"fra": fra, "til": til}, populations_sql()))
-    return diskretion.anvend(raw, ["noegletal_id", "population"], population_tal, ["antal"]).drop("individer")
+    return diskretion.anvend(raw, ["noegletal_id", "population"], population_tal, ["antal"], foelg).drop("individer")
 
 
 POPULATIONER_DDL = """CREATE TABLE IF NOT EXISTS noegletal.koblede_populationer (
@@ -157,8 +169,9 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     con.execute(DDL)
     con.execute(POPULATIONER_DDL)
     fra, til = min(months), max(months)
-    con.register("kube_ny", cube(con, fra, til))
-    con.register("populationer_ny", populations(con, fra, til))
+    kube_ny = cube(con, fra, til)
+    con.register("kube_ny", kube_ny)
+    con.register("populationer_ny", populations(con, fra, til, kube_ny))
     return replace_periods(con, {
         "noegletal.kube": "SELECT * FROM kube_ny WHERE periode BETWEEN $fra AND $til",
         "noegletal.koblede_populationer": "SELECT * FROM populationer_ny WHERE periode BETWEEN $fra AND $til",
