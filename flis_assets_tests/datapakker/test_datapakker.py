@@ -112,3 +112,22 @@ def test_a_package_combining_two_areas_individuals_is_never_written(flis, monkey
     outcome = flis.materialize_periods("2024-03", "2024-03")
     assert "datapakker/indhold:ingen_koblede_individlister (2024-03)" in outcome.fejlede_blokerende
     assert not (flis.root / "datapakker").exists()
+
+
+def test_a_package_with_another_kommunes_pupils_is_never_written(flis, monkeypatch):
+    """skole_individ handed to every kommune in the data, not just the schools' own."""
+    from flis_assets.defs.datapakker import voksenhandicap
+
+    deliver(flis)
+    flis.deliver("skole", "2024-03", 147, "TEA", "20240305", [f"{PEOPLE[6]};123456;3;ALMEN;0.0;20"])
+    everyones = """SELECT e.periode, k.kommunekode AS modtager, e.* EXCLUDE (periode)
+                   FROM harmoniseret.skole_elever e, (SELECT 101 AS kommunekode UNION ALL SELECT 147) k
+                   WHERE e.periode BETWEEN $fra AND $til"""
+    monkeypatch.setitem(voksenhandicap.SELECTS, "datapakker.skole_individ", everyones)
+    flis.materialize("2024-03", perioder=False)
+    outcome = flis.materialize_periods("2024-03", "2024-03")
+    assert "datapakker/indhold:kun_egne_individer (2024-03)" in outcome.fejlede_blokerende
+    assert not (flis.root / "datapakker").exists()
+    e = flis.check_evaluations(["datapakker/indhold:kun_egne_individer"], "2024-03")
+    shown = str({k: v.value for k, v in next(iter(e.values())).metadata.items()})
+    assert "ANDEN_KOMMUNES_ELEV" in shown and PEOPLE[6] not in shown  # the school, never the CPR number

@@ -52,7 +52,8 @@ def test_lines_keep_every_field_as_text_with_line_numbers():
         ([vh_line(), ""], 2, "linjen er tom"),
         ([vh_line(start="2020-01-01")], 1, "felt 6 (startdato) er '2020-01-01'"),
         ([vh_line(slut="20230229")], 1, "felt 7 (slutdato) er '20230229'"),
-        ([vh_line(cpr="12345")], 1, "felt 2 (cpr) er '12345', men skal være ti cifre"),
+        ([vh_line(cpr="12345")], 1, "felt 2 (cpr) er 5 tegn, men skal være ti cifre"),  # never the value
+        ([vh_line(cpr="01018012x4")], 1, "felt 2 (cpr) er 10 tegn med andet end cifre"),
         ([vh_line(handle="")], 1, "felt 3 (handlekommune)"),
         ([vh_line(fv="F")], 1, "felt 9 (funktionsvurdering)"),
         ([vh_line(form="FAX")], 1, "felt 11 (indberetningsform)"),

@@ -49,7 +49,7 @@ checks = [
         sql="""SELECT modtager AS kommunekode, fagsystem, ydelse_id, handlekommune, 'ANDEN_KOMMUNES_LINJE' AS regel
                FROM datapakker.vh_individ WHERE periode = $maaned AND handlekommune <> modtager
                UNION ALL
-               SELECT modtager, NULL, cpr, kommunekode, 'ANDEN_KOMMUNES_ELEV'
+               SELECT modtager, NULL, skolekode::VARCHAR, kommunekode, 'ANDEN_KOMMUNES_ELEV'  -- never a CPR number
                FROM datapakker.skole_individ WHERE periode = $maaned AND kommunekode <> modtager
                UNION ALL
                SELECT modtager, NULL, foranstaltning_id, handlekommune, 'ANDEN_KOMMUNES_FORANSTALTNING'

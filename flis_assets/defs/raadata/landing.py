@@ -131,13 +131,19 @@ def parse_linjer(data: bytes, kilde: Kilde) -> pl.DataFrame:
             bad = _first(frame, wrong)
             if bad:
                 raise Karantaene(
-                    f"felt {i} ({felt.navn}) er '{bad[f'felt_{i}']}', "
+                    f"felt {i} ({felt.navn}) er {_vist(felt, bad[f'felt_{i}'])}, "
                     f"men skal være {felttype_beskrivelse(felt.felttype)}",
                     bad["linjenr"],
                 )
     return frame
 
 
+def _vist(felt, value: str) -> str:
+    """A wrong value as the quarantine reason shows it: a CPR number never leaves the kommune's data
+    (the reason reaches logs, check metadata and the UI), so only its length is told."""
+    if felt.felttype == "cpr":
+        return f"{len(value)} tegn" + ("" if value.isdigit() else " med andet end cifre")
+    return f"'{value}'"
 
 
 def relativ_sti(path: Path, root: Path) -> str:
