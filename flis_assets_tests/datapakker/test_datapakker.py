@@ -59,20 +59,26 @@ def test_individual_package_holds_only_the_kommunes_own_lines(pk):
 
 
 def test_csv_opens_in_danish_excel(pk):
-    raw = (folder(pk, 101) / "vh_datamart.csv").read_bytes()
+    raw = (folder(pk, 101) / "noegletal.csv").read_bytes()
     assert raw.startswith("\ufeff".encode())
     text = raw.decode("utf-8-sig").splitlines()
-    assert text[0].startswith("handlekommune;ydelseskode;unikke_modtagere;helaarsmodtagere")
-    row = next(line for line in text if line.startswith("101;1.8.1;"))
-    assert row.split(";")[3] == "6,0"  # six full-time recipients, decimal comma
+    assert text[0].startswith("niveau;omraade;noegletal_id;vaerdi;taeller;naevner;individer")
+    row = next(line for line in text if line.startswith("land;Danmark;vh_modtagere_laengerevarende_pr_1000;"))
+    assert row.split(";")[3:6] == ["750,0", "6,0", "8,0"]  # 1000 × 6 full-time recipients ÷ 8 aged 18-64
 
 
 def test_discretion_in_the_datamart_package(pk):
     dm = pl.read_parquet(folder(pk, 101) / "vh_datamart.parquet")
     frb = dm.filter(pl.col("handlekommune") == 147).row(0, named=True)
     assert frb["diskretioneret"] and frb["unikke_modtagere"] is None and frb["helaarsmodtagere"] is None
+    assert frb["diskretion_aarsag"] == "primaer"
+    # København's six on 1.8.1 are the cube's secondary cell beside Frederiksberg's none (the region
+    # minus København would give Frederiksberg away): the benchmark package withholds them too
+    kube = pl.read_parquet(folder(pk, 101) / "noegletal.parquet").filter(
+        (pl.col("noegletal_id") == "vh_modtagere_laengerevarende_pr_1000") & (pl.col("omraade") == "101"))
+    assert kube["diskretion_aarsag"].to_list() == ["sekundaer"]
     kbh = dm.filter((pl.col("handlekommune") == 101) & (pl.col("ydelseskode") == "1.8.1")).row(0, named=True)
-    assert kbh["unikke_modtagere"] == 6 and not kbh["diskretioneret"]
+    assert kbh["unikke_modtagere"] is None and kbh["diskretion_aarsag"] == "sekundaer"
 
 
 def test_subscriptions_choose_kommuner_and_packages(flis):
@@ -131,3 +137,21 @@ def test_a_package_with_another_kommunes_pupils_is_never_written(flis, monkeypat
     e = flis.check_evaluations(["datapakker/indhold:kun_egne_individer"], "2024-03")
     shown = str({k: v.value for k, v in next(iter(e.values())).metadata.items()})
     assert "ANDEN_KOMMUNES_ELEV" in shown and PEOPLE[6] not in shown  # the school, never the CPR number
+
+
+def test_a_benchmark_package_undoing_the_cubes_secondary_suppression_is_never_written(flis, monkeypatch):
+    """The benchmark rows with the primary rule alone show København's 1.8.1, the cube's secondary cell."""
+    from flis_assets.defs.datapakker import voksenhandicap
+
+    deliver(flis)
+    primary_only = """SELECT periode, handlekommune, ydelseskode,
+            CASE WHEN unikke_modtagere < 5 THEN NULL ELSE unikke_modtagere END AS unikke_modtagere,
+            CASE WHEN unikke_modtagere < 5 THEN NULL ELSE helaarsmodtagere END AS helaarsmodtagere,
+            godkendt_dst, unikke_modtagere < 5 AS diskretioneret,
+            CASE WHEN unikke_modtagere < 5 THEN 'primaer' END AS diskretion_aarsag
+        FROM datamart.vh_benchmark WHERE periode BETWEEN $fra AND $til"""
+    monkeypatch.setitem(voksenhandicap.SELECTS, "datapakker.vh_datamart", primary_only)
+    flis.materialize("2024-03", perioder=False)
+    outcome = flis.materialize_periods("2024-03", "2024-03")
+    assert "datapakker/indhold:diskretion (2024-03)" in outcome.fejlede_blokerende
+    assert not (flis.root / "datapakker").exists()

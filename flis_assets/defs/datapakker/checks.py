@@ -10,6 +10,7 @@ import dagster as dg
 from flis_assets.checks.factory import frame_check
 from flis_assets.defs.noegletal.checks import angrebs_check
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
+from flis_assets.defs.noegletal.kube import hviler_paa_sql
 
 INDHOLD = dg.AssetKey(["datapakker", "indhold"])
 
@@ -78,6 +79,13 @@ checks = [
                 FROM datapakker.vh_datamart
                 WHERE periode = $maaned AND (unikke_modtagere < {MIN_INDIVIDER}
                       OR (unikke_modtagere IS NULL AND helaarsmodtagere IS NOT NULL))
+                UNION ALL
+                SELECT 'vh_datamart', k.omraade, d.ydelseskode, 'VIST_SKOENT_NOEGLETAL_DER_HVILER_PAA_DEN_ER_SKJULT'
+                FROM datapakker.vh_datamart d
+                JOIN noegletal.kube k ON k.periode = d.periode AND k.niveau = 'kommune' AND k.diskretioneret
+                 AND k.omraade = lpad(d.handlekommune::VARCHAR, 3, '0')
+                JOIN ({hviler_paa_sql()}) h ON h.noegletal_id = k.noegletal_id AND h.ydelseskode = d.ydelseskode
+                WHERE d.periode = $maaned AND (d.helaarsmodtagere IS NOT NULL OR d.unikke_modtagere IS NOT NULL)
                 UNION ALL
                 SELECT 'noegletal_populationer', omraade, noegletal_id || ':' || population,
                     'POPULATION_UNDER_{MIN_INDIVIDER}'

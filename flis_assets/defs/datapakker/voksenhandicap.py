@@ -26,7 +26,8 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions, settings
-from flis_assets.defs.noegletal.kube import MIN_INDIVIDER
+from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
+from flis_assets.defs.noegletal.kube import hviler_paa_sql
 from flis_assets.resources import create_tables_like, ensure_schemas, query_pl, replace_periods, replace_windows
 
 MAANEDER = "SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MONTH))::DATE AS periode"
@@ -46,13 +47,25 @@ WHERE NOT EXISTS (SELECT 1 FROM referencedata.abonnementer)
 
 NOEGLETAL_SQL = "SELECT * FROM noegletal.kube WHERE periode BETWEEN $fra AND $til"
 
+# A row a withheld key-figure cell of its kommune rests on is withheld too (`sekundaer`): the
+# package shows every kommune's rows, and would otherwise undo the cube's secondary suppression.
 VH_DATAMART_SQL = f"""
+WITH fulgt AS (
+    SELECT DISTINCT k.periode, k.omraade::INTEGER AS handlekommune, h.ydelseskode
+    FROM noegletal.kube k JOIN ({hviler_paa_sql()}) h USING (noegletal_id)
+    WHERE k.niveau = 'kommune' AND k.diskretioneret AND k.periode BETWEEN $fra AND $til
+),
+b AS (
+    SELECT b.*, b.unikke_modtagere < {MIN_INDIVIDER} AS primaer, f.ydelseskode IS NOT NULL AS sekundaer
+    FROM datamart.vh_benchmark b LEFT JOIN fulgt f USING (periode, handlekommune, ydelseskode)
+    WHERE b.periode BETWEEN $fra AND $til
+)
 SELECT periode, handlekommune, ydelseskode,
-    CASE WHEN unikke_modtagere < {MIN_INDIVIDER} THEN NULL ELSE unikke_modtagere END AS unikke_modtagere,
-    CASE WHEN unikke_modtagere < {MIN_INDIVIDER} THEN NULL ELSE helaarsmodtagere END AS helaarsmodtagere,
-    godkendt_dst, unikke_modtagere < {MIN_INDIVIDER} AS diskretioneret,
-    CASE WHEN unikke_modtagere < {MIN_INDIVIDER} THEN 'primaer' END AS diskretion_aarsag
-FROM datamart.vh_benchmark WHERE periode BETWEEN $fra AND $til
+    CASE WHEN primaer OR sekundaer THEN NULL ELSE unikke_modtagere END AS unikke_modtagere,
+    CASE WHEN primaer OR sekundaer THEN NULL ELSE helaarsmodtagere END AS helaarsmodtagere,
+    godkendt_dst, primaer OR sekundaer AS diskretioneret,
+    CASE WHEN primaer THEN 'primaer' WHEN sekundaer THEN 'sekundaer' END AS diskretion_aarsag
+FROM b
 """
 
 VH_INDIVID_SQL = """

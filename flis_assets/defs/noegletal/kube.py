@@ -50,10 +50,26 @@ def measure_sql(maal: str, ydelser: str, fra: str = "$fra", til: str = "$til") -
     raise ValueError(f"ukendt mål {maal} i noegletal.csv")
 
 
+def helaarsmodtager_ydelser(f: dict) -> str | None:
+    """The ydelser whose full-time recipients a figure sums (its individuals are theirs), if any."""
+    return (f["taeller_ydelser"] if f["taeller_maal"] == "helaarsmodtagere"
+            else f["naevner_ydelser"] if f["naevner_maal"] == "helaarsmodtagere" else None)
+
+
+def hviler_paa_sql() -> str:
+    """(noegletal_id, ydelseskode): the benchmark rows each figure with discretion rests on."""
+    parts = []
+    for f in kodelister.load("noegletal").filter("diskretion").iter_rows(named=True):
+        if spec := helaarsmodtager_ydelser(f):
+            ydelser = ("SELECT DISTINCT ydelseskode FROM kodelister.kontoplan_bro" if spec == "*"
+                       else f"SELECT unnest({spec.split(',')}) AS ydelseskode")
+            parts.append(f"SELECT '{f['noegletal_id']}' AS noegletal_id, ydelseskode FROM ({ydelser})")
+    return " UNION ALL ".join(parts)
+
+
 def figure_sql(f: dict) -> str:
     """Every level of one figure for the periods $fra..$til, before discretion."""
-    helaar = (f["taeller_ydelser"] if f["taeller_maal"] == "helaarsmodtagere"
-              else f["naevner_ydelser"] if f["naevner_maal"] == "helaarsmodtagere" else None)
+    helaar = helaarsmodtager_ydelser(f)
     individer = (
         f"""SELECT h.periode, h.cpr, h.handlekommune AS kommunekode, km.region FROM harmoniseret.vh_ydelser h
             JOIN kodelister.kommuner km ON km.kommunekode = h.handlekommune
