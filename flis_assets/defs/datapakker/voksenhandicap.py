@@ -17,7 +17,9 @@ fails them ever leaves the system.
 import hashlib
 import io
 import json
+import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import dagster as dg
@@ -144,6 +146,12 @@ def _empty(con: duckdb.DuckDBPyConnection, pakke: str) -> pl.DataFrame:
     return query_pl(con, f"SELECT * EXCLUDE (periode, modtager) FROM datapakker.{pakke} LIMIT 0")
 
 
+def _content(frame: pl.DataFrame) -> dict[str, tuple[bytes, str, int]]:
+    """A table's files: extension -> (bytes, SHA-256, rows)."""
+    return {ext: (data, hashlib.sha256(data).hexdigest(), frame.height)
+            for ext, data in (("parquet", _parquet_bytes(frame)), ("csv", _csv_bytes(frame)))}
+
+
 def _csv_bytes(frame: pl.DataFrame) -> bytes:
     """`;`, UTF-8 with BOM, decimal comma: Excel in a Danish locale opens it as it is."""
     buf = io.BytesIO()
@@ -158,50 +166,57 @@ def _parquet_bytes(frame: pl.DataFrame) -> bytes:
     return buf.getvalue()
 
 
+def _write_kommune(root, p: date, kommune: int, pakker: list[str], own: dict, shared: dict, empty: dict) -> list[tuple]:
+    """One kommune's package folder for period `p`; its rows for `datapakker.filer`."""
+    folder = root / f"{kommune:03d}" / f"{p:%Y-%m}"
+    if folder.exists():
+        shutil.rmtree(folder)  # a re-run replaces the period's package whole
+    folder.mkdir(parents=True)
+    manifest, written = [], []
+    for pakke in pakker:
+        for t in PAKKER[pakke]:
+            if pakke in PER_MODTAGER:
+                f = own[t].get((kommune,))
+                content = _content(f.drop("modtager")) if f is not None else empty[t]
+            else:
+                content = shared[t]
+            for ext, (data, digest, rows) in content.items():
+                (folder / f"{t}.{ext}").write_bytes(data)
+                manifest.append({"fil": f"{t}.{ext}", "pakke": pakke, "raekker": rows, "sha256": digest})
+                written.append((p, kommune, pakke, f"datapakker/{kommune:03d}/{p:%Y-%m}/{t}.{ext}", rows, digest))
+    (folder / "manifest.json").write_text(json.dumps(
+        {"kommunekode": f"{kommune:03d}", "periode": f"{p:%Y-%m}", "filer": manifest},
+        indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return written
+
+
 def write_files(con: duckdb.DuckDBPyConnection, months: list[date]) -> int:
     con.execute("""CREATE TABLE IF NOT EXISTS datapakker.filer (
         periode DATE NOT NULL, kommunekode INTEGER NOT NULL, pakke VARCHAR NOT NULL, fil VARCHAR NOT NULL,
         raekker BIGINT NOT NULL, sha256 VARCHAR NOT NULL)""")
     root = settings.data_dir() / "datapakker"
     written = []
-    for p in months:
-        subs = query_pl(con, "SELECT kommunekode, pakke FROM datapakker.abonnenter WHERE periode = ? "
-                             "ORDER BY ALL", [p])
-        shared = {
-            t: query_pl(con, f"SELECT * EXCLUDE (periode) FROM datapakker.{t} WHERE periode = ? "
-                             f"ORDER BY {ORDER[t]}", [p])
-            for pakke, tabeller in PAKKER.items() if pakke not in PER_MODTAGER for t in tabeller
-        }
-        shared_bytes = {k: (_parquet_bytes(f), _csv_bytes(f), f.height) for k, f in shared.items()}
-        # one query per package and period; split per kommune here
-        own = {
-            pakke: query_pl(con, f"SELECT * EXCLUDE (periode) FROM datapakker.{pakke} WHERE periode = ? "
-                                 f"ORDER BY modtager, {ORDER[pakke]}", [p]).partition_by("modtager", as_dict=True)
-            for pakke in PER_MODTAGER
-        }
-        for kommune in sorted(set(subs["kommunekode"])):
-            folder = root / f"{kommune:03d}" / f"{p:%Y-%m}"
-            if folder.exists():
-                shutil.rmtree(folder)  # a re-run replaces the period's package whole
-            folder.mkdir(parents=True)
-            manifest = []
-            for pakke in subs.filter(pl.col("kommunekode") == kommune)["pakke"]:
-                for t in PAKKER[pakke]:
-                    if pakke in PER_MODTAGER:
-                        f = own[t].get((kommune,))
-                        f = f.drop("modtager") if f is not None else _empty(con, t)
-                        content = (_parquet_bytes(f), _csv_bytes(f), f.height)
-                    else:
-                        content = shared_bytes[t]
-                    for ext, data in (("parquet", content[0]), ("csv", content[1])):
-                        (folder / f"{t}.{ext}").write_bytes(data)
-                        digest = hashlib.sha256(data).hexdigest()
-                        manifest.append({"fil": f"{t}.{ext}", "pakke": pakke, "raekker": content[2], "sha256": digest})
-                        written.append((p, kommune, pakke, f"datapakker/{kommune:03d}/{p:%Y-%m}/{t}.{ext}",
-                                        content[2], digest))
-            (folder / "manifest.json").write_text(json.dumps(
-                {"kommunekode": f"{kommune:03d}", "periode": f"{p:%Y-%m}", "filer": manifest},
-                indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    empty = {t: _content(_empty(con, t)) for t in PER_MODTAGER}
+    # DuckDB reads on this thread; encoding and writing the kommuner's files (polars, hashlib and
+    # file I/O release the GIL) run on every core: a backfill writes ~100 k files.
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        for p in months:
+            subs = query_pl(con, "SELECT kommunekode, pakke FROM datapakker.abonnenter WHERE periode = ? "
+                                 "ORDER BY ALL", [p])
+            shared = {
+                t: _content(query_pl(con, f"SELECT * EXCLUDE (periode) FROM datapakker.{t} WHERE periode = ? "
+                                          f"ORDER BY {ORDER[t]}", [p]))
+                for pakke, tabeller in PAKKER.items() if pakke not in PER_MODTAGER for t in tabeller
+            }
+            # one query per package and period; split per kommune here
+            own = {
+                pakke: query_pl(con, f"SELECT * EXCLUDE (periode) FROM datapakker.{pakke} WHERE periode = ? "
+                                     f"ORDER BY modtager, {ORDER[pakke]}", [p]).partition_by("modtager", as_dict=True)
+                for pakke in PER_MODTAGER
+            }
+            pakker = subs.group_by("kommunekode", maintain_order=True).agg("pakke").rows()
+            for rows in pool.map(lambda kp: _write_kommune(root, p, kp[0], kp[1], own, shared, empty), pakker):
+                written += rows
     frame = pl.DataFrame(written, schema=["periode", "kommunekode", "pakke", "fil", "raekker", "sha256"], orient="row")
     con.register("skrevne_filer", frame)
     try:

@@ -22,7 +22,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions, snitflader
-from flis_assets.defs.dsa import common
+from flis_assets.defs.dsa import borger, common, oekonomi
 from flis_assets.resources import replace_window
 
 AENDRINGSTYPE = {
@@ -115,8 +115,8 @@ def periode_sql(kilde: str) -> str:
     agg = f"sum(hash({values})::HUGEINT) AS h, count(*) AS n"
     return f"""
     WITH ny AS (SELECT kommunekode, periode, {agg} FROM dsa.{kilde} WHERE indlaesningsmaaned = $maaned GROUP BY ALL),
-    gl AS (SELECT kommunekode, periode, {agg} FROM dsa.{kilde}_bestand($forrige)
-           WHERE (kommunekode, periode) IN (SELECT (kommunekode, periode) FROM ny) GROUP BY ALL)
+    gl AS (SELECT kommunekode, periode, {agg}
+           FROM ({oekonomi.bestand_sql("$forrige", "SELECT kommunekode, periode FROM ny")}) GROUP BY ALL)
     SELECT kommunekode, periode, ny.n + coalesce(gl.n, 0) AS antal_aendringer
     FROM ny LEFT JOIN gl USING (kommunekode, periode)
     WHERE (ny.h IS DISTINCT FROM gl.h OR ny.n IS DISTINCT FROM gl.n)
@@ -135,7 +135,7 @@ def maaned_sql(kilde: str) -> str:
 def register_sql(kilde: str) -> str:
     return f"""
     WITH d AS (SELECT * FROM dsa.{kilde} WHERE indlaesningsmaaned = $maaned),
-    gl AS (SELECT r.* FROM dsa.cpr_register($forrige) r SEMI JOIN d USING (cpr)),
+    gl AS ({borger.register_sql("$forrige", "SELECT cpr FROM d")}),
     x AS (
         SELECT coalesce(d.bopaelskommune, gl.bopaelskommune) AS kommunekode,
             d.doedsdato AS nd, gl.doedsdato AS od,

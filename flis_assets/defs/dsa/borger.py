@@ -16,11 +16,23 @@ from flis_assets.defs.dsa import common
 KILDE = snitflader.kilde("cpr")
 VAERDIER = ", ".join(f.navn for f in KILDE.felter if f.navn != "cpr")
 
-REGISTER_MACRO = """
-CREATE OR REPLACE MACRO dsa.cpr_register(m) AS TABLE
-    SELECT * EXCLUDE (aendring) FROM dsa.cpr WHERE indlaesningsmaaned <= m
-    QUALIFY row_number() OVER (PARTITION BY cpr ORDER BY indlaesningsmaaned DESC) = 1
-"""
+
+def register_sql(m: str, personer: str | None = None) -> str:
+    """The register after load month `m`; with `personer` (a query of cpr) only those people,
+    chosen before the window, so a month sorts the people it touches, not the whole register."""
+    semi = f"SEMI JOIN ({personer}) p USING (cpr)" if personer else ""
+    return f"""SELECT * EXCLUDE (aendring) FROM dsa.cpr {semi} WHERE indlaesningsmaaned <= {m}
+    QUALIFY row_number() OVER (PARTITION BY cpr ORDER BY indlaesningsmaaned DESC) = 1"""
+
+
+def seneste_hash_sql(betingelse: str) -> str:
+    """Per person the hash of the values of the newest record with `indlaesningsmaaned <betingelse>`:
+    an aggregate over three columns, cheaper than the register's window over all of them."""
+    return f"""SELECT cpr, arg_max(hash({VAERDIER}), indlaesningsmaaned) AS h
+    FROM dsa.cpr WHERE indlaesningsmaaned {betingelse} GROUP BY cpr"""
+
+
+REGISTER_MACRO = f"CREATE OR REPLACE MACRO dsa.cpr_register(m) AS TABLE {register_sql('m')}"
 
 DELTA_SQL = f"""
 WITH lev AS (
@@ -31,13 +43,10 @@ udtraek AS (  -- the newest extract delivered in this very load month
 ),
 ny AS (
     SELECT {common.lineage_select()}, {KILDE.typed_select("r")}
-    FROM udtraek l JOIN raadata.cpr r ON r.fil = l.indhold_fra
+    FROM udtraek l {common.linjer_join("cpr")}
     WHERE r.indlaesningsmaaned <= $maaned
 ),
-foer AS (
-    SELECT cpr, arg_max(hash({VAERDIER}), indlaesningsmaaned) AS h
-    FROM dsa.cpr WHERE indlaesningsmaaned < $maaned GROUP BY cpr
-)
+foer AS ({seneste_hash_sql("< $maaned")})
 SELECT ny.*, CASE WHEN foer.cpr IS NULL THEN 'ny' ELSE 'aendret' END AS aendring
 FROM ny LEFT JOIN foer USING (cpr)
 WHERE foer.h IS DISTINCT FROM hash({", ".join("ny." + v for v in VAERDIER.split(", "))})

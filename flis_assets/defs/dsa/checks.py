@@ -12,6 +12,8 @@ import polars as pl
 
 from flis_assets import kodelister, snitflader
 from flis_assets.checks.factory import frame_check, pandera_validator
+from flis_assets.defs.dsa import borger, oekonomi
+from flis_assets.defs.dsa.common import linjer_join
 from flis_assets.snitflader import Kilde
 
 KEYS = ["kommunekode", "fagsystem", "fil", "linjenr"]
@@ -91,7 +93,7 @@ def lost_lines_sql(k: str) -> str:
                        count(*) AS n, count(DISTINCT linjenr) AS nd, {only_ended} AS kun_afsluttede
                    FROM dsa.{k} WHERE indlaesningsmaaned = $maaned GROUP BY fil),
         r AS (SELECT l.fil, count(*) AS n, {n_ended} AS n_afsluttede
-              FROM raadata.leverancer l JOIN raadata.{k} r ON r.fil = l.indhold_fra
+              FROM raadata.leverancer l {linjer_join(k)}
               WHERE r.indlaesningsmaaned <= $maaned AND l.fil IN (SELECT fil FROM d) GROUP BY l.fil),
         x AS (SELECT d.*, CASE WHEN d.kun_afsluttede THEN r.n_afsluttede ELSE r.n END AS forventet
               FROM d JOIN r USING (fil))
@@ -115,8 +117,9 @@ OEKONOMI_LOST_SQL = f"""
 WITH lev AS (SELECT fil, indhold_fra, kommunekode FROM raadata.leverancer
              WHERE kilde = 'oekonomi' AND status = 'indlaest' AND indlaesningsmaaned = $maaned),
 raa AS (SELECT l.fil, l.kommunekode, {OEK.felt("periode").typed_sql("r.felt_1")} AS periode, count(*) AS n
-        FROM lev l JOIN raadata.oekonomi r ON r.fil = l.indhold_fra GROUP BY ALL),
-bestand AS (SELECT kommunekode, periode, fil, count(*) AS n FROM dsa.oekonomi_bestand($maaned) GROUP BY ALL)
+        FROM lev l {linjer_join("oekonomi")} GROUP BY ALL),
+b AS MATERIALIZED ({oekonomi.bestand_sql("$maaned", "SELECT kommunekode, periode FROM raa")}),
+bestand AS (SELECT kommunekode, periode, fil, count(*) AS n FROM b GROUP BY ALL)
 SELECT raa.kommunekode, raa.periode::VARCHAR AS periode, raa.fil, 'BESTAND_FORSVUNDET' AS regel
 FROM raa ANTI JOIN bestand USING (kommunekode, periode)
 UNION ALL
@@ -125,16 +128,14 @@ FROM bestand b JOIN raa USING (fil, kommunekode, periode) WHERE b.n <> raa.n
 """
 
 CPR = snitflader.kilde("cpr")
-CPR_VALUES = ", ".join(f.navn for f in CPR.felter if f.navn != "cpr")
 CPR_LOST_SQL = f"""
 WITH u AS (SELECT indhold_fra FROM raadata.leverancer WHERE kilde = 'cpr' AND status = 'indlaest'
            AND indlaesningsmaaned = $maaned ORDER BY leverancedato DESC, indlaest_tid DESC, fil DESC LIMIT 1),
-e AS (SELECT {CPR.typed_select("r")} FROM raadata.cpr r WHERE r.indlaesningsmaaned <= $maaned AND r.fil IN (SELECT indhold_fra FROM u)),
-reg AS (SELECT * FROM dsa.cpr_register($maaned) WHERE cpr IN (SELECT cpr FROM e))
+e AS (SELECT {CPR.typed_select("r")} FROM u {linjer_join("cpr", "u")} WHERE r.indlaesningsmaaned <= $maaned),
+reg AS ({borger.seneste_hash_sql("<= $maaned")})
 SELECT 0 AS kommunekode, 'CPR' AS fagsystem, e.cpr AS cpr, 'PERSON_TABT_MELLEM_RAADATA_OG_DSA' AS regel
 FROM e LEFT JOIN reg USING (cpr)
-WHERE reg.cpr IS NULL OR hash({", ".join("e." + v for v in CPR_VALUES.split(", "))})
-                         <> hash({", ".join("reg." + v for v in CPR_VALUES.split(", "))})
+WHERE reg.cpr IS NULL OR hash({", ".join("e." + v for v in borger.VAERDIER.split(", "))}) <> reg.h
 """
 
 FAGSYSTEM_SQL = """

@@ -39,6 +39,15 @@ def lineage_select(m_param: str = "$maaned") -> str:
     )
 
 
+def linjer_join(kilde: str, lev: str = "l", r: str = "r") -> str:
+    """JOIN of the landed lines `r` of the deliveries `lev` (`r.fil = lev.indhold_fra`), also on the
+    content's own load month: rådata is stored in load-month order, so DuckDB's zonemaps then skip
+    every other month's row groups instead of scanning the source's whole history."""
+    return (f"JOIN raadata.leverancer {r}_fra ON {r}_fra.fil = {lev}.indhold_fra AND {r}_fra.status = 'indlaest' "
+            f"JOIN raadata.{kilde} {r} ON {r}.fil = {lev}.indhold_fra "
+            f"AND {r}.indlaesningsmaaned = {r}_fra.indlaesningsmaaned")
+
+
 def kendte_leverancer(kilde: str) -> str:
     """Landed deliveries of `kilde` up to $maaned, ranked newest first per kommune and per system."""
     return f"""

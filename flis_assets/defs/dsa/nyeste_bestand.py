@@ -12,7 +12,7 @@ def nyeste_bestand_asset(kilde: Kilde) -> dg.AssetsDefinition:
     stock_sql = f"""
         WITH lev AS ({common.kendte_leverancer(kilde.kilde)})
         SELECT {common.lineage_select()}, {kilde.typed_select("r")}
-        FROM lev l JOIN raadata.{kilde.kilde} r ON r.fil = l.indhold_fra
+        FROM lev l {common.linjer_join(kilde.kilde)}
         WHERE l.nr_i_kommune = 1 AND r.indlaesningsmaaned <= $maaned
     """
 

@@ -15,11 +15,20 @@ from flis_assets.defs.dsa import common
 
 KILDE = snitflader.kilde("oekonomi")
 
-BESTAND_MACRO = """
-CREATE OR REPLACE MACRO dsa.oekonomi_bestand(m) AS TABLE
-    SELECT * FROM dsa.oekonomi WHERE indlaesningsmaaned <= m
-    QUALIFY indlaesningsmaaned = max(indlaesningsmaaned) OVER (PARTITION BY kommunekode, periode)
-"""
+
+def bestand_sql(m: str, grupper: str | None = None) -> str:
+    """The stock after load month `m`: per group its latest version. With `grupper` (a query of
+    kommunekode, periode) only those groups: a month then reads the versions of the groups it
+    touches, not the lines of every version since 2013 (the join on the load month lets DuckDB skip
+    the other months' row groups)."""
+    semi = f"SEMI JOIN ({grupper}) g USING (kommunekode, periode)" if grupper else ""
+    return f"""SELECT o.* FROM dsa.oekonomi o JOIN (
+        SELECT kommunekode, periode, max(indlaesningsmaaned) AS indlaesningsmaaned
+        FROM dsa.oekonomi {semi} WHERE indlaesningsmaaned <= {m} GROUP BY ALL
+    ) v USING (kommunekode, periode, indlaesningsmaaned)"""
+
+
+BESTAND_MACRO = f"CREATE OR REPLACE MACRO dsa.oekonomi_bestand(m) AS TABLE {bestand_sql('m')}"
 
 DELTA_SQL = f"""
 WITH lev AS (
@@ -28,17 +37,19 @@ WITH lev AS (
 ),
 linjer AS (
     SELECT {common.lineage_select()}, {KILDE.typed_select("r")}, l.indlaest_tid AS _tid
-    FROM lev l JOIN raadata.oekonomi r ON r.fil = l.indhold_fra
+    FROM lev l {common.linjer_join("oekonomi")}
 ),
 nyeste AS (  -- this month's newest delivery per group ...
     SELECT DISTINCT ON (kommunekode, periode) kommunekode, periode, fil, leverancedato, leverancemaaned
     FROM (SELECT DISTINCT kommunekode, periode, fil, leverancedato, leverancemaaned, _tid FROM linjer)
     ORDER BY kommunekode, periode, leverancedato DESC, _tid DESC, fil DESC
 ),
-nu AS (  -- ... replaces the group's current version unless that one is newer (a later delivery date)
-    SELECT kommunekode, periode, any_value(leverancedato) AS leverancedato,
-        any_value(leverancemaaned) AS leverancemaaned
-    FROM dsa.oekonomi_bestand($forrige) GROUP BY ALL
+nu AS (  -- ... replaces the group's current version unless that one is newer (a later delivery date);
+         -- a version is one file's lines, so any line of the group's latest load month has its dates
+    SELECT kommunekode, periode, arg_max(leverancedato, indlaesningsmaaned) AS leverancedato,
+        arg_max(leverancemaaned, indlaesningsmaaned) AS leverancemaaned
+    FROM dsa.oekonomi SEMI JOIN nyeste USING (kommunekode, periode)
+    WHERE indlaesningsmaaned <= $forrige GROUP BY ALL
 )
 SELECT linjer.* EXCLUDE (_tid)
 FROM linjer JOIN nyeste USING (kommunekode, periode, fil)

@@ -42,7 +42,7 @@ SELECT {common.lineage_select()}, v.regel AS systemskifte_regel, v.kun_afslutted
     {KILDE.typed_select("r")}
 FROM valgt v
 JOIN lev l USING (fil)
-JOIN raadata.vh r ON r.fil = l.indhold_fra
+{common.linjer_join("vh")}
 WHERE r.indlaesningsmaaned <= $maaned
   AND (NOT v.kun_afsluttede OR r.felt_{KILDE.felt("slutdato").nr} <> '')
 """
