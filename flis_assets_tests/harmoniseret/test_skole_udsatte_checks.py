@@ -8,7 +8,7 @@ from flis_assets_tests.noegletal.test_koblede import measure, pupil
 C = [f"{i:02d}0115{5000 + i}" for i in range(1, 8)]
 CHECKS = ["harmoniseret/skole_elever:gyldighedsregler", "harmoniseret/skole_elever:afledte_felter",
           "harmoniseret/udsatte_foranstaltninger:gyldighedsregler",
-          "harmoniseret/udsatte_foranstaltninger:afledte_felter"]
+          "harmoniseret/udsatte_foranstaltninger:afledte_felter", "dsa/skole:gyldighedsregler"]
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +44,11 @@ def test_pupils_validity_rules_name_school_and_rule(evaluations):
     text = failing(e)
     assert "FRAVAER_OVER_SKOLEDAGE" in text and "ELEV_I_FLERE_KOMMUNERS_SKOLER" in text
     assert "123456" in text  # the school
+
+
+def test_staged_pupils_are_named_by_file_and_line(evaluations):
+    text = failing(evaluations["dsa/skole:gyldighedsregler"])
+    assert "FRAVAER_OVER_SKOLEDAGE" in text and "SKOLE_101_TEA_FULD_20240305.csv | 1 |" in text
 
 
 def test_measures_validity_rules_name_the_measure(evaluations):

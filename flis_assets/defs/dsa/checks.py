@@ -67,11 +67,14 @@ def schema_check(kilde: Kilde) -> dg.AssetChecksDefinition:
     )
 
 
-def validity_check(kilde: str, id_col: str, rules: dict[str, pl.Expr], description: str):
+def validity_check(kilde: str, id_col: str | None, rules: dict[str, pl.Expr], description: str):
+    """Failing lines named by their id, or by file and line where the only id is a CPR number
+    (check metadata reaches the UI: no CPR number leaves the kommune-specific data)."""
     schema = pa.DataFrameSchema(checks=[rule(n, e) for n, e in rules.items()], name=f"dsa.{kilde} gyldighed")
+    ids = [id_col] if id_col else ["fil", "linjenr"]
     return frame_check(
         asset=dg.AssetKey(["dsa", kilde]), name="gyldighedsregler", description=description,
-        sql=_stock_sql(kilde), validate=pandera_validator(schema, ["kommunekode", "fagsystem", id_col]),
+        sql=_stock_sql(kilde), validate=pandera_validator(schema, ["kommunekode", "fagsystem", *ids]),
     )
 
 
@@ -131,9 +134,10 @@ CPR = snitflader.kilde("cpr")
 CPR_LOST_SQL = f"""
 WITH u AS (SELECT indhold_fra FROM raadata.leverancer WHERE kilde = 'cpr' AND status = 'indlaest'
            AND indlaesningsmaaned = $maaned ORDER BY leverancedato DESC, indlaest_tid DESC, fil DESC LIMIT 1),
-e AS (SELECT {CPR.typed_select("r")} FROM u {linjer_join("cpr", "u")} WHERE r.indlaesningsmaaned <= $maaned),
+e AS (SELECT r.fil, r.linjenr, {CPR.typed_select("r")} FROM u {linjer_join("cpr", "u")}
+      WHERE r.indlaesningsmaaned <= $maaned),
 reg AS ({borger.seneste_hash_sql("<= $maaned")})
-SELECT 0 AS kommunekode, 'CPR' AS fagsystem, e.cpr AS cpr, 'PERSON_TABT_MELLEM_RAADATA_OG_DSA' AS regel
+SELECT 0 AS kommunekode, 'CPR' AS fagsystem, e.fil, e.linjenr, 'PERSON_TABT_MELLEM_RAADATA_OG_DSA' AS regel
 FROM e LEFT JOIN reg USING (cpr)
 WHERE reg.cpr IS NULL OR hash({", ".join("e." + v for v in borger.VAERDIER.split(", "))}) <> reg.h
 """
@@ -182,9 +186,9 @@ checks = [
     ),
     validity_check("udsatte", "foranstaltning_id", {"SLUTDATO_FOER_STARTDATO": ~(pl.col("slutdato") < pl.col("startdato"))},
                    "Foranstaltninger hvis slutdato ligger før startdatoen."),
-    validity_check("skole", "cpr", {"FRAVAER_OVER_SKOLEDAGE": pl.col("fravaersdage") <= pl.col("skoledage")},
+    validity_check("skole", None, {"FRAVAER_OVER_SKOLEDAGE": pl.col("fravaersdage") <= pl.col("skoledage")},
                    "Elever med flere fraværsdage end skoledage i måneden."),
-    validity_check("cpr", "cpr", {"DOEDSDATO_FOER_FOEDSELSDATO": ~(pl.col("doedsdato") < pl.col("foedselsdato"))},
+    validity_check("cpr", None, {"DOEDSDATO_FOER_FOEDSELSDATO": ~(pl.col("doedsdato") < pl.col("foedselsdato"))},
                    "Personer hvis dødsdato ligger før fødselsdatoen."),
     duplicate_ids_check("vh", "ydelse_id"),
     duplicate_ids_check("udsatte", "foranstaltning_id"),
