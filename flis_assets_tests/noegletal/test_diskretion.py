@@ -2,7 +2,7 @@
 
 Hand-made cases for the rules, and properties over random cubes on the real region structure:
 nothing withheld is ever derivable by the strongest attacker (a linear programme over the whole
-hierarchy, written here independently of the module's closed form), and the number of
+hierarchy, written here independently of the module's interval propagation), and the number of
 secondary suppressions is close to the minimum that brute force finds on small tables.
 """
 

@@ -6,15 +6,15 @@ Danmark = Σ regions and each region = Σ its kommuner. Withholding a cell withh
 numbers. The attacker knows the structure, every published number, the reason recorded with
 each withheld cell and what that implies (`primaer`: fewer than five individuals; `sekundaer`:
 at least five), and that counts are not negative. From that alone, `intervaller` gives the
-tightest interval the attacker can derive for each withheld number: within a published region
-its withheld kommuner share one equation (closed form, exact), and withheld regions with the
-country form one small linear programme (scipy/HiGHS, min and max per unknown). A number is
-disclosed when its interval collapses to a point.
+tightest interval the attacker can derive for each withheld number, i.e. the minimum and maximum
+of a linear programme over every equation. The equations form a tree of sums, for which interval
+propagation up and down the tree gives exactly those (the tests hold it against scipy's LP on
+random tables). A number is disclosed when its interval collapses to a point.
 
 `undertryk` withholds, after the primary rule, the fewest further cells (then those with the
 fewest individuals) for which no interval collapses: within each region the cheapest safe
 addition by exhaustive search over a few cells, and, only when a region itself must be withheld,
-a greedy step over regions and the country checked by the linear programme. Distinct counts of
+a greedy step over regions and the country checked by the whole attack. Distinct counts of
 individuals are not exactly additive (a person in two kommuner counts once in their region);
 treating them as additive is the attacker's best guess and the stricter test, and an interval
 the additive model makes empty is not a disclosure.
@@ -27,9 +27,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import combinations
 
-import numpy as np
 import polars as pl
-from scipy.optimize import linprog
 
 from flis_assets import kodelister
 
@@ -95,14 +93,25 @@ def er_punkt(lo: float, hi: float) -> bool:
     return abs(lo) != INF and abs(hi - lo) <= 1e-9 * max(1.0, abs(lo))
 
 
-def _gruppe(total: float, ukendte: list[str], kendt: float, t: Tal, aarsag: Mapping[str, str]
-            ) -> dict[str, tuple[float, float]]:
-    """Intervals of unknowns x with Σx = total - kendt, each x in its bounds (exact for one equation):
-    x_j lies in [max(lo_j, c - Σ_others hi), min(hi_j, c - Σ_others lo)]."""
-    c = total - kendt
-    b = {o: graenser(t, aarsag[o]) for o in ukendte}
-    los, his = _Sum([lo for lo, _ in b.values()]), _Sum([hi for _, hi in b.values()])
-    return {o: (max(lo, c - his.uden(hi)), min(hi, c - los.uden(lo))) for o, (lo, hi) in b.items()}
+Interval = tuple[float, float]
+
+
+def _snit(a: Interval, b: Interval) -> Interval:
+    return max(a[0], b[0]), min(a[1], b[1])
+
+
+def _boern(foraelder: Interval, boern: Mapping[str, Interval]) -> dict[str, Interval]:
+    """Each child's interval when the children sum to the parent (parent and children in their
+    intervals, independent otherwise): child in [P_lo - Σ others' hi, P_hi - Σ others' lo] ∩ its own.
+    Exact for one equation; applied down a tree of sums it is exact for the tree."""
+    los, his = _Sum([lo for lo, _ in boern.values()]), _Sum([hi for _, hi in boern.values()])
+    return {o: _snit((foraelder[0] - his.uden(hi), foraelder[1] - los.uden(lo)), (lo, hi))
+            for o, (lo, hi) in boern.items()}
+
+
+def _sum(intervaller: Iterable[Interval]) -> Interval:
+    ivs = list(intervaller)
+    return sum(lo for lo, _ in ivs), sum(hi for _, hi in ivs)
 
 
 class _Sum:
@@ -120,71 +129,48 @@ class _Sum:
         return rest[0] if rest else self.endelig - term
 
 
-def region_intervaller(tabel: Tabel, region: str, aarsag: Mapping[str, str]
-                       ) -> dict[tuple[str, str], tuple[float, float]]:
-    """Intervals of the withheld kommuner of a published region."""
+def _egen(tabel: Tabel, o: str, t: Tal, aarsag: Mapping[str, str]) -> Interval:
+    """What is known of one number before any equation: its value if published, else its bounds."""
+    if o in aarsag:
+        return graenser(t, aarsag[o])
+    v = _val(tabel.vaerdier[o][t.navn])
+    return v, v
+
+
+def region_intervaller(tabel: Tabel, region: str, aarsag: Mapping[str, str]) -> dict[tuple[str, str], Interval]:
+    """Intervals of the withheld kommuner of a published region (its one equation)."""
     kommuner = tabel.kommuner(region)
-    ukendte = [k for k in kommuner if k in aarsag]
     out = {}
-    if not ukendte:
-        return out
-    for t in tabel.tal:
-        total = _val(tabel.vaerdier[region][t.navn])
-        kendt = sum(_val(tabel.vaerdier[k][t.navn]) for k in kommuner if k not in aarsag)
-        for o, iv in _gruppe(total, ukendte, kendt, t, aarsag).items():
-            out[(o, t.navn)] = iv
+    if any(k in aarsag for k in kommuner):
+        for t in tabel.tal:
+            ivs = _boern(_egen(tabel, region, t, aarsag), {k: _egen(tabel, k, t, aarsag) for k in kommuner})
+            out.update({(k, t.navn): iv for k, iv in ivs.items() if k in aarsag})
     return out
 
 
-def pulje_intervaller(tabel: Tabel, aarsag: Mapping[str, str]) -> dict[tuple[str, str], tuple[float, float]]:
-    """Intervals of withheld regions, their withheld kommuner and a withheld country: one LP per number."""
-    skjulte_regioner = [r for r in tabel.regioner() if r in aarsag]
-    land_skjult = tabel.land in aarsag
-    if not skjulte_regioner and not land_skjult:
-        return {}
-    ukendte = [k for r in skjulte_regioner for k in tabel.kommuner(r) if k in aarsag] + skjulte_regioner
-    if land_skjult:
-        ukendte.append(tabel.land)
-    idx = {o: i for i, o in enumerate(ukendte)}
+def intervaller(tabel: Tabel, aarsag: Mapping[str, str]) -> dict[tuple[str, str], Interval]:
+    """(omraade, number) → the tightest interval an attacker derives for each withheld number.
+
+    The table is a tree of sums (Danmark → regions → kommuner): each node's range from its own
+    subtree upwards, then each node's range from the rest of the tree downwards; their intersection
+    is what the whole system allows (the linear programme's min and max, tested against one)."""
     out = {}
+    regioner = tabel.regioner()
     for t in tabel.tal:
-        rows, rhs = [], []
-        for r in skjulte_regioner:  # R_r - Σ withheld K = Σ published K
-            row = np.zeros(len(ukendte))
-            row[idx[r]] = 1.0
+        ned = {}  # from below: own bounds ∩ the sum of the children
+        for r in regioner:
             for k in tabel.kommuner(r):
-                if k in aarsag:
-                    row[idx[k]] = -1.0
-            rows.append(row)
-            rhs.append(sum(_val(tabel.vaerdier[k][t.navn]) for k in tabel.kommuner(r) if k not in aarsag))
-        row = np.zeros(len(ukendte))  # L - Σ withheld R = Σ published R - (L if published)
-        if land_skjult:
-            row[idx[tabel.land]] = 1.0
-        for r in skjulte_regioner:
-            row[idx[r]] = -1.0
-        rows.append(row)
-        rhs.append(sum(_val(tabel.vaerdier[r][t.navn]) for r in tabel.regioner() if r not in aarsag)
-                   - (0.0 if land_skjult else _val(tabel.vaerdier[tabel.land][t.navn])))
-        bounds = [tuple(None if abs(v) == INF else v for v in graenser(t, aarsag[o])) for o in ukendte]
-        for o in ukendte:
-            c = np.zeros(len(ukendte))
-            c[idx[o]] = 1.0
-            lo = linprog(c, A_eq=np.array(rows), b_eq=rhs, bounds=bounds, method="highs")
-            hi = linprog(-c, A_eq=np.array(rows), b_eq=rhs, bounds=bounds, method="highs")
-            if lo.status == 2 or hi.status == 2:  # infeasible: the additive model does not hold here
-                out[(o, t.navn)] = (INF, -INF)
-                continue
-            out[(o, t.navn)] = (lo.fun if lo.status == 0 else -INF, -hi.fun if hi.status == 0 else INF)
-    return out
-
-
-def intervaller(tabel: Tabel, aarsag: Mapping[str, str]) -> dict[tuple[str, str], tuple[float, float]]:
-    """(omraade, number) → the tightest interval an attacker derives for each withheld number."""
-    out = {}
-    for r in tabel.regioner():
-        if r not in aarsag:
-            out.update(region_intervaller(tabel, r, aarsag))
-    out.update(pulje_intervaller(tabel, aarsag))
+                ned[k] = _egen(tabel, k, t, aarsag)
+            ned[r] = _snit(_egen(tabel, r, t, aarsag), _sum(ned[k] for k in tabel.kommuner(r)))
+        har_land = tabel.land in tabel.vaerdier
+        if har_land:
+            ned[tabel.land] = _snit(_egen(tabel, tabel.land, t, aarsag), _sum(ned[r] for r in regioner))
+            endelig = {tabel.land: ned[tabel.land], **_boern(ned[tabel.land], {r: ned[r] for r in regioner})}
+        else:
+            endelig = {r: ned[r] for r in regioner}
+        for r in regioner:  # from above: the region's final range bounds its kommuner
+            endelig.update(_boern(endelig[r], {k: ned[k] for k in tabel.kommuner(r)}))
+        out.update({(o, t.navn): iv for o, iv in endelig.items() if o in aarsag})
     return out
 
 
@@ -239,7 +225,7 @@ def _billigste_tillaeg(tabel: Tabel, region: str, aarsag: dict[str, str], vaegt:
 
 
 def _beskyt_pulje(tabel: Tabel, aarsag: dict[str, str], vaegt: Mapping[str, float]) -> None:
-    """Withheld regions and the country: add cells greedily until the linear programme finds no point,
+    """Withheld regions and the country: add cells greedily until the attack finds no point,
     then give back every secondary cell that is no longer needed.
 
     Each step takes the cell that leaves the fewest derivable numbers, then adds the fewest cells
