@@ -92,48 +92,41 @@ def test_subscriptions_choose_kommuner_and_packages(flis):
         "noegletal_populationer.parquet", "vh_individ.csv", "vh_individ.parquet"]
 
 
-def test_a_package_that_would_show_fewer_than_five_is_never_written(flis, monkeypatch):
+def assert_never_written(flis, monkeypatch, table: str, sql: str, check: str) -> None:
+    """With `table` staged by `sql`, the blocking `check` fails and no package file is written."""
     from flis_assets.defs.datapakker import voksenhandicap
 
+    monkeypatch.setitem(voksenhandicap.SELECTS, table, sql)
+    flis.materialize("2024-03", perioder=False)
+    outcome = flis.materialize_periods("2024-03", "2024-03")
+    assert f"datapakker/indhold:{check} (2024-03)" in outcome.fejlede_blokerende
+    assert not (flis.root / "datapakker").exists()
+
+
+def test_a_package_that_would_show_fewer_than_five_is_never_written(flis, monkeypatch):
     deliver(flis)
     leaking = "SELECT *, false AS diskretioneret, NULL AS diskretion_aarsag FROM datamart.vh_benchmark " \
               "WHERE periode BETWEEN $fra AND $til"
-    monkeypatch.setitem(voksenhandicap.SELECTS, "datapakker.vh_datamart", leaking)
-    flis.materialize("2024-03", perioder=False)
-    outcome = flis.materialize_periods("2024-03", "2024-03")
-    assert "datapakker/indhold:diskretion (2024-03)" in outcome.fejlede_blokerende
-    assert not (flis.root / "datapakker").exists()
+    assert_never_written(flis, monkeypatch, "datapakker.vh_datamart", leaking, "diskretion")
 
 
 def test_a_package_combining_two_areas_individuals_is_never_written(flis, monkeypatch):
     """skole_individ with a column from Udsatte would list the individuals behind a linked figure."""
-    from flis_assets.defs.datapakker import voksenhandicap
-
     deliver(flis)
     linked = """SELECT e.periode, e.kommunekode AS modtager, e.* EXCLUDE (periode), u.foranstaltningstype
                 FROM harmoniseret.skole_elever e LEFT JOIN harmoniseret.udsatte_foranstaltninger u USING (periode, cpr)
                 WHERE e.periode BETWEEN $fra AND $til"""
-    monkeypatch.setitem(voksenhandicap.SELECTS, "datapakker.skole_individ", linked)
-    flis.materialize("2024-03", perioder=False)
-    outcome = flis.materialize_periods("2024-03", "2024-03")
-    assert "datapakker/indhold:ingen_koblede_individlister (2024-03)" in outcome.fejlede_blokerende
-    assert not (flis.root / "datapakker").exists()
+    assert_never_written(flis, monkeypatch, "datapakker.skole_individ", linked, "ingen_koblede_individlister")
 
 
 def test_a_package_with_another_kommunes_pupils_is_never_written(flis, monkeypatch):
     """skole_individ handed to every kommune in the data, not just the schools' own."""
-    from flis_assets.defs.datapakker import voksenhandicap
-
     deliver(flis)
     flis.deliver("skole", "2024-03", 147, "TEA", "20240305", [f"{PEOPLE[6]};123456;3;ALMEN;0.0;20"])
     everyones = """SELECT e.periode, k.kommunekode AS modtager, e.* EXCLUDE (periode)
                    FROM harmoniseret.skole_elever e, (SELECT 101 AS kommunekode UNION ALL SELECT 147) k
                    WHERE e.periode BETWEEN $fra AND $til"""
-    monkeypatch.setitem(voksenhandicap.SELECTS, "datapakker.skole_individ", everyones)
-    flis.materialize("2024-03", perioder=False)
-    outcome = flis.materialize_periods("2024-03", "2024-03")
-    assert "datapakker/indhold:kun_egne_individer (2024-03)" in outcome.fejlede_blokerende
-    assert not (flis.root / "datapakker").exists()
+    assert_never_written(flis, monkeypatch, "datapakker.skole_individ", everyones, "kun_egne_individer")
     e = flis.check_evaluations(["datapakker/indhold:kun_egne_individer"], "2024-03")
     shown = str({k: v.value for k, v in next(iter(e.values())).metadata.items()})
     assert "ANDEN_KOMMUNES_ELEV" in shown and PEOPLE[6] not in shown  # the school, never the CPR number
@@ -141,8 +134,6 @@ def test_a_package_with_another_kommunes_pupils_is_never_written(flis, monkeypat
 
 def test_a_benchmark_package_undoing_the_cubes_secondary_suppression_is_never_written(flis, monkeypatch):
     """The benchmark rows with the primary rule alone show København's 1.8.1, the cube's secondary cell."""
-    from flis_assets.defs.datapakker import voksenhandicap
-
     deliver(flis)
     primary_only = """SELECT periode, handlekommune, ydelseskode,
             CASE WHEN unikke_modtagere < 5 THEN NULL ELSE unikke_modtagere END AS unikke_modtagere,
@@ -150,8 +141,4 @@ def test_a_benchmark_package_undoing_the_cubes_secondary_suppression_is_never_wr
             godkendt_dst, unikke_modtagere < 5 AS diskretioneret,
             CASE WHEN unikke_modtagere < 5 THEN 'primaer' END AS diskretion_aarsag
         FROM datamart.vh_benchmark WHERE periode BETWEEN $fra AND $til"""
-    monkeypatch.setitem(voksenhandicap.SELECTS, "datapakker.vh_datamart", primary_only)
-    flis.materialize("2024-03", perioder=False)
-    outcome = flis.materialize_periods("2024-03", "2024-03")
-    assert "datapakker/indhold:diskretion (2024-03)" in outcome.fejlede_blokerende
-    assert not (flis.root / "datapakker").exists()
+    assert_never_written(flis, monkeypatch, "datapakker.vh_datamart", primary_only, "diskretion")
