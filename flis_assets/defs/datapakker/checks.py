@@ -95,5 +95,5 @@ checks = [
                 FROM datapakker.vh_hand07_benchmark WHERE periode = $maaned AND flis < {MIN_INDIVIDER}""",
     ),
     angrebs_check(INDHOLD, "datapakker.noegletal", "noegletal_kan_ikke_udregnes"),
-    angrebs_check(INDHOLD, "datapakker.noegletal_populationer", "populationer_kan_ikke_udregnes"),
+    angrebs_check(INDHOLD, "datapakker.noegletal_populationer", "populationer_kan_ikke_udregnes", populationer=True),
 ]

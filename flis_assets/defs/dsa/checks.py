@@ -39,6 +39,11 @@ def rule(name: str, expr: pl.Expr) -> pa.Check:
     return pa.Check(lambda d: d.lazyframe.select(expr.fill_null(True)), name=name)
 
 
+def regel_skema(name: str, rules: dict[str, pl.Expr]) -> pa.DataFrameSchema:
+    """A pandera schema of row-wise rules, each reported under its own name."""
+    return pa.DataFrameSchema(checks=[rule(n, e) for n, e in rules.items()], name=name)
+
+
 def regler(names: list[str]) -> dict[str, pl.Expr]:
     """DST validity rules that need no other source, by their names in harmoniseringsregler.csv."""
     ydelser = kodelister.load("ydelser")["ydelseskode"].to_list()
@@ -70,7 +75,7 @@ def schema_check(kilde: Kilde) -> dg.AssetChecksDefinition:
 def validity_check(kilde: str, id_col: str | None, rules: dict[str, pl.Expr], description: str):
     """Failing lines named by their id, or by file and line where the only id is a CPR number
     (check metadata reaches the UI: no CPR number leaves the kommune-specific data)."""
-    schema = pa.DataFrameSchema(checks=[rule(n, e) for n, e in rules.items()], name=f"dsa.{kilde} gyldighed")
+    schema = regel_skema(f"dsa.{kilde} gyldighed", rules)
     ids = [id_col] if id_col else ["fil", "linjenr"]
     return frame_check(
         asset=dg.AssetKey(["dsa", kilde]), name="gyldighedsregler", description=description,

@@ -7,12 +7,11 @@ CPR number: the failing rows are identified by kommune, school or measure.
 """
 
 import dagster as dg
-import pandera.polars as pa
 import polars as pl
 
 from flis_assets import kodelister
 from flis_assets.checks.factory import frame_check, pandera_validator
-from flis_assets.defs.dsa.checks import rule
+from flis_assets.defs.dsa.checks import regel_skema
 
 # Independent of the placement logic: a line always lies in the month it starts, and a line that
 # cannot be placed in the load months it sat in the stock that way; and never twice in a period.
@@ -44,10 +43,6 @@ ELEV_KEYS = ["kommunekode", "skolekode", "klassetrin"]
 FORANSTALTNING_KEYS = ["kommunekode", "foranstaltning_id"]
 
 
-def _schema(name: str, rules: dict[str, pl.Expr]) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema(checks=[rule(n, e) for n, e in rules.items()], name=name)
-
-
 # Pupils: with how many kommuner's schools and how many times within one kommune each pupil is enrolled.
 ELEVER_SQL = """SELECT *, count(*) OVER (PARTITION BY cpr, kommunekode) AS gange_i_kommunen,
                     count(DISTINCT kommunekode) OVER (PARTITION BY cpr) AS kommuner
@@ -58,7 +53,7 @@ checks = [
         asset=ELEV, name="afledte_felter", blocking=True,
         description="Blokerende: klassetrin_0_9 er sand netop for klassetrin 0-9.",
         sql="SELECT * FROM harmoniseret.skole_elever WHERE periode = $maaned",
-        validate=pandera_validator(_schema("harmoniseret.skole_elever afledt", {
+        validate=pandera_validator(regel_skema("harmoniseret.skole_elever afledt", {
             "KLASSETRIN_0_9_FORKERT": pl.col("klassetrin_0_9") == pl.col("klassetrin").is_between(0, 9),
         }), ELEV_KEYS),
     ),
@@ -67,7 +62,7 @@ checks = [
         description="Elever, som de koblede nøgletal hviler på: højst så mange fraværsdage som skoledage, højst "
         "23 skoledage i en måned, hver elev én gang i én kommunes skoler.",
         sql=ELEVER_SQL,
-        validate=pandera_validator(_schema("harmoniseret.skole_elever gyldighed", {
+        validate=pandera_validator(regel_skema("harmoniseret.skole_elever gyldighed", {
             "FRAVAER_OVER_SKOLEDAGE": pl.col("fravaersdage") <= pl.col("skoledage"),
             "NEGATIVT_FRAVAER": pl.col("fravaersdage") >= 0,
             "FLERE_SKOLEDAGE_END_HVERDAGE": pl.col("skoledage").is_between(0, 23),
@@ -80,7 +75,7 @@ checks = [
         description="Blokerende: en foranstaltning er åben på periodens sidste dag netop når den er startet senest "
         "den dag og slutter den dag eller senere (eller er åben); ingen slutter før den starter.",
         sql="SELECT * FROM harmoniseret.udsatte_foranstaltninger WHERE periode = $maaned",
-        validate=pandera_validator(_schema("harmoniseret.udsatte_foranstaltninger afledt", {
+        validate=pandera_validator(regel_skema("harmoniseret.udsatte_foranstaltninger afledt", {
             "AABEN_SIDSTE_DAG_FORKERT": pl.col("aaben_sidste_dag") == (
                 (pl.col("startdato") <= SIDSTE_DAG) & (pl.col("slutdato").fill_null(SIDSTE_DAG) >= SIDSTE_DAG)),
             "SLUTDATO_FOER_STARTDATO": ~(pl.col("slutdato") < pl.col("startdato")),
@@ -91,7 +86,7 @@ checks = [
         description="Foranstaltninger, som de koblede nøgletal hviler på: handlekommunen er en kommune, paragraffen "
         "er en paragraf i Serviceloven (SEL …).",
         sql="SELECT * FROM harmoniseret.udsatte_foranstaltninger WHERE periode = $maaned",
-        validate=pandera_validator(_schema("harmoniseret.udsatte_foranstaltninger gyldighed", {
+        validate=pandera_validator(regel_skema("harmoniseret.udsatte_foranstaltninger gyldighed", {
             "UKENDT_HANDLEKOMMUNE": pl.col("handlekommune").is_in(kodelister.kommunekoder()),
             "PARAGRAF_UDEN_FOR_SERVICELOVEN": pl.col("paragraf").str.starts_with("SEL "),
         }), FORANSTALTNING_KEYS),

@@ -39,8 +39,8 @@ INF = float("inf")
 INDIVIDER = "individer"  # the figure's individuals: < 5 when primary, >= 5 when secondary
 IKKE_NEGATIV = "ikke_negativ"  # other counts and sums of days or full-time recipients
 FRI = "fri"  # expenses: refunds can make them negative
-# A region's or the country's search over more cells than this is hopeless in practice: a region
-# that cannot be protected by adding up to three of its kommuner is withheld as a whole instead.
+# A region that cannot be protected by withholding up to this many more of its kommuner is
+# withheld as a whole instead (searching larger sets is hopeless in practice).
 MAX_TILLAEG = 3
 
 
@@ -267,7 +267,7 @@ def _billigste_kommune(tabel: Tabel, region: str, aarsag: Mapping[str, str], vae
 
 
 def _tabeller(frame: pl.DataFrame, keys: list[str], tal: Callable[[tuple], list[Tal]]):
-    """(key, Tabel, individer or None, reasons) for each (period, key) of a table of cells."""
+    """(key, Tabel, its rows as dicts) for each key of a table of cells."""
     for key, part in frame.partition_by(keys, as_dict=True).items():
         tal_ = tal(key)
         cells = part.to_dicts()

@@ -150,9 +150,13 @@ def populations_sql() -> str:
                               for f in koblede.linked())
 
 
+def _before_discretion(con: duckdb.DuckDBPyConnection, sql: str, fra: date, til: date) -> pl.DataFrame:
+    return query_pl(con, sql, used_params({"fra": fra, "til": til}, sql))
+
+
 def cube(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> pl.DataFrame:
     """The cube for periods fra..til with primary and secondary discretion."""
-    raw = query_pl(con, cube_sql(), used_params({"fra": fra, "til": til}, cube_sql()))
+    raw = _before_discretion(con, cube_sql(), fra, til)
     return diskretion.anvend(raw, ["noegletal_id"], cube_tal, ["vaerdi", "taeller", "naevner", "individer"])
 
 
@@ -170,7 +174,7 @@ def populations(con: duckdb.DuckDBPyConnection, fra: date, til: date, kube: pl.D
         periode, noegletal_id, population = key
         return skjult.get((periode, ledsager[noegletal_id]), ()) if population in koblede.SKOLEPOPULATIONER else ()
 
-    raw = query_pl(con, populations_sql(), used_params({"fra": fra, "til": til}, populations_sql()))
+    raw = _before_discretion(con, populations_sql(), fra, til)
     return diskretion.anvend(raw, ["noegletal_id", "population"], population_tal, ["antal"], foelg).drop("individer")
 
 
