@@ -1,5 +1,8 @@
 """Landing through the graph: raadata.leverancer, the same file twice, re-runs, the quarantine check."""
 
+from datetime import date
+
+from flis_assets import snitflader
 from flis_assets_tests.conftest import vh_line
 
 
@@ -84,3 +87,49 @@ def test_a_lost_line_fails_the_blocking_check(flis):
     flis.execute("DELETE FROM dsa.vh WHERE ydelse_id = '2'")
     flis.execute("DELETE FROM dsa.skole")
     assert flis.run_checks(checks, "2024-01") == {c: False for c in checks}
+
+
+def _land(flis, kilde: str, maaned: str) -> dict[str, dict]:
+    """Land one source's month directly (no Dagster run); the leverancer rows by file name."""
+    from flis_assets.defs.raadata.assets import land_maaned
+    from flis_assets.resources import duckdb_resource
+
+    with duckdb_resource().get_connection() as con:
+        rows = land_maaned(con, snitflader.kilde(kilde), date.fromisoformat(maaned + "-01"))
+    return {r["fil"].rsplit("/", 1)[1]: r for r in rows}
+
+
+def test_fast_reader_quarantines_exactly_the_bad_files_and_names_the_line(flis):
+    """All of a month's files are read in one pass; each fault is still pinned to its own file and line."""
+    flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", [vh_line("1"), vh_line("2")])
+    # a line one field too wide evened out by one too narrow: the separators add up
+    flis.deliver("vh", "2024-01", 147, "NEXUS", "20240105", [vh_line("1") + ";x", vh_line("2").rsplit(";", 1)[0]])
+    flis.deliver("skole", "2024-01", 101, "TEA", "20240105", ["0101151234;123456;3;ALMEN;1.5;20"])
+    flis.deliver("skole", "2024-01", 147, "TEA", "20240105",  # fits the pattern, not an INTEGER
+                 ["0101151234;123456;3;ALMEN;1.5;20", "0101151234;123456;3;ALMEN;1.5;99999999999"])
+    vh, skole = _land(flis, "vh", "2024-01"), _land(flis, "skole", "2024-01")
+    assert vh["VH_101_NEXUS_FULD_20240105.csv"]["status"] == "indlaest"
+    bad = vh["VH_147_NEXUS_FULD_20240105.csv"]
+    assert (bad["status"], bad["fejllinje"]) == ("karantaene", 1)
+    assert bad["aarsag"].endswith("linje 1: linjen har 12 felter, men snitfladen for vh har 11")
+    assert skole["SKOLE_101_TEA_FULD_20240105.csv"]["status"] == "indlaest"
+    bad = skole["SKOLE_147_TEA_FULD_20240105.csv"]
+    assert (bad["status"], bad["fejllinje"]) == ("karantaene", 2)
+    assert "felt 6 (skoledage) er '99999999999', men skal være et ikke-negativt heltal" in bad["aarsag"]
+    landed = flis.sql("SELECT fil, linjenr FROM raadata.vh UNION ALL SELECT fil, linjenr FROM raadata.skole ORDER BY ALL")
+    assert landed.rows() == [("incoming/skole/2024-01/SKOLE_101_TEA_FULD_20240105.csv", 1),
+                             ("incoming/vh/2024-01/VH_101_NEXUS_FULD_20240105.csv", 1),
+                             ("incoming/vh/2024-01/VH_101_NEXUS_FULD_20240105.csv", 2)]
+
+
+def test_fast_reader_keeps_text_untouched_across_encodings_and_line_ends(flis):
+    flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105",
+                 (vh_line("a", ophold="0042") + "\r\n" + vh_line("b", betaling="")).encode())  # CRLF, no last line end
+    flis.deliver("oekonomi", "2024-01", 101, "OPUS", "20240105",  # Windows-1252: "ø" is one byte
+                 ["202401;1;5;38;50;001;4;40;-1234,50", "202401;1;5;38;50;001;4;4ø;1,00"])
+    vh, oek = _land(flis, "vh", "2024-01"), _land(flis, "oekonomi", "2024-01")
+    assert [r["status"] for r in vh.values()] == ["indlaest"] and vh["VH_101_NEXUS_FULD_20240105.csv"]["antal_linjer"] == 2
+    got = flis.sql("SELECT linjenr, felt_1, felt_4, felt_10, felt_11 FROM raadata.vh ORDER BY linjenr")
+    assert got.rows() == [(1, "a", "101", "0042", "S2S"), (2, "b", "", "", "S2S")]
+    bad = oek["OEKONOMI_101_OPUS_FULD_20240105.csv"]
+    assert bad["status"] == "karantaene" and "linje 2: felt 8 (art) er '4ø'" in bad["aarsag"], bad["aarsag"]

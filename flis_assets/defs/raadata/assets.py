@@ -17,15 +17,15 @@ from flis_assets import partitions, settings, snitflader
 from flis_assets.defs.raadata import tables
 from flis_assets.defs.raadata.landing import (
     Karantaene,
+    bredde_passer,
     diagnose,
-    invalid_files,
+    forkerte_filer,
+    laes,
     line_count,
     parse_filnavn,
-    precheck,
     relativ_sti,
     sha256,
-    stage_many,
-    transcoded,
+    utf8,
 )
 from flis_assets.resources import ensure_schemas
 from flis_assets.snitflader import Kilde
@@ -69,9 +69,8 @@ def land_maaned(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, log=
     tables.create(con, kilde)
     root = settings.data_dir()
     rows: list[dict] = []
-    to_read: dict[str, tuple[dict, Path]] = {}  # path DuckDB reads -> (row, delivered file)
+    to_read: list[tuple[dict, bytes, bytes]] = []  # (row, file, file as UTF-8) of each new content
     batch: dict[str, dict] = {}  # sha256 -> the row that lands that content in this batch
-    temporary: list[Path] = []
     files = []
     for path in leverance_filer(kilde, maaned):
         data = path.read_bytes()
@@ -102,56 +101,38 @@ def land_maaned(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, log=
             elif digest in batch:
                 row.update(status="indlaest", indhold_fra=batch[digest]["fil"], antal_linjer=batch[digest]["antal_linjer"])
             else:
-                precheck(data, kilde)
-                read = path if kilde.encoding == "utf-8" or data.isascii() else transcoded(data, kilde)
-                if read != path:
-                    temporary.append(read)
                 row.update(status="indlaest", indhold_fra=fil, antal_linjer=line_count(data))
-                to_read[str(read)] = (row, path)
+                if not bredde_passer(data, row["antal_linjer"], kilde):
+                    raise diagnose(data, kilde, "forkert antal felter")
+                to_read.append((row, data, utf8(data, kilde)))
                 batch[digest] = row
         except Karantaene as k:
             _quarantine(row, k)
 
-    staging = f"staging_{kilde.kilde}"
-    try:
-        readable = _stage(con, kilde, staging, to_read)
-        if readable:
-            lines = dict(con.execute(f"SELECT filename, count(*) FROM {staging} GROUP BY 1").fetchall())
-            bad = invalid_files(con, kilde, staging)
-            for name in readable:
-                row, path = to_read[name]
-                if name in bad or lines.get(name) != row["antal_linjer"]:
-                    _quarantine(row, diagnose(path.read_bytes(), kilde, "en værdi har forkert type"))
-        # a delivery repeating content whose first file failed fails with it
-        for row in rows:
-            first = next((r for r in batch.values() if r["fil"] == row["indhold_fra"]), None)
-            if row["status"] == "indlaest" and first is not None and first["status"] != "indlaest":
-                _quarantine(row, Karantaene(f"samme indhold som {first['fil']}, der er sat i karantæne"))
-        landed = [(name, to_read[name][0]["fil"]) for name in readable if to_read[name][0]["status"] == "indlaest"]
+    linjer = _laes(con, kilde, to_read)
+    # a delivery repeating content whose first file failed fails with it
+    for row in rows:
+        first = next((r for r in batch.values() if r["fil"] == row["indhold_fra"]), None)
+        if row["status"] == "indlaest" and first is not None and first["status"] != "indlaest":
+            _quarantine(row, Karantaene(f"samme indhold som {first['fil']}, der er sat i karantæne"))
 
-        # The lines and their leverancer rows commit together: each file landed whole or not at all.
-        con.execute("BEGIN TRANSACTION")
-        try:
-            if landed:
-                filmap = pl.DataFrame(landed, schema=["filename", "fil"], orient="row")  # noqa: F841 - scanned
-                con.execute(
-                    f"""INSERT INTO raadata.{kilde.kilde}
-                        SELECT m.fil, ?, s.rowid - f.forste + 1, s.* EXCLUDE (filename)
-                        FROM {staging} s JOIN filmap m USING (filename)
-                        JOIN (SELECT filename, min(rowid) AS forste FROM {staging} GROUP BY 1) f USING (filename)""",
-                    [maaned],
-                )
-            if rows:
-                nye = pl.DataFrame(rows, schema=LEVERANCE_SCHEMA)  # noqa: F841 - scanned by DuckDB
-                con.execute("INSERT INTO raadata.leverancer BY NAME SELECT * FROM nye")
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+    # The lines and their leverancer rows commit together: each file landed whole or not at all.
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if linjer is not None:
+            con.register("nye_linjer", linjer.to_arrow())
+            con.execute(f"INSERT INTO raadata.{kilde.kilde} SELECT fil, ?, linjenr, * EXCLUDE (fil, linjenr) "
+                        "FROM nye_linjer", [maaned])
+        if rows:
+            con.register("nye_leverancer", pl.DataFrame(rows, schema=LEVERANCE_SCHEMA).to_arrow())
+            con.execute("INSERT INTO raadata.leverancer BY NAME SELECT * FROM nye_leverancer")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {staging}")
-        for t in temporary:
-            t.unlink(missing_ok=True)
+        for name in ("nye_linjer", "nye_leverancer"):
+            con.unregister(name)
     if log:
         for row in rows:
             if row["status"] == "karantaene":
@@ -159,25 +140,36 @@ def land_maaned(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, log=
     return rows
 
 
-def _stage(con: duckdb.DuckDBPyConnection, kilde: Kilde, staging: str, to_read: dict) -> list[str]:
-    """Stage every file in one read; if that fails, find the culprits file by file."""
-    if not to_read:
-        return []
+def _laes(con: duckdb.DuckDBPyConnection, kilde: Kilde, filer: list[tuple[dict, bytes, bytes]]) -> pl.DataFrame | None:
+    """The lines (`fil`, `linjenr`, felt_1..n) of every file that passes, read in one pass; a file
+    that fails is quarantined with its line and reason and the others go on."""
+    filer = [f for f in filer if f[0]["status"] == "indlaest"]
+    if not filer:
+        return None
     try:
-        stage_many(con, list(to_read), kilde, staging)
-        return list(to_read)
-    except duckdb.Error:
-        pass
-    good = []
-    for name, (row, path) in to_read.items():
-        try:
-            stage_many(con, [name], kilde, staging)
-            good.append(name)
-        except duckdb.Error as e:
-            _quarantine(row, diagnose(path.read_bytes(), kilde, str(e)))
-    if good:
-        stage_many(con, good, kilde, staging)
-    return good
+        frame = laes([tekst for _, _, tekst in filer], kilde)
+    except pl.exceptions.PolarsError:  # find the file(s) to blame, one by one
+        for row, data, tekst in filer:
+            try:
+                laes([tekst], kilde)
+            except pl.exceptions.PolarsError as e:
+                _quarantine(row, diagnose(data, kilde, str(e)))
+        if all(f[0]["status"] == "indlaest" for f in filer):
+            raise
+        return _laes(con, kilde, filer)
+    con.register("laeste_linjer", frame.to_arrow())
+    try:
+        bad = forkerte_filer(con, kilde, "laeste_linjer")
+    finally:
+        con.unregister("laeste_linjer")
+    for i in bad:
+        _quarantine(filer[i][0], diagnose(filer[i][1], kilde, "en værdi har forkert type"))
+    keep = [i for i, f in enumerate(filer) if f[0]["status"] == "indlaest"]
+    if not keep:
+        return None
+    navne = pl.DataFrame({"fil_nr": keep, "fil": [filer[i][0]["fil"] for i in keep]},
+                         schema={"fil_nr": pl.Int32, "fil": pl.String})
+    return frame.join(navne, on="fil_nr", maintain_order="left").select("fil", *frame.columns[1:])
 
 
 def raadata_asset(kilde: Kilde) -> dg.AssetsDefinition:

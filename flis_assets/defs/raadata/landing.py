@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from flis_assets import kodelister
-from flis_assets.snitflader import Kilde, felttype_beskrivelse
+from flis_assets.snitflader import Felt, Kilde, felttype_beskrivelse
 
 FILNAVN = re.compile(
     r"^(?P<praefiks>[A-Z]+)_(?P<kommunekode>[0-9]{3})_(?P<fagsystem>[A-Z0-9]+)_"
@@ -80,13 +80,21 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _first(frame: pl.DataFrame, mask: pl.Expr) -> dict | None:
-    bad = frame.filter(mask).head(1)
-    return bad.row(0, named=True) if bad.height else None
+def ugyldig_sql(felt: Felt, col: str) -> str | None:
+    """SQL that is true where a value breaks its field type: its pattern, or the type DSA turns it
+    into (the pattern admits 20230231 and 99999999999; the calendar and INTEGER do not).
+    None when any text is valid. The one test of a value, for the fast path and the diagnosis."""
+    if not felt.regex:
+        return None
+    test = f"NOT regexp_matches({col}, '{felt.regex}')"
+    if felt.sql_type != "VARCHAR":
+        test += f" OR ({col} <> '' AND TRY({felt.typed_sql(col)}) IS NULL)"
+    return f"({test})"
 
 
 def parse_linjer(data: bytes, kilde: Kilde) -> pl.DataFrame:
-    """The file's lines as text fields `felt_1..felt_n` with `linjenr`, or `Karantaene`."""
+    """The file's lines as text fields `felt_1..felt_n` with `linjenr`, or `Karantaene` naming the
+    first wrong line and why. Line by line: the slow path that explains what the fast one found."""
     try:
         text = data.decode(kilde.encoding)
     except UnicodeDecodeError as e:
@@ -107,34 +115,32 @@ def parse_linjer(data: bytes, kilde: Kilde) -> pl.DataFrame:
         .with_row_index("linjenr", offset=1)
         .with_columns(pl.col("linjenr").cast(pl.Int64), pl.col("linje").str.strip_suffix("\r"))
     )
-    bad = _first(frame, pl.col("linje").str.count_matches(";", literal=True) != n - 1)
-    if bad:
-        if not bad["linje"]:
-            raise Karantaene(f"linjen er tom, men snitfladen for {kilde.kilde} har {n} felter", bad["linjenr"])
-        raise Karantaene(
-            f"linjen har {bad['linje'].count(';') + 1} felter, men snitfladen for {kilde.kilde} har {n}",
-            bad["linjenr"],
-        )
+    bad = frame.filter(pl.col("linje").str.count_matches(";", literal=True) != n - 1).head(1)
+    if bad.height:
+        linjenr, linje = bad.row(0)
+        if not linje:
+            raise Karantaene(f"linjen er tom, men snitfladen for {kilde.kilde} har {n} felter", linjenr)
+        raise Karantaene(f"linjen har {linje.count(';') + 1} felter, men snitfladen for {kilde.kilde} har {n}", linjenr)
     felter = [f"felt_{i}" for i in range(1, n + 1)]
     frame = frame.select(
         "linjenr",
         pl.col("linje").str.split_exact(";", n - 1).struct.rename_fields(felter).alias("f"),
     ).unnest("f")
-    for i, felt in enumerate(kilde.felter, start=1):
-        col = pl.col(f"felt_{i}")
-        if felt.regex:
-            wrong = ~col.str.contains(felt.regex)
-            if felt.sql_type == "DATE":  # the pattern admits 20230231; the calendar does not
-                fmt = "%Y%m%d" if felt.felttype.startswith("dato") else "%Y%m"
-                value = col if fmt == "%Y%m%d" else col + "01"
-                wrong = wrong | ((col != "") & value.str.strptime(pl.Date, "%Y%m%d", strict=False).is_null())
-            bad = _first(frame, wrong)
-            if bad:
-                raise Karantaene(
-                    f"felt {i} ({felt.navn}) er {_vist(felt, bad[f'felt_{i}'])}, "
-                    f"men skal være {felttype_beskrivelse(felt.felttype)}",
-                    bad["linjenr"],
-                )
+    tests = {i: t for i, felt in enumerate(kilde.felter, start=1) if (t := ugyldig_sql(felt, f"felt_{i}"))}
+    if tests:
+        with duckdb.connect() as con:  # in memory: the fast path's own tests, line by line
+            con.register("linjer", frame.to_arrow())
+            row = con.execute(
+                f"SELECT linjenr, {', '.join(tests.values())} FROM linjer "
+                f"WHERE {' OR '.join(tests.values())} ORDER BY linjenr LIMIT 1").fetchone()
+        if row:
+            i = next(i for i, wrong in zip(tests, row[1:]) if wrong)
+            felt = kilde.felter[i - 1]
+            raise Karantaene(
+                f"felt {i} ({felt.navn}) er {_vist(felt, frame[f'felt_{i}'][row[0] - 1])}, "
+                f"men skal være {felttype_beskrivelse(felt.felttype)}",
+                row[0],
+            )
     return frame
 
 
@@ -162,57 +168,51 @@ def diagnose(data: bytes, kilde: Kilde, detail: str) -> Karantaene:
     return Karantaene(f"filen kunne ikke læses: {detail.splitlines()[0]}")
 
 
-def precheck(data: bytes, kilde: Kilde) -> None:
-    """What DuckDB's reader would not notice: encoding, an empty file, blank lines."""
+def utf8(data: bytes, kilde: Kilde) -> bytes:
+    """The file as UTF-8 ending in a line end, for the fast reader; `Karantaene` for what that
+    reader would not notice: an encoding error, an empty file, a blank line (it would skip it)."""
     try:
-        data.decode(kilde.encoding)
+        text = data.decode(kilde.encoding)
     except UnicodeDecodeError:
         raise diagnose(data, kilde, "afkodning") from None
     if not data:
         raise Karantaene("filen er tom: en FULD leverance skal indeholde hele bestanden")
     if b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r\n")):
-        raise diagnose(data, kilde, "tom linje")  # DuckDB would skip it silently
+        raise diagnose(data, kilde, "tom linje")
+    out = data if kilde.encoding == "utf-8" or data.isascii() else text.encode()
+    return out if out.endswith(b"\n") else out + b"\n"
 
 
 def line_count(data: bytes) -> int:
     return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
 
 
-def stage_many(con, paths: list[Path], kilde: Kilde, staging: str) -> None:
-    """Read delivery files into the temporary table `staging` in one parallel pass: felt_1..n
-    as text and `filename`. Rows keep file order (insertion order), so within a file
-    rowid - its first rowid + 1 is the line number. Raises duckdb.Error if any file has lines
-    of the wrong width; the caller then stages file by file to find it."""
+def bredde_passer(data: bytes, linjer: int, kilde: Kilde) -> bool:
+    """Every line can have the interface's width: the file holds exactly lines x (fields - 1)
+    separators. (A line too wide evened out by a short one is caught by the reader.)"""
+    return data.count(b";") == linjer * (kilde.antal_felter - 1)
+
+
+def laes(filer: list[bytes], kilde: Kilde) -> pl.DataFrame:
+    """Fast path: many files' lines (`utf8` output) in one parallel parse: `fil_nr` (index into
+    `filer`), `linjenr` and felt_1..n as text. Raises polars' error on a line with too many fields;
+    the caller checks line counts and values."""
     n = kilde.antal_felter
-    cols = ", ".join(f"'felt_{i}': 'VARCHAR'" for i in range(1, n + 1))
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {staging} AS SELECT * FROM read_csv(
-            ?, delim = ';', header = false, quote = '', escape = '', columns = {{{cols}}},
-            strict_mode = true, null_padding = false, auto_detect = false, filename = true,
-            force_not_null = [{", ".join(f"'felt_{i}'" for i in range(1, n + 1))}])""",
-        [[str(p) for p in paths]],
+    frame = pl.read_csv(
+        b"".join(filer), has_header=False, separator=";", quote_char=None, empty_string_is_null=False,
+        schema={f"felt_{i}": pl.String for i in range(1, n + 1)},
     )
+    counts = pl.Series([d.count(b"\n") for d in filer], dtype=pl.UInt32)
+    if frame.height != counts.sum():
+        raise pl.exceptions.ShapeError(f"{frame.height} linjer læst, {counts.sum()} ventet")
+    fil_nr = pl.int_range(len(filer), dtype=pl.Int32, eager=True).repeat_by(counts).explode()
+    return frame.with_columns(fil_nr=fil_nr).select(
+        "fil_nr", linjenr=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("fil_nr"), *frame.columns)
 
 
-def invalid_files(con, kilde: Kilde, staging: str) -> set[str]:
-    """Files (by `filename`) with a value that breaks its field type, in one pass."""
-    tests = []
-    for i, felt in enumerate(kilde.felter, start=1):
-        if not felt.regex:
-            continue
-        test = f"NOT regexp_matches(felt_{i}, '{felt.regex}')"
-        if felt.sql_type != "VARCHAR":  # the pattern admits 20230231 and 99999999999; the type does not
-            test += f" OR (felt_{i} <> '' AND TRY({felt.typed_sql(f'felt_{i}')}) IS NULL)"
-        tests.append(f"({test})")
+def forkerte_filer(con, kilde: Kilde, table: str) -> set[int]:
+    """The files (`fil_nr`) in `table` with a value that breaks its field type, in one pass."""
+    tests = [t for i, felt in enumerate(kilde.felter, start=1) if (t := ugyldig_sql(felt, f"felt_{i}"))]
     if not tests:
         return set()
-    return {f for (f,) in con.execute(
-        f"SELECT filename FROM {staging} GROUP BY filename HAVING bool_or({' OR '.join(tests)})").fetchall()}
-
-
-def transcoded(data: bytes, kilde: Kilde) -> Path:
-    """A UTF-8 copy of a file in another encoding, for DuckDB's reader."""
-    tmp = tempfile.NamedTemporaryFile(suffix=".csv", delete=False)
-    tmp.write(data.decode(kilde.encoding).encode("utf-8"))
-    tmp.close()
-    return Path(tmp.name)
+    return {f for (f,) in con.execute(f"SELECT DISTINCT fil_nr FROM {table} WHERE {' OR '.join(tests)}").fetchall()}
