@@ -6,7 +6,8 @@ to MotherDuck or Parquet-per-month means changing this module, not the assets.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date
 
 import duckdb
@@ -24,10 +25,24 @@ def duckdb_resource() -> DuckDBResource:
         database=str(settings.duckdb_path()),
         connection_config={
             "memory_limit": settings.duckdb_memory_limit(),
-            # Landing numbers lines by insertion order (rowid): it must follow the file.
+            # rådata keeps each file's lines in file order, as delivered
             "preserve_insertion_order": True,
+            # A stock joins rådata on its files' few load months (`linjer_join`); up to this many
+            # join keys DuckDB pushes them into the scan as an IN filter, so its zonemaps skip the
+            # months between (the default 50 degrades to a min/max range: a Voksenhandicap stock
+            # with a rule-2 file from years ago then scans all of rådata in between).
+            "dynamic_or_filter_threshold": 256,
         },
     )
+
+
+@contextmanager
+def holdt_aaben() -> Iterator[None]:
+    """Keep the database open across the in-process runs of one `flis materialize`: each step's
+    connection then joins this one, and DuckDB checkpoints when its WAL is full, not each time a
+    step closes the last connection (a backfill has ~1,600 steps)."""
+    with duckdb_resource().get_connection():
+        yield
 
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:

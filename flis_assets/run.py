@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from flis_assets import partitions
 from flis_assets.defs.automation import PERIOD_GROUPS
+from flis_assets.resources import holdt_aaben
 
 REFERENCE_GROUP = "referencedata"
 LOAD_MONTH_GROUPS = {"raadata", "dsa"}
@@ -96,9 +97,10 @@ def materialize_periods(
     ranges = [r for first, last in _ranges(perioder)
               for r in partitions.per_year(partitions.months(first, partitions.add_months(last, 1)))]
     bar = tqdm(ranges, desc="Beregner perioder", unit="år", disable=not progress)
-    for first, last in bar:
-        bar.set_postfix_str(f"{first:%Y-%m}..{last:%Y-%m}")
-        _run_range(job, keys, first, last, inst, outcome)
+    with holdt_aaben():
+        for first, last in bar:
+            bar.set_postfix_str(f"{first:%Y-%m}..{last:%Y-%m}")
+            _run_range(job, keys, first, last, inst, outcome)
 
 
 def materialize(
@@ -111,10 +113,15 @@ def materialize(
     are always computed from the newest knowledge, so each needed period is computed once, after
     the last load month: the months themselves and every period their data changed.
     """
+    with holdt_aaben():
+        return _materialize(defs, fra, til, inst or instance(), progress, perioder)
+
+
+def _materialize(defs: dg.Definitions, fra: date, til: date, inst: dg.DagsterInstance, progress: bool,
+                 perioder: bool) -> Outcome:
     from flis_assets.defs.dsa.aendrede_perioder import perioder_til_genberegning
     from flis_assets.resources import duckdb_resource
 
-    inst = inst or instance()
     job = defs.resolve_implicit_global_asset_job_def()
     months = partitions.months(fra, partitions.add_months(til, 1))
     outcome = Outcome(months)
