@@ -41,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from national_month import GIB, db_size_gib, in_fresh_process, ok, peak_rss_gib, run_label  # noqa: E402
+from national_month import GIB, cpu_seconds, db_size_gib, in_fresh_process, ok, peak_rss_gib, run_label  # noqa: E402
 
 TARGET_SECONDS = 15 * 60
 
@@ -118,7 +118,7 @@ def backfill(data: Path, db: Path, fra: str, til: str, max_minutes: float | None
             out["period_sekunder"] = time.perf_counter() - t1
         out["sekunder"] = time.perf_counter() - t0
         out["runs"], out["steps"] = run_records(inst)
-    out.update(peak=peak_rss_gib(), ok=outcome.ok, fejl=outcome.fejlede_blokerende + outcome.fejlede_trin,
+    out.update(peak=peak_rss_gib(), cpu=cpu_seconds(), ok=outcome.ok, fejl=outcome.fejlede_blokerende + outcome.fejlede_trin,
                advarsler=outcome.advarsler)
     return out
 
@@ -182,7 +182,8 @@ def main() -> None:
         ps = d["perioder"]
         print(f"period phase ({len(ps)} periods{', ' + f'{ps[0]:%Y-%m}..{ps[-1]:%Y-%m}' if ps else ''}"
               f"{', STOPPED at --max-minutes' if d['afbrudt'] else ''}): {d['period_sekunder']:.1f} s")
-        print(f"backfill wall time: {d['sekunder']:.1f} s ({d['sekunder'] / 60:.1f} min)")
+        print(f"backfill wall time: {d['sekunder']:.1f} s ({d['sekunder'] / 60:.1f} min); CPU (user + system, "
+              f"{os.cpu_count()} cores): {d['cpu']:.1f} s")
         print("runs:")
         for label, s, status in d["runs"]:
             print(f"  {s:7.1f} s  {label}  [{status}]")

@@ -38,6 +38,13 @@ def peak_rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / GIB  # ru_maxrss is KiB on Linux
 
 
+def cpu_seconds() -> float:
+    """User + system CPU of this process (all its threads): a figure that contention on a shared
+    machine inflates far less than wall time."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
 def quiet() -> None:
     warnings.filterwarnings("ignore", message=r".* is currently in (beta|preview)")
 
