@@ -66,10 +66,8 @@ def run_records(inst) -> tuple[list, list]:
 
     runs, steps = [], []
     for rec in sorted(inst.get_run_records(), key=lambda r: r.start_time):
-        label = run_label(rec.dagster_run.tags, rec.dagster_run.asset_selection)
         events = inst.all_logs(rec.dagster_run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS)
-        if any(e.dagster_event.step_key.startswith(("raadata__", "dsa__")) for e in events):
-            label = label.replace("periods", "load months")  # ranged load-month runs carry range tags too
+        label = run_label(rec.dagster_run.tags, [e.dagster_event.step_key for e in events])
         runs.append((label, rec.end_time - rec.start_time, rec.dagster_run.status.value))
         for e in events:
             ev = e.dagster_event

@@ -95,16 +95,18 @@ def floor(data: Path, month: str, db: Path, memory_limit: str, per_file: bool = 
     return {"sekunder": time.perf_counter() - t, "linjer": linjer, "tider": tider, "peak": peak_rss_gib()}
 
 
-def run_label(tags, asset_selection=None) -> str:
-    """A run of `run.materialize`: the reference files, load months (rådata + DSA), or periods."""
-    if "dagster/partition" in tags:
-        return f"load month {tags['dagster/partition']} (rådata + DSA)"
+def run_label(tags, step_keys) -> str:
+    """A run of `run.materialize`: the reference files, load months (rådata + DSA), or periods.
+    Told by its steps: a run's asset selection is not recorded for a job subset."""
     if "dagster/asset_partition_range_start" in tags:
         window = f"{tags['dagster/asset_partition_range_start']}..{tags['dagster/asset_partition_range_end']}"
-        if asset_selection and any(k.path[0] == "raadata" for k in asset_selection):
-            return f"load months {window} (rådata + DSA)"
-        return f"periods {window}"
-    return "referencedata"
+    else:
+        window = tags.get("dagster/partition")
+    if window is None:
+        return "referencedata"
+    if any(k.startswith(("raadata__", "dsa__")) for k in step_keys):
+        return f"load months {window} (rådata + DSA)"
+    return f"periods {window}"
 
 
 def gennem_dsa(data: Path, month: str, db: Path, perioder: bool) -> dict:
@@ -128,10 +130,11 @@ def gennem_dsa(data: Path, month: str, db: Path, perioder: bool) -> dict:
         wall = time.perf_counter() - t
         runs, steps = [], []
         for rec in sorted(inst.get_run_records(), key=lambda r: r.start_time):
-            runs.append((run_label(rec.dagster_run.tags, rec.dagster_run.asset_selection), rec.end_time - rec.start_time))
-            for e in inst.all_logs(rec.dagster_run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS):
-                ev = e.dagster_event
-                steps.append((ev.step_key, ev.event_specific_data.duration_ms / 1000))
+            events = [e.dagster_event for e in inst.all_logs(rec.dagster_run.run_id,
+                                                              of_type=dg.DagsterEventType.STEP_SUCCESS)]
+            runs.append((run_label(rec.dagster_run.tags, [ev.step_key for ev in events]),
+                         rec.end_time - rec.start_time))
+            steps += [(ev.step_key, ev.event_specific_data.duration_ms / 1000) for ev in events]
     landing = sum(s for k, s in steps if k in landing_ops)
     return {
         "sekunder": wall, "dsa": sum(s for label, s in runs if not label.startswith("periods")),
