@@ -72,12 +72,13 @@ def test_csv_opens_in_danish_excel(pk):
 @pytest.mark.parametrize("line_break", [False, True])
 def test_each_kommunes_files_are_its_rows_written_alone(line_break):
     """A table is encoded once and cut per kommune: each part is what its rows alone give."""
-    from flis_assets.defs.datapakker.voksenhandicap import _contents, _csv_bytes
+    from flis_assets.defs.datapakker.voksenhandicap import _csv_bytes, _files, _parts
 
     frame = pl.DataFrame({"tekst": ["a", "b;c", None, "d\ne" if line_break else "d", ""],
                           "tal": [1.5, None, 2.0, 1e-7, 3.25], "dato": [date(2024, 3, 1), None, None, None, None]})
     heights = [2, 0, 3]
-    for start, n, files in zip([0, 2, 2], heights, _contents(frame, heights)):
+    for start, n, part in zip([0, 2, 2], heights, _parts(frame, heights)):
+        files = _files(part)
         rows = frame.slice(start, n)
         assert files["csv"][0] == _csv_bytes(rows) and files["csv"][0].startswith(b"\xef\xbb\xbftekst;tal;dato\n")
         assert pl.read_parquet(io.BytesIO(files["parquet"][0])).equals(rows)

@@ -150,23 +150,28 @@ def _empty(con: duckdb.DuckDBPyConnection, pakke: str) -> pl.DataFrame:
 
 
 Files = dict[str, tuple[bytes, str, int]]  # a table's files: extension -> (bytes, SHA-256, rows)
+Part = tuple[pa.Table, bytes]  # a kommune's rows of a table: as Arrow (for Parquet), as CSV
 
 
 def _content(frame: pl.DataFrame) -> Files:
-    return _contents(frame, [frame.height])[0]
+    return _files(_parts(frame, [frame.height])[0])
 
 
-def _contents(frame: pl.DataFrame, heights: list[int]) -> list[Files]:
-    """The files of each run of `heights` consecutive rows of `frame` (a kommune's rows each).
+def _files(part: Part) -> Files:
+    table, csv = part
+    return {ext: (data, hashlib.sha256(data).hexdigest(), table.num_rows)
+            for ext, data in (("parquet", _parquet_bytes(table)), ("csv", csv))}
+
+
+def _parts(frame: pl.DataFrame, heights: list[int]) -> list[Part]:
+    """Each run of `heights` consecutive rows of `frame` (a kommune's rows each).
 
     One polars write for the whole frame: polars plans a query for every write (~0.5 ms), which cost
     more than the encoding itself at ~500 small frames a period.
     """
     starts = list(itertools.accumulate(heights, initial=0))[:-1]
     table = frame.to_arrow()
-    return [{ext: (data, hashlib.sha256(data).hexdigest(), n)
-             for ext, data in (("parquet", _parquet_bytes(table.slice(start, n))), ("csv", csv))}
-            for start, n, csv in zip(starts, heights, _csv_parts(frame, starts, heights))]
+    return [(table.slice(start, n), csv) for start, n, csv in zip(starts, heights, _csv_parts(frame, starts, heights))]
 
 
 def _csv_parts(frame: pl.DataFrame, starts: list[int], heights: list[int]) -> list[bytes]:
@@ -201,7 +206,12 @@ def _write_kommune(root, p: date, kommune: int, pakker: list[str], own: dict, sh
     manifest, written = [], []
     for pakke in pakker:
         for t in PAKKER[pakke]:
-            content = own[t].get(kommune, empty[t]) if pakke in PER_MODTAGER else shared[t]
+            if pakke not in PER_MODTAGER:
+                content = shared[t]
+            elif kommune in own[t]:
+                content = _files(own[t][kommune])  # encoded on the pool: pyarrow releases the GIL
+            else:
+                content = empty[t]
             for ext, (data, digest, rows) in content.items():
                 (folder / f"{t}.{ext}").write_bytes(data)
                 manifest.append({"fil": f"{t}.{ext}", "pakke": pakke, "raekker": rows, "sha256": digest})
@@ -212,10 +222,10 @@ def _write_kommune(root, p: date, kommune: int, pakker: list[str], own: dict, sh
     return written
 
 
-def _per_modtager(frame: pl.DataFrame) -> dict[int, Files]:
-    """Each kommune's files of a package sorted by `modtager`."""
+def _per_modtager(frame: pl.DataFrame) -> dict[int, Part]:
+    """Each kommune's rows of a package sorted by `modtager`."""
     runs = frame["modtager"].rle().struct.unnest()
-    return dict(zip(runs["value"], _contents(frame.drop("modtager"), runs["len"].to_list())))
+    return dict(zip(runs["value"], _parts(frame.drop("modtager"), runs["len"].to_list())))
 
 
 def write_files(con: duckdb.DuckDBPyConnection, months: list[date]) -> int:
@@ -225,9 +235,11 @@ def write_files(con: duckdb.DuckDBPyConnection, months: list[date]) -> int:
     root = settings.data_dir() / "datapakker"
     written = []
     empty = {t: _content(_empty(con, t)) for t in PER_MODTAGER}
-    # DuckDB reads and the encoding, a table at a time, run on this thread; writing the kommuner's
-    # folders (file I/O releases the GIL) on every core: a backfill writes ~235 k files.
+    # DuckDB reads and the CSV, a table at a time, run on this thread while the pool encodes the
+    # Parquet files and writes the previous period's folders (pyarrow, hashlib and file I/O release
+    # the GIL): a backfill writes ~235 k files.
     with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        pending = []
         for p in months:
             subs = query_pl(con, "SELECT kommunekode, pakke FROM datapakker.abonnenter WHERE periode = ? "
                                  "ORDER BY ALL", [p])
@@ -239,9 +251,12 @@ def write_files(con: duckdb.DuckDBPyConnection, months: list[date]) -> int:
             own = {pakke: _per_modtager(query_pl(con, f"SELECT * EXCLUDE (periode) FROM datapakker.{pakke} "
                                                       f"WHERE periode = ? ORDER BY modtager, {ORDER[pakke]}", [p]))
                    for pakke in PER_MODTAGER}  # one query per package and period
-            pakker = subs.group_by("kommunekode", maintain_order=True).agg("pakke").rows()
-            for rows in pool.map(lambda kp: _write_kommune(root, p, kp[0], kp[1], own, shared, empty), pakker):
-                written += rows
+            for f in pending:  # one period in flight at a time
+                written += f.result()
+            pending = [pool.submit(_write_kommune, root, p, kommune, pakker, own, shared, empty)
+                       for kommune, pakker in subs.group_by("kommunekode", maintain_order=True).agg("pakke").rows()]
+        for f in pending:
+            written += f.result()
     frame = pl.DataFrame(written, schema=["periode", "kommunekode", "pakke", "fil", "raekker", "sha256"], orient="row")
     con.register("skrevne_filer", frame)
     try:
