@@ -1,7 +1,9 @@
 """Data packages: files and manifest per subscribing kommune, own lines only, discretion blocks."""
 
 import hashlib
+import io
 import json
+from datetime import date
 
 import polars as pl
 import pytest
@@ -65,6 +67,23 @@ def test_csv_opens_in_danish_excel(pk):
     assert text[0].startswith("niveau;omraade;noegletal_id;vaerdi;taeller;naevner;individer")
     row = next(line for line in text if line.startswith("land;Danmark;vh_modtagere_laengerevarende_pr_1000;"))
     assert row.split(";")[3:6] == ["750,0", "6,0", "8,0"]  # 1000 × 6 full-time recipients ÷ 8 aged 18-64
+
+
+@pytest.mark.parametrize("line_break", [False, True])
+def test_each_kommunes_files_are_its_rows_written_alone(line_break):
+    """A table is encoded once and cut per kommune: each part is what its rows alone give."""
+    from flis_assets.defs.datapakker.voksenhandicap import _csv_bytes, _files, _parts
+
+    frame = pl.DataFrame({"tekst": ["a", "b;c", None, "d\ne" if line_break else "d", ""],
+                          "tal": [1.5, None, 2.0, 1e-7, 3.25], "dato": [date(2024, 3, 1), None, None, None, None]})
+    heights = [2, 0, 3]
+    for start, n, part in zip([0, 2, 2], heights, _parts(frame, heights)):
+        files = _files(part)
+        rows = frame.slice(start, n)
+        assert files["csv"][0] == _csv_bytes(rows) and files["csv"][0].startswith(b"\xef\xbb\xbftekst;tal;dato\n")
+        assert pl.read_parquet(io.BytesIO(files["parquet"][0])).equals(rows)
+        for data, digest, raekker in files.values():
+            assert digest == hashlib.sha256(data).hexdigest() and raekker == n
 
 
 def test_discretion_in_the_datamart_package(pk):
