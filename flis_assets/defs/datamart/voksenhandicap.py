@@ -57,34 +57,57 @@ DIMENSIONER = {
 }
 
 # Each partition month p holds three windows ending with it: the month, the quarter and the year.
-VINDUER = f"""
-    SELECT periode, 'maaned' AS tidsenhed, periode AS fra FROM ({MAANEDER})
-    UNION ALL SELECT periode, 'kvartal', date_trunc('quarter', periode)::DATE FROM ({MAANEDER})
-    UNION ALL SELECT periode, 'aar_til_dato', date_trunc('year', periode)::DATE FROM ({MAANEDER})
-"""
+START = {"maaned": "{m}", "kvartal": "date_trunc('quarter', {m})::DATE", "aar_til_dato": "date_trunc('year', {m})::DATE"}
+VINDUER = " UNION ALL ".join(f"SELECT periode, '{w}' AS tidsenhed, {s.format(m='periode')} AS fra FROM ({MAANEDER})"
+                             for w, s in START.items())
+NOEGLE = "handlekommune, ydelseskode, dimension, vaerdi"
 
+# A window's figures are running sums over its months, so every line is read once, not once per
+# window holding it: a recipient adds to the count in its first month in the window, a month's
+# days add to every window holding it. The first months come from month to quarter to year.
 DIMENSIONER_SQL = f"""
-WITH h AS (
-    SELECT v.periode AS p, v.tidsenhed, v.fra, y.cpr, y.handlekommune, y.ydelseskode, y.dage_i_periode,
-        y.maalgrupper, y.aldersgruppe, y.koen, y.funktionsvurdering, y.opholdssted, y.betalingskommune
-    FROM ({VINDUER}) v JOIN harmoniseret.vh_ydelser y ON y.periode BETWEEN v.fra AND v.periode
-    WHERE NOT y.slettes_af_dst AND y.ydelseskode IS NOT NULL
+WITH y AS (  -- the longest window ending in $fra..$til starts with the year of $fra
+    SELECT * FROM harmoniseret.vh_ydelser
+    WHERE periode BETWEEN date_trunc('year', $fra::DATE) AND $til AND NOT slettes_af_dst AND ydelseskode IS NOT NULL
 ),
-d AS (
+d AS (  -- each line in its month under each dimension value it counts under
     {" UNION ALL ".join(
-        f"SELECT p, tidsenhed, fra, cpr, handlekommune, ydelseskode, dage_i_periode, '{navn}' AS dimension, "
-        f"{udtryk} AS vaerdi FROM h"
+        f"SELECT periode, cpr, handlekommune, ydelseskode, dage_i_periode, '{navn}' AS dimension, "
+        f"{udtryk} AS vaerdi FROM y"
         for navn, udtryk in DIMENSIONER.items())}
     UNION ALL
-    SELECT DISTINCT h.p, h.tidsenhed, h.fra, h.cpr, h.handlekommune, h.ydelseskode, h.dage_i_periode,
-        'hovedgruppe', m.hovedgruppe
-    FROM (SELECT *, trim(unnest(string_split(maalgrupper, ','))) AS kode FROM h) h
-    JOIN kodelister.maalgrupper m ON m.maalgruppekode = h.kode
+    SELECT DISTINCT y.periode, y.cpr, y.handlekommune, y.ydelseskode, y.dage_i_periode, 'hovedgruppe', m.hovedgruppe
+    FROM (SELECT *, trim(unnest(string_split(maalgrupper, ','))) AS kode FROM y) y
+    JOIN kodelister.maalgrupper m ON m.maalgruppekode = y.kode
+),
+-- What a window counts once: each recipient (dage NULL), and under hovedgruppe each distinct
+-- number of days a recipient has in the window (the DISTINCT over the window's lines this table
+-- has always had: it keeps no line identity).
+enheder AS (
+    SELECT periode, {NOEGLE}, cpr, NULL::INTEGER AS dage FROM d
+    UNION ALL SELECT periode, {NOEGLE}, cpr, dage_i_periode FROM d WHERE dimension = 'hovedgruppe'
+),
+kvartal AS (
+    SELECT {NOEGLE}, cpr, dage, {START["kvartal"].format(m="periode")} AS fra, min(periode) AS maaned
+    FROM enheder GROUP BY ALL
+),
+aar AS (SELECT {NOEGLE}, cpr, dage, {START['aar_til_dato'].format(m='fra')} AS fra, min(maaned) AS maaned FROM kvartal GROUP BY ALL),
+maaned AS (SELECT {NOEGLE}, periode, count(DISTINCT cpr) AS modtagere, sum(dage_i_periode) AS dage FROM d GROUP BY ALL),
+tilvaekst AS (  -- what each month adds to the window starting at fra: new recipients and days
+    SELECT 'maaned' AS tidsenhed, periode AS fra, {NOEGLE}, periode AS maaned, modtagere AS nye, dage FROM maaned
+    UNION ALL
+    SELECT tidsenhed, fra, {NOEGLE}, maaned, count(*) FILTER (WHERE dage IS NULL), sum(dage)
+    FROM (SELECT 'kvartal' AS tidsenhed, * FROM kvartal UNION ALL SELECT 'aar_til_dato', * FROM aar) GROUP BY ALL
+    UNION ALL
+    SELECT w.tidsenhed, w.fra, {NOEGLE}, periode, 0, dage
+    FROM maaned, (VALUES {", ".join(f"('{w}', {START[w].format(m='periode')})" for w in ("kvartal", "aar_til_dato"))}
+        ) w(tidsenhed, fra)
+    WHERE dimension <> 'hovedgruppe'
 )
-SELECT p AS periode, tidsenhed, fra, last_day(p) AS til, handlekommune, ydelseskode, dimension, vaerdi,
-    count(DISTINCT cpr) AS unikke_modtagere,
-    sum(dage_i_periode) / any_value({DAGE.format(fra="fra", til="p")}) AS helaarsmodtagere
-FROM d GROUP BY ALL
+SELECT v.periode, tidsenhed, fra, last_day(v.periode) AS til, {NOEGLE}, sum(nye)::BIGINT AS unikke_modtagere,
+    sum(dage) / any_value({DAGE.format(fra="fra", til="v.periode")}) AS helaarsmodtagere
+FROM ({VINDUER}) v JOIN tilvaekst t USING (tidsenhed, fra) WHERE t.maaned <= v.periode
+GROUP BY ALL
 """
 
 UDGIFTER_SQL = """
