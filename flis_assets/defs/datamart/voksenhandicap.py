@@ -123,26 +123,32 @@ GROUP BY ALL
 
 # Residents at the end of each period by the register as known after that load month: a CPR
 # record holds from the load month it arrived until the person's next record. The newest
-# register says who had died by then. 18-64 at the end of the month, by birth date.
+# register (each person's newest record) says who had died by then. 18-64 at the end of the
+# month, by birth date. One pass over the register's history gives both; people join the months
+# only after the records that ended before the window are dropped.
 BEFOLKNING_SQL = f"""
 WITH rec AS (
-    SELECT cpr, foedselsdato, bopaelskommune, indlaesningsmaaned AS gyldig_fra,
-        lead(indlaesningsmaaned) OVER (PARTITION BY cpr ORDER BY indlaesningsmaaned) AS gyldig_til
-    FROM dsa.cpr WHERE indlaesningsmaaned <= $til
+    SELECT foedselsdato, bopaelskommune, indlaesningsmaaned AS gyldig_fra,
+        coalesce(lead(indlaesningsmaaned) OVER per_person, DATE '9999-12-31') AS gyldig_til,
+        last_value(doedsdato) OVER (per_person ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS doedsdato
+    FROM dsa.cpr
+    WINDOW per_person AS (PARTITION BY cpr ORDER BY indlaesningsmaaned)
 ),
-doede AS (SELECT cpr, doedsdato FROM dsa.cpr_register(DATE '9999-12-31') WHERE doedsdato IS NOT NULL),
+mdr AS (
+    SELECT periode, last_day(periode) AS slut, slut - INTERVAL 65 YEAR AS foedt_efter,
+        slut - INTERVAL 18 YEAR AS foedt_senest
+    FROM ({MAANEDER})
+),
 a AS (
-    SELECT mdr.periode, last_day(mdr.periode) AS slut, rec.bopaelskommune AS kommunekode, rec.foedselsdato
-    FROM ({MAANEDER}) mdr
-    JOIN rec ON rec.gyldig_fra <= mdr.periode AND mdr.periode < coalesce(rec.gyldig_til, DATE '9999-12-31')
-    LEFT JOIN doede d USING (cpr)
-    WHERE rec.bopaelskommune IS NOT NULL AND rec.foedselsdato <= last_day(mdr.periode)
-      AND (d.doedsdato IS NULL OR d.doedsdato > last_day(mdr.periode))
+    SELECT mdr.*, rec.bopaelskommune AS kommunekode, rec.foedselsdato
+    FROM mdr JOIN (SELECT * FROM rec WHERE gyldig_fra <= $til AND gyldig_til > $fra AND bopaelskommune IS NOT NULL) rec
+        ON rec.gyldig_fra <= mdr.periode AND mdr.periode < rec.gyldig_til
+    WHERE rec.foedselsdato <= mdr.slut AND (rec.doedsdato IS NULL OR rec.doedsdato > mdr.slut)
 )
 SELECT periode, kommunekode,
-    count(*) FILTER (WHERE foedselsdato > slut - INTERVAL 65 YEAR AND foedselsdato <= slut - INTERVAL 18 YEAR) AS antal_18_64,
+    count(*) FILTER (WHERE foedselsdato > foedt_efter AND foedselsdato <= foedt_senest) AS antal_18_64,
     count(*) AS antal_i_alt
-FROM a GROUP BY ALL
+FROM a GROUP BY periode, kommunekode
 """
 
 HAND07_SQL = """
