@@ -104,10 +104,11 @@ tilvaekst AS (  -- what each month adds to the window starting at fra: new recip
         ) w(tidsenhed, fra)
     WHERE dimension <> 'hovedgruppe'
 )
-SELECT v.periode, tidsenhed, fra, last_day(v.periode) AS til, {NOEGLE}, sum(nye)::BIGINT AS unikke_modtagere,
-    sum(dage) / any_value({DAGE.format(fra="fra", til="v.periode")}) AS helaarsmodtagere
-FROM ({VINDUER}) v JOIN tilvaekst t USING (tidsenhed, fra) WHERE t.maaned <= v.periode
-GROUP BY ALL
+SELECT periode, tidsenhed, fra, last_day(periode) AS til, {NOEGLE}, nye::BIGINT AS unikke_modtagere,
+    dage / {DAGE.format(fra="fra", til="periode")} AS helaarsmodtagere
+FROM (SELECT v.periode, tidsenhed, fra, {NOEGLE}, sum(nye) AS nye, sum(dage) AS dage
+      FROM ({VINDUER}) v JOIN tilvaekst t USING (tidsenhed, fra) WHERE t.maaned <= v.periode
+      GROUP BY v.periode, tidsenhed, fra, {NOEGLE})
 """
 
 UDGIFTER_SQL = """
