@@ -80,25 +80,28 @@ d AS (  -- each line in its month under each dimension value it counts under
     FROM (SELECT *, trim(unnest(string_split(maalgrupper, ','))) AS kode FROM y) y
     JOIN kodelister.maalgrupper m ON m.maalgruppekode = y.kode
 ),
--- What a window counts once: each recipient (dage NULL), and under hovedgruppe each distinct
--- number of days a recipient has in the window (the DISTINCT over the window's lines this table
--- has always had: it keeps no line identity).
+-- What a window counts once: each recipient (dage NULL) and, under hovedgruppe, each number of
+-- days a recipient has in the window: its rows have always been DISTINCT per window without the
+-- line, so a recipient's lines or months with equal days count their days once there.
 enheder AS (
     SELECT periode, {NOEGLE}, cpr, NULL::INTEGER AS dage FROM d
     UNION ALL SELECT periode, {NOEGLE}, cpr, dage_i_periode FROM d WHERE dimension = 'hovedgruppe'
 ),
-kvartal AS (
+kvartal AS (  -- their first month in each quarter
     SELECT {NOEGLE}, cpr, dage, {START["kvartal"].format(m="periode")} AS fra, min(periode) AS maaned
     FROM enheder GROUP BY ALL
 ),
-aar AS (SELECT {NOEGLE}, cpr, dage, {START['aar_til_dato'].format(m='fra')} AS fra, min(maaned) AS maaned FROM kvartal GROUP BY ALL),
+aar AS (  -- and in each year
+    SELECT {NOEGLE}, cpr, dage, {START["aar_til_dato"].format(m="fra")} AS fra, min(maaned) AS maaned
+    FROM kvartal GROUP BY ALL
+),
 maaned AS (SELECT {NOEGLE}, periode, count(DISTINCT cpr) AS modtagere, sum(dage_i_periode) AS dage FROM d GROUP BY ALL),
 tilvaekst AS (  -- what each month adds to the window starting at fra: new recipients and days
     SELECT 'maaned' AS tidsenhed, periode AS fra, {NOEGLE}, periode AS maaned, modtagere AS nye, dage FROM maaned
     UNION ALL
     SELECT tidsenhed, fra, {NOEGLE}, maaned, count(*) FILTER (WHERE dage IS NULL), sum(dage)
     FROM (SELECT 'kvartal' AS tidsenhed, * FROM kvartal UNION ALL SELECT 'aar_til_dato', * FROM aar) GROUP BY ALL
-    UNION ALL
+    UNION ALL  -- a month's days add to its quarter and year too (hovedgruppe's come from enheder)
     SELECT w.tidsenhed, w.fra, {NOEGLE}, periode, 0, dage
     FROM maaned, (VALUES {", ".join(f"('{w}', {START[w].format(m='periode')})" for w in ("kvartal", "aar_til_dato"))}
         ) w(tidsenhed, fra)
