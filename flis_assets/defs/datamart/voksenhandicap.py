@@ -57,34 +57,61 @@ DIMENSIONER = {
 }
 
 # Each partition month p holds three windows ending with it: the month, the quarter and the year.
-VINDUER = f"""
-    SELECT periode, 'maaned' AS tidsenhed, periode AS fra FROM ({MAANEDER})
-    UNION ALL SELECT periode, 'kvartal', date_trunc('quarter', periode)::DATE FROM ({MAANEDER})
-    UNION ALL SELECT periode, 'aar_til_dato', date_trunc('year', periode)::DATE FROM ({MAANEDER})
-"""
+START = {"maaned": "{m}", "kvartal": "date_trunc('quarter', {m})::DATE", "aar_til_dato": "date_trunc('year', {m})::DATE"}
+VINDUER = " UNION ALL ".join(f"SELECT periode, '{w}' AS tidsenhed, {s.format(m='periode')} AS fra FROM ({MAANEDER})"
+                             for w, s in START.items())
+NOEGLE = "handlekommune, ydelseskode, dimension, vaerdi"
 
+# A window's figures are running sums over its months, so every line is read once, not once per
+# window holding it: a recipient adds to the count in its first month in the window, a month's
+# days add to every window holding it. The first months come from month to quarter to year.
 DIMENSIONER_SQL = f"""
-WITH h AS (
-    SELECT v.periode AS p, v.tidsenhed, v.fra, y.cpr, y.handlekommune, y.ydelseskode, y.dage_i_periode,
-        y.maalgrupper, y.aldersgruppe, y.koen, y.funktionsvurdering, y.opholdssted, y.betalingskommune
-    FROM ({VINDUER}) v JOIN harmoniseret.vh_ydelser y ON y.periode BETWEEN v.fra AND v.periode
-    WHERE NOT y.slettes_af_dst AND y.ydelseskode IS NOT NULL
+WITH y AS (  -- the longest window ending in $fra..$til starts with the year of $fra
+    SELECT * FROM harmoniseret.vh_ydelser
+    WHERE periode BETWEEN date_trunc('year', $fra::DATE) AND $til AND NOT slettes_af_dst AND ydelseskode IS NOT NULL
 ),
-d AS (
+d AS (  -- each line in its month under each dimension value it counts under
     {" UNION ALL ".join(
-        f"SELECT p, tidsenhed, fra, cpr, handlekommune, ydelseskode, dage_i_periode, '{navn}' AS dimension, "
-        f"{udtryk} AS vaerdi FROM h"
+        f"SELECT periode, cpr, handlekommune, ydelseskode, dage_i_periode, '{navn}' AS dimension, "
+        f"{udtryk} AS vaerdi FROM y"
         for navn, udtryk in DIMENSIONER.items())}
     UNION ALL
-    SELECT DISTINCT h.p, h.tidsenhed, h.fra, h.cpr, h.handlekommune, h.ydelseskode, h.dage_i_periode,
-        'hovedgruppe', m.hovedgruppe
-    FROM (SELECT *, trim(unnest(string_split(maalgrupper, ','))) AS kode FROM h) h
-    JOIN kodelister.maalgrupper m ON m.maalgruppekode = h.kode
+    SELECT DISTINCT y.periode, y.cpr, y.handlekommune, y.ydelseskode, y.dage_i_periode, 'hovedgruppe', m.hovedgruppe
+    FROM (SELECT *, trim(unnest(string_split(maalgrupper, ','))) AS kode FROM y) y
+    JOIN kodelister.maalgrupper m ON m.maalgruppekode = y.kode
+),
+-- What a window counts once: each recipient (dage NULL) and, under hovedgruppe, each number of
+-- days a recipient has in the window: its rows have always been DISTINCT per window without the
+-- line, so a recipient's lines or months with equal days count their days once there.
+enheder AS (
+    SELECT periode, {NOEGLE}, cpr, NULL::INTEGER AS dage FROM d
+    UNION ALL SELECT periode, {NOEGLE}, cpr, dage_i_periode FROM d WHERE dimension = 'hovedgruppe'
+),
+kvartal AS (  -- their first month in each quarter
+    SELECT {NOEGLE}, cpr, dage, {START["kvartal"].format(m="periode")} AS fra, min(periode) AS maaned
+    FROM enheder GROUP BY ALL
+),
+aar AS (  -- and in each year
+    SELECT {NOEGLE}, cpr, dage, {START["aar_til_dato"].format(m="fra")} AS fra, min(maaned) AS maaned
+    FROM kvartal GROUP BY ALL
+),
+maaned AS (SELECT {NOEGLE}, periode, count(DISTINCT cpr) AS modtagere, sum(dage_i_periode) AS dage FROM d GROUP BY ALL),
+tilvaekst AS (  -- what each month adds to the window starting at fra: new recipients and days
+    SELECT 'maaned' AS tidsenhed, periode AS fra, {NOEGLE}, periode AS maaned, modtagere AS nye, dage FROM maaned
+    UNION ALL
+    SELECT tidsenhed, fra, {NOEGLE}, maaned, count(*) FILTER (WHERE dage IS NULL), sum(dage)
+    FROM (SELECT 'kvartal' AS tidsenhed, * FROM kvartal UNION ALL SELECT 'aar_til_dato', * FROM aar) GROUP BY ALL
+    UNION ALL  -- a month's days add to its quarter and year too (hovedgruppe's come from enheder)
+    SELECT w.tidsenhed, w.fra, {NOEGLE}, periode, 0, dage
+    FROM maaned, (VALUES {", ".join(f"('{w}', {START[w].format(m='periode')})" for w in ("kvartal", "aar_til_dato"))}
+        ) w(tidsenhed, fra)
+    WHERE dimension <> 'hovedgruppe'
 )
-SELECT p AS periode, tidsenhed, fra, last_day(p) AS til, handlekommune, ydelseskode, dimension, vaerdi,
-    count(DISTINCT cpr) AS unikke_modtagere,
-    sum(dage_i_periode) / any_value({DAGE.format(fra="fra", til="p")}) AS helaarsmodtagere
-FROM d GROUP BY ALL
+SELECT periode, tidsenhed, fra, last_day(periode) AS til, {NOEGLE}, nye::BIGINT AS unikke_modtagere,
+    dage / {DAGE.format(fra="fra", til="periode")} AS helaarsmodtagere
+FROM (SELECT v.periode, tidsenhed, fra, {NOEGLE}, sum(nye) AS nye, sum(dage) AS dage
+      FROM ({VINDUER}) v JOIN tilvaekst t USING (tidsenhed, fra) WHERE t.maaned <= v.periode
+      GROUP BY v.periode, tidsenhed, fra, {NOEGLE})
 """
 
 UDGIFTER_SQL = """
@@ -100,26 +127,32 @@ GROUP BY ALL
 
 # Residents at the end of each period by the register as known after that load month: a CPR
 # record holds from the load month it arrived until the person's next record. The newest
-# register says who had died by then. 18-64 at the end of the month, by birth date.
+# register (each person's newest record) says who had died by then. 18-64 at the end of the
+# month, by birth date. One pass over the register's history gives both; people join the months
+# only after the records that ended before the window are dropped.
 BEFOLKNING_SQL = f"""
 WITH rec AS (
-    SELECT cpr, foedselsdato, bopaelskommune, indlaesningsmaaned AS gyldig_fra,
-        lead(indlaesningsmaaned) OVER (PARTITION BY cpr ORDER BY indlaesningsmaaned) AS gyldig_til
-    FROM dsa.cpr WHERE indlaesningsmaaned <= $til
+    SELECT foedselsdato, bopaelskommune, indlaesningsmaaned AS gyldig_fra,
+        coalesce(lead(indlaesningsmaaned) OVER per_person, DATE '9999-12-31') AS gyldig_til,
+        last_value(doedsdato) OVER (per_person ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS doedsdato
+    FROM dsa.cpr
+    WINDOW per_person AS (PARTITION BY cpr ORDER BY indlaesningsmaaned)
 ),
-doede AS (SELECT cpr, doedsdato FROM dsa.cpr_register(DATE '9999-12-31') WHERE doedsdato IS NOT NULL),
+mdr AS (
+    SELECT periode, last_day(periode) AS slut, slut - INTERVAL 65 YEAR AS foedt_efter,
+        slut - INTERVAL 18 YEAR AS foedt_senest
+    FROM ({MAANEDER})
+),
 a AS (
-    SELECT mdr.periode, last_day(mdr.periode) AS slut, rec.bopaelskommune AS kommunekode, rec.foedselsdato
-    FROM ({MAANEDER}) mdr
-    JOIN rec ON rec.gyldig_fra <= mdr.periode AND mdr.periode < coalesce(rec.gyldig_til, DATE '9999-12-31')
-    LEFT JOIN doede d USING (cpr)
-    WHERE rec.bopaelskommune IS NOT NULL AND rec.foedselsdato <= last_day(mdr.periode)
-      AND (d.doedsdato IS NULL OR d.doedsdato > last_day(mdr.periode))
+    SELECT mdr.*, rec.bopaelskommune AS kommunekode, rec.foedselsdato
+    FROM mdr JOIN (SELECT * FROM rec WHERE gyldig_fra <= $til AND gyldig_til > $fra AND bopaelskommune IS NOT NULL) rec
+        ON rec.gyldig_fra <= mdr.periode AND mdr.periode < rec.gyldig_til
+    WHERE rec.foedselsdato <= mdr.slut AND (rec.doedsdato IS NULL OR rec.doedsdato > mdr.slut)
 )
 SELECT periode, kommunekode,
-    count(*) FILTER (WHERE foedselsdato > slut - INTERVAL 65 YEAR AND foedselsdato <= slut - INTERVAL 18 YEAR) AS antal_18_64,
+    count(*) FILTER (WHERE foedselsdato > foedt_efter AND foedselsdato <= foedt_senest) AS antal_18_64,
     count(*) AS antal_i_alt
-FROM a GROUP BY ALL
+FROM a GROUP BY periode, kommunekode
 """
 
 HAND07_SQL = """

@@ -22,7 +22,7 @@ the additive model makes empty is not a disclosure.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import combinations
@@ -68,11 +68,15 @@ class Tabel:
     land: str = "Danmark"
     struktur: Mapping[str, tuple[str, ...]] = field(default_factory=regioner)
 
+    def __post_init__(self):  # the areas present, once: the search asks for them thousands of times
+        self._regioner = [r for r in self.struktur if r in self.vaerdier]
+        self._kommuner = {r: [k for k in ks if k in self.vaerdier] for r, ks in self.struktur.items()}
+
     def kommuner(self, region: str) -> list[str]:
-        return [k for k in self.struktur.get(region, ()) if k in self.vaerdier]
+        return self._kommuner.get(region, [])
 
     def regioner(self) -> list[str]:
-        return [r for r in self.struktur if r in self.vaerdier]
+        return self._regioner
 
 
 def graenser(t: Tal, aarsag: str | None) -> tuple[float, float]:
@@ -100,13 +104,15 @@ def _snit(a: Interval, b: Interval) -> Interval:
     return max(a[0], b[0]), min(a[1], b[1])
 
 
-def _boern(foraelder: Interval, boern: Mapping[str, Interval]) -> dict[str, Interval]:
+def _boern(foraelder: Interval, boern: Mapping[str, Interval], kun: Container[str] | None = None
+           ) -> dict[str, Interval]:
     """Each child's interval when the children sum to the parent (parent and children in their
     intervals, independent otherwise): child in [P_lo - Σ others' hi, P_hi - Σ others' lo] ∩ its own.
-    Exact for one equation; applied down a tree of sums it is exact for the tree."""
+    Exact for one equation; applied down a tree of sums it is exact for the tree. With `kun`, only
+    those children's (the withheld: a published child's interval is its value)."""
     los, his = _Sum([lo for lo, _ in boern.values()]), _Sum([hi for _, hi in boern.values()])
-    return {o: _snit((foraelder[0] - his.uden(hi), foraelder[1] - los.uden(lo)), (lo, hi))
-            for o, (lo, hi) in boern.items()}
+    return {o: (max(foraelder[0] - his.uden(hi), lo), min(foraelder[1] - los.uden(lo), hi))  # _snit, inlined: hot
+            for o, (lo, hi) in boern.items() if kun is None or o in kun}
 
 
 def _sum(intervaller: Iterable[Interval]) -> Interval:
@@ -122,11 +128,11 @@ class _Sum:
         self.uendelige = [v for v in terms if abs(v) == INF]
 
     def uden(self, term: float) -> float:
-        rest = list(self.uendelige)
-        if abs(term) == INF:
-            rest.remove(term)
+        u = self.uendelige
+        if abs(term) == INF:  # the first infinite term left once `term` is taken out, if any
+            rest = u[1:2] if u[0] == term else u[:1]
             return rest[0] if rest else self.endelig
-        return rest[0] if rest else self.endelig - term
+        return u[0] if u else self.endelig - term
 
 
 def _egen(tabel: Tabel, o: str, t: Tal, aarsag: Mapping[str, str]) -> Interval:
@@ -137,15 +143,28 @@ def _egen(tabel: Tabel, o: str, t: Tal, aarsag: Mapping[str, str]) -> Interval:
     return v, v
 
 
-def region_intervaller(tabel: Tabel, region: str, aarsag: Mapping[str, str]) -> dict[tuple[str, str], Interval]:
-    """Intervals of the withheld kommuner of a published region (its one equation)."""
+def _region_tal(tabel: Tabel, region: str, t: Tal, aarsag: Mapping[str, str]) -> dict[str, Interval]:
+    """Intervals of one number of the withheld kommuner of a published region (its one equation)."""
     kommuner = tabel.kommuner(region)
-    out = {}
-    if any(k in aarsag for k in kommuner):
-        for t in tabel.tal:
-            ivs = _boern(_egen(tabel, region, t, aarsag), {k: _egen(tabel, k, t, aarsag) for k in kommuner})
-            out.update({(k, t.navn): iv for k, iv in ivs.items() if k in aarsag})
-    return out
+    return _boern(_egen(tabel, region, t, aarsag), {k: _egen(tabel, k, t, aarsag) for k in kommuner}, aarsag)
+
+
+def _tal_intervaller(tabel: Tabel, t: Tal, aarsag: Mapping[str, str]) -> dict[str, Interval]:
+    """`intervaller` of one number."""
+    regioner = tabel.regioner()
+    ned = {}  # from below: own bounds ∩ the sum of the children
+    for r in regioner:
+        for k in tabel.kommuner(r):
+            ned[k] = _egen(tabel, k, t, aarsag)
+        ned[r] = _snit(_egen(tabel, r, t, aarsag), _sum(ned[k] for k in tabel.kommuner(r)))
+    if tabel.land in tabel.vaerdier:
+        ned[tabel.land] = _snit(_egen(tabel, tabel.land, t, aarsag), _sum(ned[r] for r in regioner))
+        endelig = {tabel.land: ned[tabel.land], **_boern(ned[tabel.land], {r: ned[r] for r in regioner})}
+    else:
+        endelig = {r: ned[r] for r in regioner}
+    for r in regioner:  # from above: the region's final range bounds its kommuner
+        endelig.update(_boern(endelig[r], {k: ned[k] for k in tabel.kommuner(r)}, aarsag))
+    return {o: iv for o, iv in endelig.items() if o in aarsag}
 
 
 def intervaller(tabel: Tabel, aarsag: Mapping[str, str]) -> dict[tuple[str, str], Interval]:
@@ -154,30 +173,22 @@ def intervaller(tabel: Tabel, aarsag: Mapping[str, str]) -> dict[tuple[str, str]
     The table is a tree of sums (Danmark → regions → kommuner): each node's range from its own
     subtree upwards, then each node's range from the rest of the tree downwards; their intersection
     is what the whole system allows (the linear programme's min and max, tested against one)."""
-    out = {}
-    regioner = tabel.regioner()
-    for t in tabel.tal:
-        ned = {}  # from below: own bounds ∩ the sum of the children
-        for r in regioner:
-            for k in tabel.kommuner(r):
-                ned[k] = _egen(tabel, k, t, aarsag)
-            ned[r] = _snit(_egen(tabel, r, t, aarsag), _sum(ned[k] for k in tabel.kommuner(r)))
-        har_land = tabel.land in tabel.vaerdier
-        if har_land:
-            ned[tabel.land] = _snit(_egen(tabel, tabel.land, t, aarsag), _sum(ned[r] for r in regioner))
-            endelig = {tabel.land: ned[tabel.land], **_boern(ned[tabel.land], {r: ned[r] for r in regioner})}
-        else:
-            endelig = {r: ned[r] for r in regioner}
-        for r in regioner:  # from above: the region's final range bounds its kommuner
-            endelig.update(_boern(endelig[r], {k: ned[k] for k in tabel.kommuner(r)}))
-        out.update({(o, t.navn): iv for o, iv in endelig.items() if o in aarsag})
-    return out
+    return {(o, t.navn): iv for t in tabel.tal for o, iv in _tal_intervaller(tabel, t, aarsag).items()}
 
 
-def udledte(tabel: Tabel, aarsag: Mapping[str, str], ivs=None) -> list[tuple[str, str, float, float]]:
+def udledte(tabel: Tabel, aarsag: Mapping[str, str]) -> list[tuple[str, str, float, float]]:
     """The withheld numbers whose interval collapses: (omraade, number, lo, hi)."""
-    ivs = intervaller(tabel, aarsag) if ivs is None else ivs
-    return [(o, t, lo, hi) for (o, t), (lo, hi) in ivs.items() if er_punkt(lo, hi)]
+    return [(o, t, lo, hi) for (o, t), (lo, hi) in intervaller(tabel, aarsag).items() if er_punkt(lo, hi)]
+
+
+def _sikker(tabel: Tabel, aarsag: Mapping[str, str], region: str | None = None) -> bool:
+    """No withheld number can be derived (by the region's equation alone when `region` is given);
+    number by number, stopping at the first that can."""
+    for t in tabel.tal:
+        ivs = _region_tal(tabel, region, t, aarsag) if region else _tal_intervaller(tabel, t, aarsag)
+        if any(er_punkt(lo, hi) for lo, hi in ivs.values()):
+            return False
+    return True
 
 
 def undertryk(tabel: Tabel, primaer: Iterable[str], vaegt: Mapping[str, float], foelg: Iterable[str] = ()
@@ -217,7 +228,7 @@ def _billigste_tillaeg(tabel: Tabel, region: str, aarsag: dict[str, str], vaegt:
             if bedste is not None and pris >= bedste[0]:
                 continue
             proeve = {**aarsag, **{k: SEKUNDAER for k in valg}}
-            if not udledte(tabel, proeve, region_intervaller(tabel, region, proeve)):
+            if _sikker(tabel, proeve, region):
                 bedste = (pris, valg)
         if bedste is not None:
             return bedste[1]
@@ -232,7 +243,7 @@ def _beskyt_pulje(tabel: Tabel, aarsag: dict[str, str], vaegt: Mapping[str, floa
     (a region brings its cheapest kommune), then the fewest individuals. Only tiny tables (a
     region under five individuals) come here, so every candidate is tried.
     """
-    while udledte(tabel, aarsag):
+    while not _sikker(tabel, aarsag):
         skjulte = [r for r in tabel.regioner() if r in aarsag]
         kandidater = [k for r in skjulte for k in tabel.kommuner(r) if k not in aarsag]
         kandidater += [r for r in tabel.regioner() if r not in aarsag]
@@ -254,7 +265,7 @@ def _beskyt_pulje(tabel: Tabel, aarsag: dict[str, str], vaegt: Mapping[str, floa
         aarsag.update(bedste[1])
     for o in sorted((o for o, a in aarsag.items() if a == SEKUNDAER), key=lambda o: (-vaegt.get(o, 0.0), o)):
         uden = {k: a for k, a in aarsag.items() if k != o}
-        if not udledte(tabel, uden):
+        if _sikker(tabel, uden):
             del aarsag[o]
 
 

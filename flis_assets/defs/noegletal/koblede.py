@@ -11,6 +11,10 @@ intersections: T1 = N1 the children with an open measure (by handlekommune), T2 
 school-side measures of the kommune whose schools deliver them.
 """
 
+from datetime import date
+
+import duckdb
+
 from flis_assets import kodelister
 
 # A pupil's contribution to each school-side measure.
@@ -27,53 +31,70 @@ PERSONPOPULATIONER = ("taeller1", "naevner1")
 # The school-side populations are the companion figure's numerator and denominator over again.
 SKOLEPOPULATIONER = ("taeller2", "naevner2")
 
-ELEVER = """SELECT periode, cpr, kommunekode AS skolekommune, undervisningstilbud, fravaersdage, skoledage
+ELEVER = """SELECT periode, kommunekode, cpr, undervisningstilbud, fravaersdage, skoledage
             FROM harmoniseret.skole_elever WHERE periode BETWEEN $fra AND $til AND klassetrin_0_9"""
 UDSATTE = """SELECT DISTINCT periode, cpr, handlekommune FROM harmoniseret.udsatte_foranstaltninger
              WHERE periode BETWEEN $fra AND $til AND aaben_sidste_dag"""
 REGION = "(SELECT kommunekode, region FROM kodelister.kommuner)"
 
+# Measures counting pupils: the persons behind such a numerator (T2) are the pupils it counts;
+# behind any other school-side number, every pupil.
+TAELLER_ELEVER = ("specialklasse",)
 
-def _levels(base: str, t: str, n: str) -> str:
-    """kommune, region and land of a base (periode, kommunekode, cpr, t, n): Σt ÷ Σn, distinct cpr."""
+ELEV_TAL = {**{m: f"sum({udtryk})" for m, udtryk in ELEV_MAAL.items()}, "individer": "count(DISTINCT cpr)",
+            **{f"individer_{m}": f"count(DISTINCT cpr) FILTER (WHERE {ELEV_MAAL[m]} > 0)" for m in TAELLER_ELEVER}}
+
+# The bases of the linked figures and their populations (periode, kommunekode, cpr, ...) and what
+# is counted over each: every base is counted once per window, at every level, and read by both.
+GRUNDLAG = {
+    "elever": (ELEVER, ELEV_TAL),  # by the kommune of the school
+    "koblede": (f"""SELECT e.* REPLACE (u.handlekommune AS kommunekode)
+                    FROM ({UDSATTE}) u JOIN ({ELEVER}) e USING (periode, cpr)""", ELEV_TAL),
+    "udsatte": (f"SELECT periode, handlekommune AS kommunekode, cpr FROM ({UDSATTE})",
+                {"antal": "count(*)", "individer": "count(DISTINCT cpr)"}),
+}
+
+
+def _levels(base: str, tal: dict[str, str]) -> str:
+    """kommune, region and land of a base (periode, kommunekode, cpr, ...): each of `tal` (aggregates)."""
+    cols = ", ".join(f"{udtryk} AS {navn}" for navn, udtryk in tal.items())
     return f"""
     WITH b AS (SELECT b.*, r.region FROM ({base}) b JOIN {REGION} r USING (kommunekode))
-    SELECT periode, 'kommune' AS niveau, lpad(kommunekode::VARCHAR, 3, '0') AS omraade,
-        sum({t}) AS taeller, sum({n}) AS naevner, count(DISTINCT cpr) AS individer FROM b GROUP BY ALL
+    SELECT periode, 'kommune' AS niveau, lpad(kommunekode::VARCHAR, 3, '0') AS omraade, {cols} FROM b GROUP BY ALL
     UNION ALL
-    SELECT periode, 'region', region, sum({t}), sum({n}), count(DISTINCT cpr) FROM b GROUP BY ALL
+    SELECT periode, 'region', region, {cols} FROM b GROUP BY ALL
     UNION ALL
-    SELECT periode, 'land', 'Danmark', sum({t}), sum({n}), count(DISTINCT cpr) FROM b GROUP BY ALL
+    SELECT periode, 'land', 'Danmark', {cols} FROM b GROUP BY ALL
     """
 
 
+def create_levels(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> None:
+    """The bases' levels for the periods fra..til as temporary tables `niveauer_<grundlag>`, which
+    `figure_sql` and `populations_sql` read."""
+    for navn, (base, tal) in GRUNDLAG.items():
+        sql = _levels(base, tal)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE niveauer_{navn} AS {sql}", {"fra": fra, "til": til})
+
+
 def figure_sql(f: dict) -> str:
-    t, n = ELEV_MAAL[f["taeller2"]], ELEV_MAAL[f["naevner2"]]
-    if f["kobling"] == "udsatte":
-        base = f"""SELECT e.periode, u.handlekommune AS kommunekode, e.cpr, e.undervisningstilbud, e.fravaersdage,
-                       e.skoledage FROM ({UDSATTE}) u JOIN ({ELEVER}) e USING (periode, cpr)"""
-    else:
-        base = f"SELECT periode, skolekommune AS kommunekode, cpr, undervisningstilbud, fravaersdage, skoledage FROM ({ELEVER})"
+    t, n = f["taeller2"], f["naevner2"]
     return f"""
     SELECT periode, niveau, omraade, '{f["noegletal_id"]}' AS noegletal_id,
-        {f["faktor"]} * taeller / nullif(naevner, 0) AS vaerdi, taeller::DOUBLE AS taeller,
-        naevner::DOUBLE AS naevner, individer
-    FROM ({_levels(base, t, n)})"""
+        {f["faktor"]} * {t} / nullif({n}, 0) AS vaerdi, {t}::DOUBLE AS taeller, {n}::DOUBLE AS naevner, individer
+    FROM niveauer_{"koblede" if f["kobling"] == "udsatte" else "elever"}"""
 
 
 def populations_sql(f: dict) -> str:
     """The four populations of a linked figure; `individer` are the persons behind each count."""
-    t, n = ELEV_MAAL[f["taeller2"]], ELEV_MAAL[f["naevner2"]]
-    u = f"SELECT periode, handlekommune AS kommunekode, cpr, 1 AS x FROM ({UDSATTE})"
-    e = f"SELECT periode, skolekommune AS kommunekode, cpr, {t} AS t, {n} AS n FROM ({ELEVER})"
-    # persons behind a school-side count: those who add to it (a special-class pupil, any pupil)
-    tp = f"SELECT * FROM ({e}) WHERE t > 0" if f["taeller2"] == "specialklasse" else e
-    parts = []
-    for population, base, measure in (("taeller1", u, "x"), ("naevner1", u, "x"), ("taeller2", tp, "t"), ("naevner2", e, "n")):
-        parts.append(f"""SELECT periode, niveau, omraade, '{population}' AS population, taeller AS antal, individer
-                         FROM ({_levels(base, measure, measure)})""")
-    return f"""SELECT periode, niveau, omraade, '{f["noegletal_id"]}' AS noegletal_id, population, antal::DOUBLE AS antal,
-                   individer FROM ({" UNION ALL ".join(parts)})"""
+    t, n = f["taeller2"], f["naevner2"]
+    # A numerator counting pupils is a population of the pupils it counts, where there are any.
+    t2_personer, t2_hvor = (f"individer_{t}", f"{t} > 0") if t in TAELLER_ELEVER else ("individer", "true")
+    parts = [("taeller1", "udsatte", "antal", "individer", "true"), ("naevner1", "udsatte", "antal", "individer", "true"),
+             ("taeller2", "elever", t, t2_personer, t2_hvor), ("naevner2", "elever", n, "individer", "true")]
+    return " UNION ALL ".join(
+        f"""SELECT periode, niveau, omraade, '{f["noegletal_id"]}' AS noegletal_id, '{population}' AS population,
+                   {antal}::DOUBLE AS antal, {individer} AS individer FROM niveauer_{grundlag} WHERE {hvor}"""
+        for population, grundlag, antal, individer, hvor in parts)
 
 
 def figures() -> list[dict]:

@@ -155,13 +155,14 @@ def _before_discretion(con: duckdb.DuckDBPyConnection, sql: str, fra: date, til:
 
 
 def cube(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> pl.DataFrame:
-    """The cube for periods fra..til with primary and secondary discretion."""
+    """The cube for periods fra..til with primary and secondary discretion (after `koblede.create_levels`)."""
     raw = _before_discretion(con, cube_sql(), fra, til)
     return diskretion.anvend(raw, ["noegletal_id"], cube_tal, ["vaerdi", "taeller", "naevner", "individer"])
 
 
 def populations(con: duckdb.DuckDBPyConnection, fra: date, til: date, kube: pl.DataFrame) -> pl.DataFrame:
-    """The linked figures' populations for periods fra..til, each population a table of its own.
+    """The linked figures' populations for periods fra..til, each population a table of its own
+    (after `koblede.create_levels`).
 
     T2 and N2 publish the companion figure's numerator and denominator again: they withhold at
     least what `kube` withholds of it, or one table would give away what the other hides.
@@ -189,6 +190,7 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     con.execute(DDL)
     con.execute(POPULATIONER_DDL)
     fra, til = min(months), max(months)
+    koblede.create_levels(con, fra, til)
     kube_ny = cube(con, fra, til)
     con.register("kube_ny", kube_ny)
     con.register("populationer_ny", populations(con, fra, til, kube_ny))
