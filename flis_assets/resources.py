@@ -45,6 +45,16 @@ def holdt_aaben() -> Iterator[None]:
         yield
 
 
+@contextmanager
+def registreret(con: duckdb.DuckDBPyConnection, navn: str, tabel) -> Iterator[None]:
+    """A Python-side table (Arrow, polars) visible to SQL as `navn` for the duration."""
+    con.register(navn, tabel)
+    try:
+        yield
+    finally:
+        con.unregister(navn)
+
+
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     for s in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {s}")

@@ -33,7 +33,14 @@ from dagster_duckdb import DuckDBResource
 from flis_assets import partitions, settings
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
 from flis_assets.defs.noegletal.kube import hviler_paa_sql
-from flis_assets.resources import create_tables_like, ensure_schemas, query_pl, replace_periods, replace_windows
+from flis_assets.resources import (
+    create_tables_like,
+    ensure_schemas,
+    query_pl,
+    registreret,
+    replace_periods,
+    replace_windows,
+)
 
 MAANEDER = "SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MONTH))::DATE AS periode"
 
@@ -258,12 +265,9 @@ def write_files(con: duckdb.DuckDBPyConnection, months: list[date]) -> int:
         for f in pending:
             written += f.result()
     frame = pl.DataFrame(written, schema=["periode", "kommunekode", "pakke", "fil", "raekker", "sha256"], orient="row")
-    con.register("skrevne_filer", frame)
-    try:
+    with registreret(con, "skrevne_filer", frame):
         replace_windows(con, {"datapakker.filer": "SELECT * FROM skrevne_filer"}, "periode", min(months),
                         partitions.add_months(max(months), 1))
-    finally:
-        con.unregister("skrevne_filer")
     return len(written)
 
 

@@ -27,7 +27,7 @@ from flis_assets.defs.raadata.landing import (
     sha256,
     utf8,
 )
-from flis_assets.resources import ensure_schemas
+from flis_assets.resources import ensure_schemas, registreret
 from flis_assets.snitflader import Kilde
 
 
@@ -120,19 +120,16 @@ def land_maaned(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, log=
     con.execute("BEGIN TRANSACTION")
     try:
         if linjer is not None:
-            con.register("nye_linjer", linjer.to_arrow())
-            con.execute(f"INSERT INTO raadata.{kilde.kilde} SELECT fil, ?, linjenr, * EXCLUDE (fil, linjenr) "
-                        "FROM nye_linjer", [maaned])
+            with registreret(con, "nye_linjer", linjer.to_arrow()):
+                con.execute(f"INSERT INTO raadata.{kilde.kilde} SELECT fil, ?, linjenr, * EXCLUDE (fil, linjenr) "
+                            "FROM nye_linjer", [maaned])
         if rows:
-            con.register("nye_leverancer", pl.DataFrame(rows, schema=LEVERANCE_SCHEMA).to_arrow())
-            con.execute("INSERT INTO raadata.leverancer BY NAME SELECT * FROM nye_leverancer")
+            with registreret(con, "nye_leverancer", pl.DataFrame(rows, schema=LEVERANCE_SCHEMA).to_arrow()):
+                con.execute("INSERT INTO raadata.leverancer BY NAME SELECT * FROM nye_leverancer")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    finally:
-        for name in ("nye_linjer", "nye_leverancer"):
-            con.unregister(name)
     if log:
         for row in rows:
             if row["status"] == "karantaene":
@@ -157,11 +154,8 @@ def _laes(con: duckdb.DuckDBPyConnection, kilde: Kilde, filer: list[tuple[dict, 
         if all(f[0]["status"] == "indlaest" for f in filer):
             raise
         return _laes(con, kilde, filer)
-    con.register("laeste_linjer", frame.to_arrow())
-    try:
+    with registreret(con, "laeste_linjer", frame.to_arrow()):
         bad = forkerte_filer(con, kilde, "laeste_linjer")
-    finally:
-        con.unregister("laeste_linjer")
     for i in bad:
         _quarantine(filer[i][0], diagnose(filer[i][1], kilde, "en værdi har forkert type"))
     keep = [i for i, f in enumerate(filer) if f[0]["status"] == "indlaest"]
