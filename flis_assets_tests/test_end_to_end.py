@@ -82,3 +82,15 @@ def test_retroactive_corrections_change_earlier_periods(e2e):
                        WHERE indlaesningsmaaned = '2024-03-01' AND periode < '2024-03-01' ORDER BY 1""")
     assert {"vh", "oekonomi"} <= set(earlier["kilde"])
     assert f.sql("SELECT count(*) AS n FROM dsa.aendrede_perioder WHERE periode > indlaesningsmaaned")["n"][0] == 0
+
+
+def test_hovedgrupper_hold_at_least_the_total(e2e):
+    """Every line has a målgruppe, so its days count under one hovedgruppe or more."""
+    f, _ = e2e
+    got = f.sql("""
+        SELECT periode, tidsenhed, handlekommune, ydelseskode,
+            sum(helaarsmodtagere) FILTER (WHERE dimension = 'i_alt') AS i_alt,
+            coalesce(sum(helaarsmodtagere) FILTER (WHERE dimension = 'hovedgruppe'), 0) AS hovedgrupper
+        FROM datamart.vh_dimensioner GROUP BY ALL""")
+    assert got.height > 0
+    assert got.filter(got["hovedgrupper"] < got["i_alt"] - 1e-9).rows() == []

@@ -124,3 +124,66 @@ def test_region_is_sum_of_numerators_over_sum_of_denominators(dm):
     assert land["diskretioneret"] and land["individer"] is None  # 3 in København + 1 in Frederiksberg
     midt = kube(dm, "region", "Midtjylland", "vh_modtagere_midlertidige_pr_1000")
     assert midt["individer"] == 7 and midt["vaerdi"] == pytest.approx(1000.0)
+
+
+# Hovedgruppe in vh_dimensioner: each line counts once under each distinct hovedgruppe of its
+# målgrupper, with all its days, like under i_alt. One ydelse per case, all in 101.
+H = [f"{i:02d}0180{2000 + i}" for i in range(1, 5)]
+HOVEDGRUPPE_LINES = [
+    # two lines with 10 days each in January 2023, målgrupper of one hovedgruppe
+    vh_line("lige-a", cpr=H[0], kode="1.12.0.2", start="20230101", slut="20230110", maalgrupper="2.1"),
+    vh_line("lige-b", cpr=H[0], kode="1.12.0.2", start="20230121", slut="20230130", maalgrupper="2.2"),
+    # 10 days in January and 10 in February
+    vh_line("jan", cpr=H[1], kode="1.1", start="20230101", slut="20230110", maalgrupper="1.1"),
+    vh_line("feb", cpr=H[1], kode="1.1", start="20230201", slut="20230210", maalgrupper="1.1"),
+    # målgrupper of one hovedgruppe, and of two
+    vh_line("psykisk", cpr=H[2], kode="1.3", start="20230101", maalgrupper="2.1,2.3"),
+    vh_line("begge", cpr=H[3], kode="1.3", start="20230101", maalgrupper="1.1,2.1"),
+]
+
+
+@pytest.fixture(scope="module")
+def hg(tmp_path_factory):
+    with module_flis(tmp_path_factory, "hg") as f:
+        f.deliver("cpr", "2023-03", 0, "CPR", "20230305", [cpr_line(c, foedt="19800101", bopael="101") for c in H])
+        f.deliver("vh", "2023-03", 101, "NEXUS", "20230305", HOVEDGRUPPE_LINES)
+        outcome = f.materialize("2023-03")
+        assert outcome.fejlede_trin == [] and outcome.fejlede_blokerende == [], outcome
+        yield f
+
+
+def dimensioner(f, periode, tidsenhed, ydelseskode) -> dict[tuple[str, str], tuple[int, float]]:
+    """(dimension, vaerdi): (unikke_modtagere, helaarsmodtagere) of a window in 101."""
+    rows = f.sql("""SELECT dimension, vaerdi, unikke_modtagere, helaarsmodtagere FROM datamart.vh_dimensioner
+                    WHERE periode = ? AND tidsenhed = ? AND handlekommune = 101 AND ydelseskode = ?""",
+                 [periode, tidsenhed, ydelseskode]).rows()
+    return {(d, v): (n, h) for d, v, n, h in rows}
+
+
+def test_hovedgruppe_counts_every_line_with_equal_days_in_a_month(hg):
+    got = dimensioner(hg, "2023-01-01", "maaned", "1.12.0.2")
+    assert got[("i_alt", "i alt")] == (1, pytest.approx(20 / 31))
+    assert got[("hovedgruppe", "Psykisk handicap")] == (1, pytest.approx(20 / 31))  # not 10/31
+    assert got[("maalgruppe", "2.1")] == (1, pytest.approx(10 / 31))
+    assert got[("maalgruppe", "2.2")] == (1, pytest.approx(10 / 31))
+
+
+def test_hovedgruppe_adds_equal_days_of_different_months_in_quarter_and_year(hg):
+    for periode, dage in (("2023-02-01", 31 + 28), ("2023-03-01", 90)):
+        for tidsenhed in ("kvartal", "aar_til_dato"):
+            got = dimensioner(hg, periode, tidsenhed, "1.1")
+            assert got[("i_alt", "i alt")] == (1, pytest.approx(20 / dage)), (periode, tidsenhed)
+            assert got[("hovedgruppe", "Fysisk handicap")] == (1, pytest.approx(20 / dage)), (periode, tidsenhed)
+    februar = dimensioner(hg, "2023-02-01", "maaned", "1.1")
+    assert februar[("hovedgruppe", "Fysisk handicap")] == (1, pytest.approx(10 / 28))
+
+
+def test_a_line_counts_once_under_each_distinct_hovedgruppe_of_its_maalgrupper(hg):
+    got = dimensioner(hg, "2023-03-01", "maaned", "1.3")
+    hovedgrupper = {v: x for (d, v), x in got.items() if d == "hovedgruppe"}
+    # "2.1,2.3" once under Psykisk handicap; "1.1,2.1" under both
+    assert hovedgrupper == {"Psykisk handicap": (2, pytest.approx(2.0)), "Fysisk handicap": (1, pytest.approx(1.0))}
+    assert got[("i_alt", "i alt")] == (2, pytest.approx(2.0))
+    assert got[("maalgruppe", "2.1")] == (2, pytest.approx(2.0))
+    assert got[("maalgruppe", "2.3")] == (1, pytest.approx(1.0))
+    assert got[("maalgruppe", "1.1")] == (1, pytest.approx(1.0))

@@ -45,10 +45,13 @@ WHERE periode BETWEEN $fra AND $til AND NOT slettes_af_dst AND ydelseskode IS NO
 GROUP BY ALL
 """
 
-# Each dimension value a line counts under; a line with two målgrupper counts under both.
+# Each dimension value a line counts under; a line with two målgrupper counts under both, and under
+# each distinct hovedgruppe of its målgrupper once (2.1 and 2.3 are both Psykisk handicap).
 DIMENSIONER = {
     "i_alt": "'i alt'",
     "maalgruppe": "trim(unnest(string_split(maalgrupper, ',')))",
+    "hovedgruppe": "unnest(list_distinct(list_transform("
+        "string_split(maalgrupper, ','), lambda k: hovedgrupper[trim(k)])))",
     "aldersgruppe": "coalesce(aldersgruppe, 'Ukendt')",
     "koen": "coalesce(koen, 'Ukendt')",
     "funktionsvurdering": "coalesce(funktionsvurdering, 'Ukendt')",
@@ -67,7 +70,8 @@ NOEGLE = "handlekommune, ydelseskode, dimension, vaerdi"
 # days add to every window holding it. The first months come from month to quarter to year.
 DIMENSIONER_SQL = f"""
 WITH y AS (  -- the longest window ending in $fra..$til starts with the year of $fra
-    SELECT * FROM harmoniseret.vh_ydelser
+    SELECT * FROM harmoniseret.vh_ydelser,  -- with the målgruppe -> hovedgruppe map of the code list
+        (SELECT map(list(maalgruppekode), list(hovedgruppe)) AS hovedgrupper FROM kodelister.maalgrupper)
     WHERE periode BETWEEN date_trunc('year', $fra::DATE) AND $til AND NOT slettes_af_dst AND ydelseskode IS NOT NULL
 ),
 d AS (  -- each line in its month under each dimension value it counts under
@@ -75,37 +79,25 @@ d AS (  -- each line in its month under each dimension value it counts under
         f"SELECT periode, cpr, handlekommune, ydelseskode, dage_i_periode, '{navn}' AS dimension, "
         f"{udtryk} AS vaerdi FROM y"
         for navn, udtryk in DIMENSIONER.items())}
-    UNION ALL
-    SELECT DISTINCT y.periode, y.cpr, y.handlekommune, y.ydelseskode, y.dage_i_periode, 'hovedgruppe', m.hovedgruppe
-    FROM (SELECT *, trim(unnest(string_split(maalgrupper, ','))) AS kode FROM y) y
-    JOIN kodelister.maalgrupper m ON m.maalgruppekode = y.kode
 ),
--- What a window counts once: each recipient (dage NULL) and, under hovedgruppe, each number of
--- days a recipient has in the window: its rows have always been DISTINCT per window without the
--- line, so a recipient's lines or months with equal days count their days once there.
-enheder AS (
-    SELECT periode, {NOEGLE}, cpr, NULL::INTEGER AS dage FROM d
-    UNION ALL SELECT periode, {NOEGLE}, cpr, dage_i_periode FROM d WHERE dimension = 'hovedgruppe'
-),
-kvartal AS (  -- their first month in each quarter
-    SELECT {NOEGLE}, cpr, dage, {START["kvartal"].format(m="periode")} AS fra, min(periode) AS maaned
-    FROM enheder GROUP BY ALL
+kvartal AS (  -- each recipient's first month in each quarter
+    SELECT {NOEGLE}, cpr, {START["kvartal"].format(m="periode")} AS fra, min(periode) AS maaned
+    FROM d GROUP BY ALL
 ),
 aar AS (  -- and in each year
-    SELECT {NOEGLE}, cpr, dage, {START["aar_til_dato"].format(m="fra")} AS fra, min(maaned) AS maaned
+    SELECT {NOEGLE}, cpr, {START["aar_til_dato"].format(m="fra")} AS fra, min(maaned) AS maaned
     FROM kvartal GROUP BY ALL
 ),
 maaned AS (SELECT {NOEGLE}, periode, count(DISTINCT cpr) AS modtagere, sum(dage_i_periode) AS dage FROM d GROUP BY ALL),
 tilvaekst AS (  -- what each month adds to the window starting at fra: new recipients and days
     SELECT 'maaned' AS tidsenhed, periode AS fra, {NOEGLE}, periode AS maaned, modtagere AS nye, dage FROM maaned
-    UNION ALL
-    SELECT tidsenhed, fra, {NOEGLE}, maaned, count(*) FILTER (WHERE dage IS NULL), sum(dage)
+    UNION ALL  -- the recipients a month adds to its quarter and year
+    SELECT tidsenhed, fra, {NOEGLE}, maaned, count(*), 0
     FROM (SELECT 'kvartal' AS tidsenhed, * FROM kvartal UNION ALL SELECT 'aar_til_dato', * FROM aar) GROUP BY ALL
-    UNION ALL  -- a month's days add to its quarter and year too (hovedgruppe's come from enheder)
+    UNION ALL  -- a month's days add to its quarter and year too
     SELECT w.tidsenhed, w.fra, {NOEGLE}, periode, 0, dage
     FROM maaned, (VALUES {", ".join(f"('{w}', {START[w].format(m='periode')})" for w in ("kvartal", "aar_til_dato"))}
         ) w(tidsenhed, fra)
-    WHERE dimension <> 'hovedgruppe'
 )
 SELECT periode, tidsenhed, fra, last_day(periode) AS til, {NOEGLE}, nye::BIGINT AS unikke_modtagere,
     dage / {DAGE.format(fra="fra", til="periode")} AS helaarsmodtagere
