@@ -66,6 +66,26 @@ def test_content_that_returns_is_the_newest_stock(flis):
     assert got.rows() == [("2024-01-01", "a"), ("2024-02-01", "b"), ("2024-03-01", "a")]
 
 
+def test_a_ranged_run_knows_the_month_before_it_is_written(flis):
+    """A ranged run reads each month while the one before is being written: February's unchanged
+    stock still lands as January's content, and content quarantined in January is judged again."""
+    lines, bad = [vh_line("1"), vh_line("2")], [vh_line("1"), "1;2;3"]
+    for maaned, dato in (("2024-01", "20240105"), ("2024-02", "20240205")):
+        flis.deliver("vh", maaned, 101, "NEXUS", dato, lines)
+        flis.deliver("vh", maaned, 147, "NEXUS", dato, bad)
+    outcome = flis.materialize("2024-01", "2024-02", perioder=False)
+    assert outcome.fejlede_blokerende == [] and outcome.fejlede_trin == []
+    assert flis.sql("SELECT count(*) AS n FROM raadata.vh")["n"][0] == 2  # January's content, once
+    lev = flis.sql("SELECT fil, status, indhold_fra, fejllinje FROM raadata.leverancer ORDER BY fil")
+    jan_101, feb_101 = "incoming/vh/2024-01/VH_101_NEXUS_FULD_20240105.csv", "incoming/vh/2024-02/VH_101_NEXUS_FULD_20240205.csv"
+    assert lev.rows() == [
+        (jan_101, "indlaest", jan_101, None),
+        ("incoming/vh/2024-01/VH_147_NEXUS_FULD_20240105.csv", "karantaene", None, 2),
+        (feb_101, "indlaest", jan_101, None),
+        ("incoming/vh/2024-02/VH_147_NEXUS_FULD_20240205.csv", "karantaene", None, 2),
+    ]
+
+
 def test_landed_rows_are_never_changed(flis):
     path = flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", [vh_line("1", kode="1.1")])
     flis.materialize("2024-01", perioder=False)

@@ -5,12 +5,15 @@ never duplicates and landed rows are never changed.
 """
 
 
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import polars as pl
+import pyarrow as pa
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions, settings, snitflader
@@ -57,6 +60,16 @@ def _quarantine(row: dict, k: Karantaene) -> None:
     row.update(status="karantaene", aarsag=f"{row['fil']}: {k}", fejllinje=k.linje, antal_linjer=None, indhold_fra=None)
 
 
+@dataclass
+class Forberedt:
+    """A load month read, checked and parsed, not yet written: its leverancer rows and the lines
+    (`fil`, `linjenr`, felt_1..n) of the files that pass."""
+
+    maaned: date
+    rows: list[dict]
+    linjer: pa.Table | None
+
+
 def land_maaned(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, log=None) -> list[dict]:
     """Land a source's deliveries of one load month, all in one pass and one transaction.
 
@@ -65,8 +78,28 @@ def land_maaned(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, log=
     skipped; content already landed under another name is recorded as a delivery of its own
     whose lines are those of the first (`indhold_fra`), so content lands once.
     """
+    return land_maaneder(con, kilde, [maaned], log)
+
+
+def land_maaneder(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaneder: list[date], log=None) -> list[dict]:
+    """`land_maaned` for each month in order, the next month read and parsed on a second thread
+    while this one is written (writing is single-threaded in DuckDB: the other core was idle)."""
     ensure_schemas(con)
     tables.create(con, kilde)
+    landed: list[dict] = []
+    with con.cursor() as laeser, ThreadPoolExecutor(1) as pool:
+        naeste = pool.submit(forbered, laeser, kilde, maaneder[0]) if maaneder else None
+        for i, _ in enumerate(maaneder):
+            plan = naeste.result()
+            if i + 1 < len(maaneder):  # this month's content counts as known before it is committed
+                naeste = pool.submit(forbered, laeser, kilde, maaneder[i + 1], plan.rows)
+            landed += gem(con, kilde, plan, log)
+    return landed
+
+
+def forbered(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, ikke_gemt: list[dict] = ()) -> Forberedt:
+    """Everything of landing a month but the writing; `ikke_gemt` are the rows of a month
+    prepared before this one and not yet committed."""
     root = settings.data_dir()
     rows: list[dict] = []
     to_read: list[tuple[dict, bytes, bytes]] = []  # (row, file, file as UTF-8) of each new content
@@ -80,6 +113,7 @@ def land_maaned(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, log=
         "SELECT fil, sha256, indhold_fra, antal_linjer FROM raadata.leverancer WHERE kilde = ? AND "
         "(fil IN (SELECT unnest(?)) OR (sha256 IN (SELECT unnest(?)) AND status = 'indlaest'))",
         [kilde.kilde, [f[1] for f in files], [f[3] for f in files]]).fetchall()
+    known += [(r["fil"], r["sha256"], r["indhold_fra"], r["antal_linjer"]) for r in ikke_gemt if r["status"] == "indlaest"]
     for path, fil, data, digest in files:
         seen = [k for k in known if k[0] == fil or k[1] == digest]
         if any(f == fil and s == digest for f, s, _, _ in seen):
@@ -116,25 +150,30 @@ def land_maaned(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, log=
         if row["status"] == "indlaest" and first is not None and first["status"] != "indlaest":
             _quarantine(row, Karantaene(f"samme indhold som {first['fil']}, der er sat i karantæne"))
 
-    # The lines and their leverancer rows commit together: each file landed whole or not at all.
+    return Forberedt(maaned, rows, linjer.to_arrow() if linjer is not None else None)
+
+
+def gem(con: duckdb.DuckDBPyConnection, kilde: Kilde, plan: Forberedt, log=None) -> list[dict]:
+    """Write a prepared month: its lines and leverancer rows commit together, so each file
+    lands whole or not at all."""
     con.execute("BEGIN TRANSACTION")
     try:
-        if linjer is not None:
-            with registreret(con, "nye_linjer", linjer.to_arrow()):
+        if plan.linjer is not None:
+            with registreret(con, "nye_linjer", plan.linjer):
                 con.execute(f"INSERT INTO raadata.{kilde.kilde} SELECT fil, ?, linjenr, * EXCLUDE (fil, linjenr) "
-                            "FROM nye_linjer", [maaned])
-        if rows:
-            with registreret(con, "nye_leverancer", pl.DataFrame(rows, schema=LEVERANCE_SCHEMA).to_arrow()):
+                            "FROM nye_linjer", [plan.maaned])
+        if plan.rows:
+            with registreret(con, "nye_leverancer", pl.DataFrame(plan.rows, schema=LEVERANCE_SCHEMA).to_arrow()):
                 con.execute("INSERT INTO raadata.leverancer BY NAME SELECT * FROM nye_leverancer")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
     if log:
-        for row in rows:
+        for row in plan.rows:
             if row["status"] == "karantaene":
                 log.warning(f"Leverance sat i karantæne: {row['aarsag']}")
-    return rows
+    return plan.rows
 
 
 def _laes(con: duckdb.DuckDBPyConnection, kilde: Kilde, filer: list[tuple[dict, bytes, bytes]]) -> pl.DataFrame | None:
@@ -180,10 +219,8 @@ def raadata_asset(kilde: Kilde) -> dg.AssetsDefinition:
         metadata={"dagster/table_name": f"raadata.{kilde.kilde}"},
     )
     def _asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-        landed = []
         with duckdb.get_connection() as con:
-            for m in partitions.window_months(context):
-                landed += land_maaned(con, kilde, m, context.log)
+            landed = land_maaneder(con, kilde, partitions.window_months(context), context.log)
         ok = [r for r in landed if r["status"] == "indlaest"]
         bad = [r for r in landed if r["status"] == "karantaene"]
         return dg.MaterializeResult(
