@@ -5,6 +5,7 @@ the landed deliveries of that month and earlier. Of two deliveries from the same
 fagsystem, the later delivery date is the newer, then the later load month (sources.md).
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import dagster as dg
@@ -97,21 +98,33 @@ def dsa_asset_kwargs(kilde: Kilde, description: str, extra_deps: list = ()) -> d
 
 def materialize_stock(
     context, duckdb_resource, kilde: Kilde, stock_sql: str, extra_ddl: str = "", setup=None,
-    noegle: str = "linjer_i_bestand",
+    noegle: str = "linjer_i_bestand", uafhaengige_maaneder: bool = False,
 ) -> dg.MaterializeResult:
-    """Replace each month of the run's window, in order, with `stock_sql` (see `replace_month`).
+    """Replace each month of the run's window with `stock_sql` (see `replace_month`).
 
+    Months go in order: the delta-kept sources build on the month before. A stock read from
+    rådata alone (`uafhaengige_maaneder`) does two months at a time instead, each in its own
+    transaction on its own connection, since DuckDB writes a table on one core.
     `setup(con)` creates the table (and its macros) where the plain table is not enough."""
-    counts = {}
     with duckdb_resource.get_connection() as con:
         if setup:
             setup(con)
         else:
             ensure_raadata(con, kilde)
             create_table(con, kilde, extra_ddl)
-        for m in partitions.window_months(context):  # in order: the delta-kept sources build on the last
-            counts[f"{m:%Y-%m}"] = replace_month(con, kilde, m, stock_sql)
+        maaneder = partitions.window_months(context)
+        if not uafhaengige_maaneder or len(maaneder) < 2:
+            counts = [replace_month(con, kilde, m, stock_sql) for m in maaneder]
+        else:
+            with ThreadPoolExecutor(2) as pool:
+                counts = list(pool.map(lambda m: _replace_month_on_own_connection(con, kilde, m, stock_sql), maaneder))
+    counts = {f"{m:%Y-%m}": n for m, n in zip(maaneder, counts)}
     return dg.MaterializeResult(metadata={noegle: dg.MetadataValue.json(counts), "maaneder": len(counts)})
+
+
+def _replace_month_on_own_connection(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, select_sql: str) -> int:
+    with con.cursor() as egen:
+        return replace_month(egen, kilde, maaned, select_sql)
 
 
 def ensure_all(con: duckdb.DuckDBPyConnection) -> None:

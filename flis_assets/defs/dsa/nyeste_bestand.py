@@ -24,7 +24,7 @@ def nyeste_bestand_asset(kilde: Kilde) -> dg.AssetsDefinition:
         )
     )
     def _asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-        return common.materialize_stock(context, duckdb, kilde, stock_sql)
+        return common.materialize_stock(context, duckdb, kilde, stock_sql, uafhaengige_maaneder=True)
 
     return _asset
 

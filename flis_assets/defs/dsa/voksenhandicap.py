@@ -57,4 +57,4 @@ WHERE r.indlaesningsmaaned <= $maaned
     )
 )
 def dsa_vh(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-    return common.materialize_stock(context, duckdb, KILDE, STOCK_SQL, EXTRA_DDL)
+    return common.materialize_stock(context, duckdb, KILDE, STOCK_SQL, EXTRA_DDL, uafhaengige_maaneder=True)
