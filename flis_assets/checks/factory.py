@@ -7,9 +7,11 @@ checked month by month even though Dagster 1.13 runs the check once, without a p
 `pandera_validator` makes a validator of a pandera schema (lazy, so every rule is reported).
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import dagster as dg
+import duckdb
 import pandera.polars as pa
 import polars as pl
 from dagster_duckdb import DuckDBResource
@@ -76,19 +78,35 @@ def frame_check(
         failures = []
         months = partitions.window_months(context)
         with duckdb.get_connection() as con:
-            for m in months:
-                try:
-                    frame = query_pl(con, sql, {"maaned": m})
-                except Exception as e:  # the table may not exist yet: nothing was materialised
-                    if "does not exist" not in str(e):
-                        raise
-                    continue
+            for m, frame in frames_in_turn(con, sql, months):
                 bad = validate(frame)
                 if bad.height:
                     failures.append(bad.with_columns(pl.lit(m).alias("maaned")))
         return result(failures, months, severity)
 
     return _check
+
+
+def frames_in_turn(con: duckdb.DuckDBPyConnection, sql: str, months: list) -> Iterator[tuple[object, pl.DataFrame]]:
+    """Each month's frame of `sql`, the next one queried on a second thread while this one is
+    validated. A month whose table does not exist yet (nothing was materialised) is left out."""
+
+    def hent(laeser, m):
+        try:
+            return query_pl(laeser, sql, {"maaned": m})
+        except Exception as e:
+            if "does not exist" not in str(e):
+                raise
+            return None
+
+    with con.cursor() as laeser, ThreadPoolExecutor(1) as pool:
+        naeste = pool.submit(hent, laeser, months[0]) if months else None
+        for i, m in enumerate(months):
+            frame = naeste.result()
+            if i + 1 < len(months):
+                naeste = pool.submit(hent, laeser, months[i + 1])
+            if frame is not None:
+                yield m, frame
 
 
 def result(failures: list[pl.DataFrame], months, severity) -> dg.AssetCheckResult:
