@@ -6,15 +6,20 @@ to MotherDuck or Parquet-per-month means changing this module, not the assets.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
+from typing import TypeVar
 
 import duckdb
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import kodelister, partitions, settings
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 SCHEMAS = ("raadata", "dsa", "referencedata", "kodelister", "harmoniseret", "datamart", "noegletal", "datapakker", "rapporter")
 
@@ -53,6 +58,20 @@ def registreret(con: duckdb.DuckDBPyConnection, navn: str, tabel) -> Iterator[No
         yield
     finally:
         con.unregister(navn)
+
+
+def read_ahead(con: duckdb.DuckDBPyConnection, items: Sequence[T], fetch: Callable[[duckdb.DuckDBPyConnection, T, R | None], R]
+               ) -> Iterator[tuple[T, R]]:
+    """(item, fetch(cursor, item, previous result)) for each item in order, the next one fetched on
+    a second thread and its own cursor while the caller works on this one: DuckDB writes, and much
+    of a check, run on one core, so the other would sit idle."""
+    with con.cursor() as cursor, ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(fetch, cursor, items[0], None) if items else None
+        for i, item in enumerate(items):
+            result = pending.result()
+            if i + 1 < len(items):
+                pending = pool.submit(fetch, cursor, items[i + 1], result)
+            yield item, result
 
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:

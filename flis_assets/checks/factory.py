@@ -8,7 +8,6 @@ checked month by month even though Dagster 1.13 runs the check once, without a p
 """
 
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import dagster as dg
 import duckdb
@@ -17,7 +16,7 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
-from flis_assets.resources import query_pl
+from flis_assets.resources import query_pl, read_ahead
 
 Validator = Callable[[pl.DataFrame], pl.DataFrame]
 MAX_SHOWN = 200
@@ -88,10 +87,10 @@ def frame_check(
 
 
 def frames_in_turn(con: duckdb.DuckDBPyConnection, sql: str, months: list) -> Iterator[tuple[object, pl.DataFrame]]:
-    """Each month's frame of `sql`, the next one queried on a second thread while this one is
-    validated. A month whose table does not exist yet (nothing was materialised) is left out."""
+    """Each month's frame of `sql`, the next one queried while this one is validated. A month
+    whose table does not exist yet (nothing was materialised) is left out."""
 
-    def hent(laeser, m):
+    def hent(laeser, m, _):
         try:
             return query_pl(laeser, sql, {"maaned": m})
         except Exception as e:
@@ -99,14 +98,7 @@ def frames_in_turn(con: duckdb.DuckDBPyConnection, sql: str, months: list) -> It
                 raise
             return None
 
-    with con.cursor() as laeser, ThreadPoolExecutor(1) as pool:
-        naeste = pool.submit(hent, laeser, months[0]) if months else None
-        for i, m in enumerate(months):
-            frame = naeste.result()
-            if i + 1 < len(months):
-                naeste = pool.submit(hent, laeser, months[i + 1])
-            if frame is not None:
-                yield m, frame
+    return ((m, frame) for m, frame in read_ahead(con, months, hent) if frame is not None)
 
 
 def result(failures: list[pl.DataFrame], months, severity) -> dg.AssetCheckResult:

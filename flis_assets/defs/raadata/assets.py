@@ -5,7 +5,6 @@ never duplicates and landed rows are never changed.
 """
 
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -30,7 +29,7 @@ from flis_assets.defs.raadata.landing import (
     sha256,
     utf8,
 )
-from flis_assets.resources import ensure_schemas, registreret
+from flis_assets.resources import ensure_schemas, read_ahead, registreret
 from flis_assets.snitflader import Kilde
 
 
@@ -87,13 +86,10 @@ def land_maaneder(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaneder: list[d
     ensure_schemas(con)
     tables.create(con, kilde)
     landed: list[dict] = []
-    with con.cursor() as laeser, ThreadPoolExecutor(1) as pool:
-        naeste = pool.submit(forbered, laeser, kilde, maaneder[0]) if maaneder else None
-        for i, _ in enumerate(maaneder):
-            plan = naeste.result()
-            if i + 1 < len(maaneder):  # this month's content counts as known before it is committed
-                naeste = pool.submit(forbered, laeser, kilde, maaneder[i + 1], plan.rows)
-            landed += gem(con, kilde, plan, log)
+    # the month before, prepared but not yet committed, counts as known content
+    for _, plan in read_ahead(con, maaneder, lambda laeser, m, forrige: forbered(
+            laeser, kilde, m, forrige.rows if forrige else ())):
+        landed += gem(con, kilde, plan, log)
     return landed
 
 
