@@ -185,6 +185,9 @@ def main() -> None:
         print("runs:")
         for label, s, status in d["runs"]:
             print(f"  {s:7.1f} s  {label}  [{status}]")
+        in_steps, in_runs = sum(s for _, _, s in d["steps"]), sum(s for _, s, _ in d["runs"])
+        print(f"steps: {in_steps:.1f} s of {in_runs:.1f} s in runs ({in_runs - in_steps:.1f} s Dagster's own: "
+              f"launching, events, checks' bookkeeping)")
         tot: dict[str, float] = {}
         for _, k, s in d["steps"]:
             tot[k] = tot.get(k, 0.0) + s

@@ -29,7 +29,7 @@ from flis_assets.defs.raadata.landing import (
     sha256,
     utf8,
 )
-from flis_assets.resources import ensure_schemas, read_ahead, registreret
+from flis_assets.resources import arrow, ensure_schemas, read_ahead, registreret
 from flis_assets.snitflader import Kilde
 
 
@@ -146,7 +146,7 @@ def forbered(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, ikke_ge
         if row["status"] == "indlaest" and first is not None and first["status"] != "indlaest":
             _quarantine(row, Karantaene(f"samme indhold som {first['fil']}, der er sat i karantæne"))
 
-    return Forberedt(maaned, rows, linjer.to_arrow() if linjer is not None else None)
+    return Forberedt(maaned, rows, arrow(linjer) if linjer is not None else None)
 
 
 def gem(con: duckdb.DuckDBPyConnection, kilde: Kilde, plan: Forberedt, log=None) -> list[dict]:
@@ -159,7 +159,7 @@ def gem(con: duckdb.DuckDBPyConnection, kilde: Kilde, plan: Forberedt, log=None)
                 con.execute(f"INSERT INTO raadata.{kilde.kilde} SELECT fil, ?, linjenr, * EXCLUDE (fil, linjenr) "
                             "FROM nye_linjer", [plan.maaned])
         if plan.rows:
-            with registreret(con, "nye_leverancer", pl.DataFrame(plan.rows, schema=LEVERANCE_SCHEMA).to_arrow()):
+            with registreret(con, "nye_leverancer", arrow(pl.DataFrame(plan.rows, schema=LEVERANCE_SCHEMA))):
                 con.execute("INSERT INTO raadata.leverancer BY NAME SELECT * FROM nye_leverancer")
         con.execute("COMMIT")
     except Exception:
@@ -189,7 +189,7 @@ def _laes(con: duckdb.DuckDBPyConnection, kilde: Kilde, filer: list[tuple[dict, 
         if all(f[0]["status"] == "indlaest" for f in filer):
             raise
         return _laes(con, kilde, filer)
-    with registreret(con, "laeste_linjer", frame.to_arrow()):
+    with registreret(con, "laeste_linjer", arrow(frame)):
         bad = forkerte_filer(con, kilde, "laeste_linjer")
     for i in bad:
         _quarantine(filer[i][0], diagnose(filer[i][1], kilde, "en værdi har forkert type"))

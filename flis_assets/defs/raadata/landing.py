@@ -16,6 +16,7 @@ import duckdb
 import polars as pl
 
 from flis_assets import kodelister
+from flis_assets.resources import arrow
 from flis_assets.snitflader import Felt, Kilde, felttype_beskrivelse
 
 FILNAVN = re.compile(
@@ -129,7 +130,7 @@ def parse_linjer(data: bytes, kilde: Kilde) -> pl.DataFrame:
     tests = {i: t for i, felt in enumerate(kilde.felter, start=1) if (t := ugyldig_sql(felt, f"felt_{i}"))}
     if tests:
         with duckdb.connect() as con:  # in memory: the fast path's own tests, line by line
-            con.register("linjer", frame.to_arrow())
+            con.register("linjer", arrow(frame))
             row = con.execute(
                 f"SELECT linjenr, {', '.join(tests.values())} FROM linjer "
                 f"WHERE {' OR '.join(tests.values())} ORDER BY linjenr LIMIT 1").fetchone()
