@@ -191,9 +191,10 @@ def main() -> None:
         tot: dict[str, float] = {}
         for _, k, s in d["steps"]:
             tot[k] = tot.get(k, 0.0) + s
-        print("slowest steps (summed over runs):")
-        for k, s in sorted(tot.items(), key=lambda x: -x[1])[:15]:
-            print(f"  {s:7.1f} s  {k}")
+        print("steps summed over runs (every step of at least 1 % of the steps' time):")
+        for k, s in sorted(tot.items(), key=lambda x: -x[1]):
+            if s >= in_steps / 100:
+                print(f"  {s:7.1f} s  {k}")
         print("slowest single steps:")
         for label, k, s in sorted(d["steps"], key=lambda x: -x[2])[:10]:
             print(f"  {s:7.1f} s  {k}  ({label})")
