@@ -14,7 +14,8 @@ the phase's own; DuckDB runs in-process):
 
 Prints wall time per phase and per run (load-month year / period range), the slowest steps,
 peak RSS, DuckDB file size, datapakker folder size, failed checks/steps, and whether "<= 15 min"
-holds. The machine's load average is printed before and after, to tell whether it was contended.
+holds. The machine's load average and a fixed workload's time are printed before and after, to
+tell whether it was contended or slow, and the seconds all tasks stalled on I/O during it.
 
     .venv/bin/python bench/backfill.py --out /tmp/flis_backfill --keep            # generate + backfill
     .venv/bin/python bench/backfill.py --out /tmp/flis_backfill --reuse --keep    # reuse generated data
@@ -125,6 +126,28 @@ def loadavg() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def speed_check() -> float:
+    """Seconds for a fixed DuckDB + Python workload: the same backfill has taken 756 to 1046 s on
+    this VM, and this tells a slow CPU from a slow disk (`io_stall_seconds`)."""
+    import duckdb
+
+    t = time.perf_counter()
+    duckdb.sql("SELECT sum(hash(i)) FROM range(100_000_000) t(i)").fetchall()
+    s = 0
+    for i in range(5_000_000):
+        s += i * i
+    return time.perf_counter() - t
+
+
+def io_stall_seconds() -> float:
+    """Seconds in which every task waited for I/O (Linux PSI, /proc/pressure/io "full"); 0 if unknown."""
+    try:
+        full = Path("/proc/pressure/io").read_text().splitlines()[1]
+    except (OSError, IndexError):
+        return 0.0
+    return int(full.rsplit("total=", 1)[1]) / 1e6
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, help="working folder (default: a new temp folder under /tmp)")
@@ -151,6 +174,7 @@ def main() -> None:
     progress = not a.no_progress
     print(f"folder: {out}  months: {a.fra}..{a.til}  scale: {a.scale}  DuckDB memory_limit: "
           f"{settings.duckdb_memory_limit()}  cpus: {os.cpu_count()}  load average: {loadavg()}", flush=True)
+    before = speed_check()
     try:
         if a.reuse and (data / "incoming").is_dir():
             print("generation: skipped (--reuse)")
@@ -172,9 +196,12 @@ def main() -> None:
         if not (a.periods_only or a.existing_db):
             for f in (db, Path(f"{db}.wal")):
                 f.unlink(missing_ok=True)
+        stall = io_stall_seconds()
         d = in_fresh_process(backfill, data, db, a.fra, a.til, a.max_minutes, progress, a.periods_only)
 
         print(f"load average after: {loadavg()}")
+        print(f"machine speed check (fixed workload, lower is faster): {before:.2f} s before, "
+              f"{speed_check():.2f} s after; all tasks stalled on I/O for {io_stall_seconds() - stall:.1f} s")
         print(f"load-month phase (reference + load months, one ranged run per year): {d['load_sekunder']:.1f} s "
               f"(peak RSS so far {d['load_peak']:.2f} GiB)")
         ps = d["perioder"]

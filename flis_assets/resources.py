@@ -39,8 +39,9 @@ def duckdb_resource() -> DuckDBResource:
             # with a rule-2 file from years ago then scans all of rådata in between).
             "dynamic_or_filter_threshold": 256,
             # A checkpoint costs ~0.3-0.8 s however little changed, and with the default 16MB WAL
-            # each month or two of DSA replacements paid one: at --scale 0.1 the backfill took
-            # 908 s with 16MB, 836 s with 256MB and 756 s with 1GB (peak RSS 3.3, 3.5, 4.5 GiB).
+            # each month or two of DSA replacements paid one. Load months 2013-07..2016-12 at
+            # --scale 0.1, interleaved: 166.7 and 186.3 s with 16MB, 161.0 and 166.8 s with 1GB,
+            # for ~1.1 GiB more peak RSS.
             "checkpoint_threshold": "1GB",
         },
     )
