@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
@@ -84,6 +85,16 @@ def read_ahead(con: duckdb.DuckDBPyConnection, items: Sequence[T], fetch: Callab
             if i + 1 < len(items):
                 pending = pool.submit(fetch, cursor, items[i + 1], result)
             yield item, result
+
+
+@dataclass(frozen=True)
+class Tilstand:
+    """What a month's SQL reads of the months before it (a temp table), built once for a run's first
+    month and brought forward after each month, where rebuilding it from the whole history every
+    month would cost more. Months go in order, on one connection."""
+
+    opret: Callable[[duckdb.DuckDBPyConnection, date], None]  # as it is before month `date`
+    frem: Callable[[duckdb.DuckDBPyConnection, date], None]  # past month `date`, once that is stored
 
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:

@@ -56,8 +56,9 @@ class Flis:
         """Run asset checks (as `asset/path:check`) alone for one month; passed per check."""
         return {n: e.passed for n, e in self.check_evaluations(names, maaned).items()}
 
-    def check_evaluations(self, names: list[str], maaned: str) -> dict:
-        """Run asset checks (as `asset/path:check`) alone for one month; their evaluations."""
+    def check_evaluations(self, names: list[str], maaned: str, til: str | None = None) -> dict:
+        """Run asset checks (as `asset/path:check`) alone for one month, or as one ranged run over
+        `maaned`..`til` as a backfill runs them; their evaluations."""
         from flis_assets.definitions import build_defs
 
         defs = build_defs()
@@ -66,9 +67,10 @@ class Flis:
             if f"{k.asset_key.to_user_string()}:{k.name}" in names
         }
         assert len(wanted) == len(names), names
-        res = defs.resolve_implicit_global_asset_job_def().get_subset(
-            asset_check_selection=wanted, asset_selection=set()
-        ).execute_in_process(instance=self.instance, partition_key=f"{maaned}-01", raise_on_error=False)
+        job = defs.resolve_implicit_global_asset_job_def().get_subset(asset_check_selection=wanted, asset_selection=set())
+        kw = ({"tags": {"dagster/asset_partition_range_start": f"{maaned}-01", "dagster/asset_partition_range_end": f"{til}-01"}}
+              if til else {"partition_key": f"{maaned}-01"})
+        res = job.execute_in_process(instance=self.instance, raise_on_error=False, **kw)
         return {f"{e.asset_key.to_user_string()}:{e.check_name}": e for e in res.get_asset_check_evaluations()}
 
     def execute(self, statement: str, params=None) -> None:

@@ -16,7 +16,7 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
-from flis_assets.resources import query_pl, read_ahead
+from flis_assets.resources import Tilstand, query_pl, read_ahead
 
 Validator = Callable[[pl.DataFrame], pl.DataFrame]
 MAX_SHOWN = 200
@@ -62,8 +62,9 @@ def frame_check(
     validate: Validator = failing_rows_validator,
     blocking: bool = False,
     additional_deps: Sequence[dg.AssetKey] = (),
+    tilstand: Tilstand | None = None,
 ) -> dg.AssetChecksDefinition:
-    """A check over `sql` (parameter $maaned) for every month of the run.
+    """A check over `sql` (parameter $maaned) for every month of the run; `sql` may read `tilstand`.
 
     Blocking checks have severity ERROR and stop what comes after them; the rest are warnings.
     """
@@ -77,7 +78,7 @@ def frame_check(
         failures = []
         months = partitions.window_months(context)
         with duckdb.get_connection() as con:
-            for m, frame in frames_in_turn(con, sql, months):
+            for m, frame in frames_in_turn(con, sql, months, tilstand):
                 bad = validate(frame)
                 if bad.height:
                     failures.append(bad.with_columns(pl.lit(m).alias("maaned")))
@@ -86,13 +87,21 @@ def frame_check(
     return _check
 
 
-def frames_in_turn(con: duckdb.DuckDBPyConnection, sql: str, months: list) -> Iterator[tuple[object, pl.DataFrame]]:
+def frames_in_turn(con: duckdb.DuckDBPyConnection, sql: str, months: list, tilstand: Tilstand | None = None
+                   ) -> Iterator[tuple[object, pl.DataFrame]]:
     """Each month's frame of `sql`, the next one queried while this one is validated. A month
     whose table does not exist yet (nothing was materialised) is left out."""
+    oprettet = []
 
     def hent(laeser, m, _):
         try:
-            return query_pl(laeser, sql, {"maaned": m})
+            if tilstand and not oprettet:
+                tilstand.opret(laeser, m)
+                oprettet.append(m)
+            frame = query_pl(laeser, sql, {"maaned": m})
+            if tilstand:
+                tilstand.frem(laeser, m)
+            return frame
         except Exception as e:
             if "does not exist" not in str(e):
                 raise

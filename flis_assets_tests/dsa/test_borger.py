@@ -36,3 +36,23 @@ def test_death_changes_every_period_from_the_death_date(flis):
         "SELECT periode::VARCHAR AS p FROM dsa.aendrede_perioder WHERE kilde = 'cpr' "
         "AND indlaesningsmaaned = '2024-03-01' ORDER BY 1")["p"].to_list()
     assert perioder == ["2023-11-01", "2023-12-01", "2024-01-01", "2024-02-01", "2024-03-01"]
+
+
+def test_a_person_lost_between_raadata_and_dsa_blocks_in_a_ranged_run(flis):
+    """The check carries the register forward month by month within a run: a person whose change
+    never reached DSA is found in that month and the months after, and only there."""
+    a, b = "0101801234", "0202851234"
+    flis.deliver("cpr", "2024-01", 0, "CPR", "20240105", [cpr_line(a), cpr_line(b)])
+    flis.deliver("cpr", "2024-02", 0, "CPR", "20240205", [cpr_line(a, bopael="147"), cpr_line(b)])
+    flis.deliver("cpr", "2024-03", 0, "CPR", "20240305", [cpr_line(a, bopael="147"), cpr_line(b, bopael="151")])
+    assert flis.materialize("2024-01", "2024-03", perioder=False).ok
+    check = "dsa/cpr:ingen_linjer_tabt"
+    assert flis.check_evaluations([check], "2024-01", "2024-03")[check].passed
+
+    flis.execute("DELETE FROM dsa.cpr WHERE indlaesningsmaaned = '2024-02-01' AND cpr = ?", [a])  # a's move lost
+    ev = flis.check_evaluations([check], "2024-01", "2024-03")[check]
+    assert not ev.passed and ev.severity.value == "ERROR"
+    assert ev.metadata["maaneder_med_fejl"].value == "2024-02, 2024-03"
+    assert "PERSON_TABT_MELLEM_RAADATA_OG_DSA" in ev.metadata["fejlende_noegler"].value
+    assert a not in ev.metadata["fejlende_noegler"].value  # named by file and line, never by CPR number
+    assert flis.check_evaluations([check], "2024-03")[check].metadata["maaneder_med_fejl"].value == "2024-03"

@@ -141,7 +141,8 @@ WITH u AS (SELECT indhold_fra FROM raadata.leverancer WHERE kilde = 'cpr' AND st
            AND indlaesningsmaaned = $maaned ORDER BY leverancedato DESC, indlaest_tid DESC, fil DESC LIMIT 1),
 e AS (SELECT r.fil, r.linjenr, {CPR.typed_select("r")} FROM u {linjer_join("cpr", "u")}
       WHERE r.indlaesningsmaaned <= $maaned),
-reg AS ({borger.seneste_hash_sql("<= $maaned")})
+nye AS ({borger.MAANEDENS_HASH_SQL}),
+reg AS (SELECT * FROM {borger.REGISTER_HASH} ANTI JOIN nye USING (cpr) UNION ALL SELECT * FROM nye)
 SELECT 0 AS kommunekode, 'CPR' AS fagsystem, e.fil, e.linjenr, 'PERSON_TABT_MELLEM_RAADATA_OG_DSA' AS regel
 FROM e LEFT JOIN reg USING (cpr)
 WHERE reg.cpr IS NULL OR hash({", ".join("e." + v for v in borger.VAERDIER.split(", "))}) <> reg.h
@@ -171,19 +172,19 @@ def duplicate_ids_check(kilde: str, id_col: str) -> dg.AssetChecksDefinition:
     )
 
 
-def _lost_check(k: str, sql: str) -> dg.AssetChecksDefinition:
+def _lost_check(k: str, sql: str, tilstand=None) -> dg.AssetChecksDefinition:
     return frame_check(
         asset=dg.AssetKey(["dsa", k]), name="ingen_linjer_tabt", blocking=True,
         description="Blokerende: hver linje i de leverancer, der udgør bestanden, findes i DSA (og kun én gang), "
         "og ingen kommunes bestand er forsvundet.",
-        sql=sql,
+        sql=sql, tilstand=tilstand,
     )
 
 
 checks = [
     *(schema_check(k) for k in snitflader.kilder().values()),
     *(_lost_check(k, lost_lines_sql(k)) for k in ("vh", "skole", "udsatte", "oekonomi")),
-    _lost_check("cpr", CPR_LOST_SQL),
+    _lost_check("cpr", CPR_LOST_SQL, borger.register_hash),
     validity_check(
         "vh", "ydelse_id",
         regler(["UGYLDIG_YDELSESKODE", "UGYLDIG_MAALGRUPPE", "MANGLENDE_STARTDATO", "SLUTDATO_FOER_STARTDATO"]),

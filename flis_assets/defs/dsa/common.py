@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 
 from flis_assets import partitions
-from flis_assets.resources import ensure_schemas, replace_window
+from flis_assets.resources import Tilstand, ensure_schemas, replace_window
 from flis_assets.snitflader import Kilde
 
 NYESTE_FOERST = "leverancedato DESC, indlaesningsmaaned DESC, indlaest_tid DESC, fil DESC"
@@ -98,14 +98,15 @@ def dsa_asset_kwargs(kilde: Kilde, description: str, extra_deps: list = ()) -> d
 
 def materialize_stock(
     context, duckdb_resource, kilde: Kilde, stock_sql: str, extra_ddl: str = "", setup=None,
-    noegle: str = "linjer_i_bestand", uafhaengige_maaneder: bool = False,
+    noegle: str = "linjer_i_bestand", uafhaengige_maaneder: bool = False, tilstand: Tilstand | None = None,
 ) -> dg.MaterializeResult:
     """Replace each month of the run's window with `stock_sql` (see `replace_month`).
 
     Months go in order: the delta-kept sources build on the month before. A stock read from
     rådata alone (`uafhaengige_maaneder`) does two months at a time instead, each in its own
     transaction on its own connection, since DuckDB writes a table on one core.
-    `setup(con)` creates the table (and its macros) where the plain table is not enough."""
+    `setup(con)` creates the table (and its macros) where the plain table is not enough; `tilstand`
+    is what a delta-kept source's SQL reads of the months before."""
     with duckdb_resource.get_connection() as con:
         if setup:
             setup(con)
@@ -114,7 +115,13 @@ def materialize_stock(
             create_table(con, kilde, extra_ddl)
         maaneder = partitions.window_months(context)
         if not uafhaengige_maaneder or len(maaneder) < 2:
-            counts = [replace_month(con, kilde, m, stock_sql) for m in maaneder]
+            counts = []
+            for i, m in enumerate(maaneder):
+                if tilstand and i == 0:
+                    tilstand.opret(con, m)
+                counts.append(replace_month(con, kilde, m, stock_sql))
+                if tilstand:
+                    tilstand.frem(con, m)
         else:
             with ThreadPoolExecutor(2) as pool:
                 counts = list(pool.map(lambda m: _replace_month_on_own_connection(con, kilde, m, stock_sql), maaneder))
