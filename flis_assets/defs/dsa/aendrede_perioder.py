@@ -164,8 +164,7 @@ def aendringer_sql(kilde: str) -> str:
 
 
 def compute(con: duckdb.DuckDBPyConnection, maaned: date) -> int:
-    con.execute(DDL)
-    common.ensure_all(con)
+    """One load month's changed periods (its tables exist, see the asset)."""
     select = " UNION ALL ".join(
         f"SELECT $maaned AS indlaesningsmaaned, '{k}' AS kilde, kommunekode, periode, "
         f"sum(antal_aendringer)::BIGINT AS antal_aendringer FROM ({aendringer_sql(k)}) GROUP BY ALL"
@@ -190,6 +189,8 @@ def compute(con: duckdb.DuckDBPyConnection, maaned: date) -> int:
 def aendrede_perioder(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     summary = {}
     with duckdb.get_connection() as con:
+        con.execute(DDL)
+        common.ensure_all(con)  # once a run, not a month: it replaces the DSA macros
         for m in partitions.window_months(context):
             compute(con, m)
             summary[f"{m:%Y-%m}"] = [
