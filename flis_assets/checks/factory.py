@@ -64,7 +64,8 @@ def frame_check(
     additional_deps: Sequence[dg.AssetKey] = (),
     tilstand: Tilstand | None = None,
 ) -> dg.AssetChecksDefinition:
-    """A check over `sql` (parameter $maaned) for every month of the run; `sql` may read `tilstand`.
+    """A check over `sql` (parameter $maaned) for every month of the run; `sql` may read `tilstand`,
+    brought past the month.
 
     Blocking checks have severity ERROR and stop what comes after them; the rest are warnings.
     """
@@ -95,13 +96,12 @@ def frames_in_turn(con: duckdb.DuckDBPyConnection, sql: str, months: list, tilst
 
     def hent(laeser, m, _):
         try:
-            if tilstand and not oprettet:
-                tilstand.opret(laeser, m)
-                oprettet.append(m)
-            frame = query_pl(laeser, sql, {"maaned": m})
-            if tilstand:
+            if tilstand:  # as it is after month m, which is stored
+                if not oprettet:
+                    tilstand.opret(laeser, m)
+                    oprettet.append(m)
                 tilstand.frem(laeser, m)
-            return frame
+            return query_pl(laeser, sql, {"maaned": m})
         except Exception as e:
             if "does not exist" not in str(e):
                 raise

@@ -30,7 +30,9 @@ def test_vh_corrections_touch_exactly_their_periods(flis):
     flis.deliver("vh", "2024-03", 101, "NEXUS", "20240305", fixed)
     assert flis.materialize("2024-01", "2024-03", perioder=False).ok
     assert changed(flis, "vh", "2024-02-01") == ["2024-02-01"]
-    assert changed(flis, "vh", "2024-03-01") == sorted({
+    in_one_run = changed(flis, "vh", "2024-03-01")
+    assert flis.materialize("2024-03", perioder=False).ok  # March alone: what came before read from DSA
+    assert changed(flis, "vh", "2024-03-01") == in_one_run == sorted({
         "2023-12-01", "2024-01-01", "2024-02-01", "2024-03-01",  # end moved from open to 2023-12-15
         "2023-10-01", "2023-11-01",  # code fixed: the whole validity
         # no-start: its old version sat in load months 2024-01 and 2024-02; the new one from 2023-03
@@ -38,3 +40,14 @@ def test_vh_corrections_touch_exactly_their_periods(flis):
         "2023-06-01", "2023-07-01",  # removed line
         "2022-05-01", "2022-06-01",  # late registration
     })
+
+
+def test_a_line_placed_at_last_touches_the_load_months_it_sat_in_unplaced(flis):
+    flis.deliver("vh", "2024-01", 147, "NEXUS", "20240105", [vh_line("no-start", start="")])
+    flis.deliver("vh", "2024-02", 147, "NEXUS", "20240205", [vh_line("no-start", start="")])
+    flis.deliver("vh", "2024-03", 147, "NEXUS", "20240305", [vh_line("no-start", start="20230315", slut="20230331")])
+    expected = ["2023-03-01", "2024-01-01", "2024-02-01", "2024-03-01"]
+    assert flis.materialize("2024-01", "2024-03", perioder=False).ok  # one ranged run
+    assert changed(flis, "vh", "2024-03-01") == expected
+    assert flis.materialize("2024-03", perioder=False).ok  # March alone, on the stored months before
+    assert changed(flis, "vh", "2024-03-01") == expected

@@ -29,7 +29,7 @@ def register_sql(m: str, personer: str | None = None) -> str:
 HASH = f"hash({VAERDIER})"
 REGISTER_HASH = "cpr_register_hash"  # temp table (cpr, h), see `register_hash`
 # per person the hash of the record stored for load month $maaned
-MAANEDENS_HASH_SQL = f"""SELECT cpr, arg_max({HASH}, linjenr) AS h FROM dsa.cpr
+_MAANEDENS_HASH_SQL = f"""SELECT cpr, arg_max({HASH}, linjenr) AS h FROM dsa.cpr
     WHERE indlaesningsmaaned = $maaned GROUP BY cpr"""
 
 
@@ -41,8 +41,8 @@ def _opret_register_hash(con, maaned) -> None:
 
 def _frem_register_hash(con, maaned) -> None:
     p = {"maaned": maaned}
-    con.execute(f"UPDATE {REGISTER_HASH} r SET h = n.h FROM ({MAANEDENS_HASH_SQL}) n WHERE r.cpr = n.cpr", p)
-    con.execute(f"INSERT INTO {REGISTER_HASH} SELECT * FROM ({MAANEDENS_HASH_SQL}) n ANTI JOIN {REGISTER_HASH} USING (cpr)", p)
+    con.execute(f"UPDATE {REGISTER_HASH} r SET h = n.h FROM ({_MAANEDENS_HASH_SQL}) n WHERE r.cpr = n.cpr", p)
+    con.execute(f"INSERT INTO {REGISTER_HASH} SELECT * FROM ({_MAANEDENS_HASH_SQL}) n ANTI JOIN {REGISTER_HASH} USING (cpr)", p)
 
 
 # Per person the hash of the values of the newest record before the month: DSA's delta and the

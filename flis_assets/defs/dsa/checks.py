@@ -140,11 +140,9 @@ CPR_LOST_SQL = f"""
 WITH u AS (SELECT indhold_fra FROM raadata.leverancer WHERE kilde = 'cpr' AND status = 'indlaest'
            AND indlaesningsmaaned = $maaned ORDER BY leverancedato DESC, indlaest_tid DESC, fil DESC LIMIT 1),
 e AS (SELECT r.fil, r.linjenr, {CPR.typed_select("r")} FROM u {linjer_join("cpr", "u")}
-      WHERE r.indlaesningsmaaned <= $maaned),
-nye AS ({borger.MAANEDENS_HASH_SQL}),
-reg AS (SELECT * FROM {borger.REGISTER_HASH} ANTI JOIN nye USING (cpr) UNION ALL SELECT * FROM nye)
+      WHERE r.indlaesningsmaaned <= $maaned)
 SELECT 0 AS kommunekode, 'CPR' AS fagsystem, e.fil, e.linjenr, 'PERSON_TABT_MELLEM_RAADATA_OG_DSA' AS regel
-FROM e LEFT JOIN reg USING (cpr)
+FROM e LEFT JOIN {borger.REGISTER_HASH} reg USING (cpr)
 WHERE reg.cpr IS NULL OR hash({", ".join("e." + v for v in borger.VAERDIER.split(", "))}) <> reg.h
 """
 
