@@ -96,6 +96,17 @@ class Tilstand:
     opret: Callable[[duckdb.DuckDBPyConnection, date], None]  # as it is before month `date`
     frem: Callable[[duckdb.DuckDBPyConnection, date], None]  # past month `date`, once that is stored
 
+    def hver_maaned(self, con: duckdb.DuckDBPyConnection, maaneder: Sequence[date],
+                    gem: Callable[[duckdb.DuckDBPyConnection, date], R]) -> list[R]:
+        """`gem(con, m)` for each month in order, the state as it is before each; their results."""
+        out = []
+        for i, m in enumerate(maaneder):
+            if i == 0:
+                self.opret(con, m)
+            out.append(gem(con, m))
+            self.frem(con, m)
+        return out
+
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     for s in SCHEMAS:

@@ -212,21 +212,16 @@ def compute(con: duckdb.DuckDBPyConnection, maaned: date) -> int:
     metadata={"dagster/table_name": "dsa.aendrede_perioder"},
 )
 def aendrede_perioder(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-    summary = {}
+    def gem(con, m) -> list[str]:
+        compute(con, m)
+        return [p.strftime("%Y-%m") for (p,) in con.execute(
+            "SELECT DISTINCT periode FROM dsa.aendrede_perioder WHERE indlaesningsmaaned = ? ORDER BY 1", [m]).fetchall()]
+
     with duckdb.get_connection() as con:
         con.execute(DDL)
         common.ensure_all(con)  # once a run, not a month: it replaces the DSA macros
         maaneder = partitions.window_months(context)
-        if maaneder:
-            uplacerbare.opret(con, maaneder[0])
-        for m in maaneder:
-            compute(con, m)
-            uplacerbare.frem(con, m)
-            summary[f"{m:%Y-%m}"] = [
-                p.strftime("%Y-%m") for (p,) in con.execute(
-                    "SELECT DISTINCT periode FROM dsa.aendrede_perioder WHERE indlaesningsmaaned = ? ORDER BY 1", [m]
-                ).fetchall()
-            ]
+        summary = {f"{m:%Y-%m}": p for m, p in zip(maaneder, uplacerbare.hver_maaned(con, maaneder, gem))}
     return dg.MaterializeResult(metadata={"aendrede_perioder": dg.MetadataValue.json(summary)})
 
 

@@ -115,13 +115,10 @@ def materialize_stock(
             create_table(con, kilde, extra_ddl)
         maaneder = partitions.window_months(context)
         if not uafhaengige_maaneder or len(maaneder) < 2:
-            counts = []
-            for i, m in enumerate(maaneder):
-                if tilstand and i == 0:
-                    tilstand.opret(con, m)
-                counts.append(replace_month(con, kilde, m, stock_sql))
-                if tilstand:
-                    tilstand.frem(con, m)
+            def gem(c, m):
+                return replace_month(c, kilde, m, stock_sql)
+
+            counts = tilstand.hver_maaned(con, maaneder, gem) if tilstand else [gem(con, m) for m in maaneder]
         else:
             with ThreadPoolExecutor(2) as pool:
                 counts = list(pool.map(lambda m: _replace_month_on_own_connection(con, kilde, m, stock_sql), maaneder))
