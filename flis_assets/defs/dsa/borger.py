@@ -26,7 +26,7 @@ def register_sql(m: str, personer: str | None = None) -> str:
     QUALIFY row_number() OVER (PARTITION BY cpr ORDER BY indlaesningsmaaned DESC) = 1"""
 
 
-HASH = f"hash({VAERDIER})"
+HASH = f"hash({VAERDIER})"  # the one hash of a record's values, stored and compared alike
 REGISTER_HASH = "cpr_register_hash"  # temp table (cpr, h), see `register_hash`
 # per person the hash of the record stored for load month $maaned
 _MAANEDENS_HASH_SQL = f"""SELECT cpr, arg_max({HASH}, linjenr) AS h FROM dsa.cpr
@@ -68,7 +68,7 @@ ny AS (
 )
 SELECT ny.*, CASE WHEN foer.cpr IS NULL THEN 'ny' ELSE 'aendret' END AS aendring
 FROM ny LEFT JOIN {REGISTER_HASH} foer USING (cpr)
-WHERE foer.h IS DISTINCT FROM hash({", ".join("ny." + v for v in VAERDIER.split(", "))})
+WHERE foer.h IS DISTINCT FROM {HASH}
 """
 
 

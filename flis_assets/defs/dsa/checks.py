@@ -14,6 +14,7 @@ from flis_assets import kodelister, snitflader
 from flis_assets.checks.factory import frame_check, pandera_validator
 from flis_assets.defs.dsa import borger, oekonomi
 from flis_assets.defs.dsa.common import linjer_join
+from flis_assets.resources import Tilstand
 from flis_assets.snitflader import Kilde
 
 KEYS = ["kommunekode", "fagsystem", "fil", "linjenr"]
@@ -143,7 +144,7 @@ e AS (SELECT r.fil, r.linjenr, {CPR.typed_select("r")} FROM u {linjer_join("cpr"
       WHERE r.indlaesningsmaaned <= $maaned)
 SELECT 0 AS kommunekode, 'CPR' AS fagsystem, e.fil, e.linjenr, 'PERSON_TABT_MELLEM_RAADATA_OG_DSA' AS regel
 FROM e LEFT JOIN {borger.REGISTER_HASH} reg USING (cpr)
-WHERE reg.cpr IS NULL OR hash({", ".join("e." + v for v in borger.VAERDIER.split(", "))}) <> reg.h
+WHERE reg.cpr IS NULL OR {borger.HASH} <> reg.h
 """
 
 FAGSYSTEM_SQL = """
@@ -170,7 +171,7 @@ def duplicate_ids_check(kilde: str, id_col: str) -> dg.AssetChecksDefinition:
     )
 
 
-def _lost_check(k: str, sql: str, tilstand=None) -> dg.AssetChecksDefinition:
+def _lost_check(k: str, sql: str, tilstand: Tilstand | None = None) -> dg.AssetChecksDefinition:
     return frame_check(
         asset=dg.AssetKey(["dsa", k]), name="ingen_linjer_tabt", blocking=True,
         description="Blokerende: hver linje i de leverancer, der udgør bestanden, findes i DSA (og kun én gang), "
