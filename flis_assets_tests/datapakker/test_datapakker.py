@@ -13,6 +13,14 @@ from flis_assets_tests.conftest import module_flis, cpr_line, vh_line
 PEOPLE = [f"{i:02d}0180{2000 + i}" for i in range(1, 9)]
 
 
+PRIMARY_ONLY = """SELECT periode, handlekommune, ydelseskode,
+        CASE WHEN unikke_modtagere < 5 THEN NULL ELSE unikke_modtagere END AS unikke_modtagere,
+        CASE WHEN unikke_modtagere < 5 THEN NULL ELSE helaarsmodtagere END AS helaarsmodtagere,
+        godkendt_dst, unikke_modtagere < 5 AS diskretioneret,
+        CASE WHEN unikke_modtagere < 5 THEN 'primaer' END AS diskretion_aarsag
+    FROM datamart.vh_benchmark WHERE periode BETWEEN $fra AND $til"""
+
+
 def deliver(f):
     f.deliver("cpr", "2024-03", 0, "CPR", "20240305",
               [cpr_line(c, foedt="19800101", bopael="101" if i < 6 else "147") for i, c in enumerate(PEOPLE)])
@@ -154,10 +162,33 @@ def test_a_package_with_another_kommunes_pupils_is_never_written(flis, monkeypat
 def test_a_benchmark_package_undoing_the_cubes_secondary_suppression_is_never_written(flis, monkeypatch):
     """The benchmark rows with the primary rule alone show København's 1.8.1, the cube's secondary cell."""
     deliver(flis)
-    primary_only = """SELECT periode, handlekommune, ydelseskode,
-            CASE WHEN unikke_modtagere < 5 THEN NULL ELSE unikke_modtagere END AS unikke_modtagere,
-            CASE WHEN unikke_modtagere < 5 THEN NULL ELSE helaarsmodtagere END AS helaarsmodtagere,
-            godkendt_dst, unikke_modtagere < 5 AS diskretioneret,
-            CASE WHEN unikke_modtagere < 5 THEN 'primaer' END AS diskretion_aarsag
-        FROM datamart.vh_benchmark WHERE periode BETWEEN $fra AND $til"""
-    assert_never_written(flis, monkeypatch, "datapakker.vh_datamart", primary_only, "diskretion")
+    assert_never_written(flis, monkeypatch, "datapakker.vh_datamart", PRIMARY_ONLY, "diskretion")
+
+
+
+def deliver_one_beside_six(f):
+    """København: six recipients of 1.12.0.2 and one of 1.18.1; the six-ydelse figure shows seven."""
+    f.deliver("cpr", "2024-03", 0, "CPR", "20240305", [cpr_line(c, foedt="19800101") for c in PEOPLE])
+    lines = [vh_line(f"s{i}", cpr=c, kode="1.12.0.2", start="20230101") for i, c in enumerate(PEOPLE[:6])]
+    f.deliver("vh", "2024-03", 101, "NEXUS", "20240305", lines + [vh_line("e", cpr=PEOPLE[6], kode="1.18.1", start="20230101")])
+
+
+def test_a_row_under_a_shown_figure_over_six_ydelser_is_not_its_total_minus_the_rest(flis):
+    """The figure minus 1.12.0.2 would be the one recipient of 1.18.1: 1.12.0.2 is withheld beside it."""
+    deliver_one_beside_six(flis)
+    flis.materialize("2024-03", perioder=False)
+    assert flis.materialize_periods("2024-03", "2024-03").ok
+    figur = pl.read_parquet(folder(flis, 101) / "noegletal.parquet").filter(
+        (pl.col("noegletal_id") == "vh_udgift_pr_modtager_botilbud_sps") & (pl.col("omraade") == "101")).row(0, named=True)
+    assert figur["individer"] == 7 and figur["naevner"] == pytest.approx(7.0)
+    dm = pl.read_parquet(folder(flis, 101) / "vh_datamart.parquet").filter(pl.col("handlekommune") == 101)
+    assert sorted(dm.select("ydelseskode", "diskretion_aarsag", "helaarsmodtagere").rows()) == [
+        ("1.12.0.2", "sekundaer", None), ("1.18.1", "primaer", None)]
+
+
+def test_a_benchmark_package_giving_a_row_away_through_a_figure_is_never_written(flis, monkeypatch):
+    deliver_one_beside_six(flis)
+    assert_never_written(flis, monkeypatch, "datapakker.vh_datamart", PRIMARY_ONLY, "benchmark_kan_ikke_udregnes")
+    e = flis.check_evaluations(["datapakker/indhold:benchmark_kan_ikke_udregnes"], "2024-03")
+    shown = str({k: v.value for k, v in next(iter(e.values())).metadata.items()})
+    assert "RAEKKE_KAN_UDREGNES_AF_NOEGLETAL" in shown and "1.18.1" in shown

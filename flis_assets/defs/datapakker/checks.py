@@ -2,15 +2,17 @@
 
 - A kommune's individual-level package holds only lines whose interpreted handlekommune is it.
 - Nothing in a package shows a figure resting on fewer than five individuals, and no withheld
-  key figure or population in the `noegletal` package can be worked out from the rest of it.
+  key figure or population in the `noegletal` package can be worked out from the rest of it, nor a
+  withheld benchmark row of `vh_datamart` from the key figures that sum it.
 """
 
 import dagster as dg
 
 from flis_assets.checks.factory import frame_check
+from flis_assets.defs.noegletal import benchmark_diskretion
 from flis_assets.defs.noegletal.checks import angrebs_check
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
-from flis_assets.defs.noegletal.kube import hviler_paa_sql
+from flis_assets.defs.noegletal.benchmark_diskretion import hviler_paa_sql
 
 INDHOLD = dg.AssetKey(["datapakker", "indhold"])
 
@@ -39,6 +41,18 @@ FROM kol WHERE kol.tabel LIKE 'datapakker.%' AND kol.table_name IN (SELECT pakke
   AND kol.column_name NOT IN (SELECT k2.column_name FROM kol k2 JOIN tilladt t ON k2.tabel = t.kilde
                               WHERE t.pakke = kol.table_name)
   AND $maaned IS NOT NULL
+"""
+
+# One period's published figures of `benchmark_diskretion.figurer()` (kommune level) and benchmark rows.
+FIGURER_OG_RAEKKER_SQL = f"""
+SELECT 'noegletal' AS tabel, omraade, noegletal_id AS noegle, taeller, naevner, individer,
+    NULL::DOUBLE AS helaarsmodtagere, NULL::BIGINT AS unikke_modtagere, diskretioneret, diskretion_aarsag
+FROM datapakker.noegletal WHERE periode = $maaned AND niveau = 'kommune'
+  AND noegletal_id IN (SELECT DISTINCT noegletal_id FROM ({hviler_paa_sql()}))
+UNION ALL
+SELECT 'vh_datamart', lpad(handlekommune::VARCHAR, 3, '0'), ydelseskode, NULL, NULL, NULL,
+    helaarsmodtagere, unikke_modtagere, diskretioneret, diskretion_aarsag
+FROM datapakker.vh_datamart WHERE periode = $maaned
 """
 
 checks = [
@@ -95,5 +109,12 @@ checks = [
                 FROM datapakker.vh_hand07_benchmark WHERE periode = $maaned AND flis < {MIN_INDIVIDER}""",
     ),
     angrebs_check(INDHOLD, "datapakker.noegletal", "noegletal_kan_ikke_udregnes"),
+    frame_check(
+        asset=INDHOLD, name="benchmark_kan_ikke_udregnes", blocking=True,
+        description="Blokerende: i hver kommune er et vist nøgletal over flere ydelser summen af kommunens "
+        "benchmarkrækker i vh_datamart. Ingen skjult række må kunne regnes ud af nøgletallet og de viste rækker, og "
+        "intet skjult nøgletal må være summen af viste tal; fejler med det udregnede tal.",
+        sql=FIGURER_OG_RAEKKER_SQL, validate=benchmark_diskretion.angrib,
+    ),
     angrebs_check(INDHOLD, "datapakker.noegletal_populationer", "populationer_kan_ikke_udregnes", populationer=True),
 ]

@@ -32,7 +32,6 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions, settings
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
-from flis_assets.defs.noegletal.kube import hviler_paa_sql
 from flis_assets.resources import (
     create_tables_like,
     ensure_schemas,
@@ -59,25 +58,15 @@ WHERE NOT EXISTS (SELECT 1 FROM referencedata.abonnementer)
 
 NOEGLETAL_SQL = "SELECT * FROM noegletal.kube WHERE periode BETWEEN $fra AND $til"
 
-# A row a withheld key-figure cell of its kommune rests on is withheld too (`sekundaer`): the
-# package shows every kommune's rows, and would otherwise undo the cube's secondary suppression.
-VH_DATAMART_SQL = f"""
-WITH fulgt AS (
-    SELECT DISTINCT k.periode, k.omraade::INTEGER AS handlekommune, h.ydelseskode
-    FROM noegletal.kube k JOIN ({hviler_paa_sql()}) h USING (noegletal_id)
-    WHERE k.niveau = 'kommune' AND k.diskretioneret AND k.periode BETWEEN $fra AND $til
-),
-b AS (
-    SELECT b.*, b.unikke_modtagere < {MIN_INDIVIDER} AS primaer, f.ydelseskode IS NOT NULL AS sekundaer
-    FROM datamart.vh_benchmark b LEFT JOIN fulgt f USING (periode, handlekommune, ydelseskode)
-    WHERE b.periode BETWEEN $fra AND $til
-)
-SELECT periode, handlekommune, ydelseskode,
-    CASE WHEN primaer OR sekundaer THEN NULL ELSE unikke_modtagere END AS unikke_modtagere,
-    CASE WHEN primaer OR sekundaer THEN NULL ELSE helaarsmodtagere END AS helaarsmodtagere,
-    godkendt_dst, primaer OR sekundaer AS diskretioneret,
-    CASE WHEN primaer THEN 'primaer' WHEN sekundaer THEN 'sekundaer' END AS diskretion_aarsag
-FROM b
+# The rows the cube's discretion withholds with it (noegletal.vh_benchmark_diskretion): under five
+# recipients, a withheld figure resting on the row, or a row a shown figure would give away.
+VH_DATAMART_SQL = """
+SELECT b.periode, b.handlekommune, b.ydelseskode,
+    CASE WHEN s.diskretion_aarsag IS NULL THEN b.unikke_modtagere END AS unikke_modtagere,
+    CASE WHEN s.diskretion_aarsag IS NULL THEN b.helaarsmodtagere END AS helaarsmodtagere,
+    b.godkendt_dst, s.diskretion_aarsag IS NOT NULL AS diskretioneret, s.diskretion_aarsag
+FROM datamart.vh_benchmark b LEFT JOIN noegletal.vh_benchmark_diskretion s USING (periode, handlekommune, ydelseskode)
+WHERE b.periode BETWEEN $fra AND $til
 """
 
 VH_INDIVID_SQL = """
@@ -276,7 +265,7 @@ KW = dict(**partitions.MAANEDLIG, group_name="datapakker", kinds={"duckdb"})
 
 @dg.asset(
     key=["datapakker", "indhold"],
-    deps=[dg.AssetKey(["noegletal", "kube"]), dg.AssetKey(["datamart", "vh_benchmark"]),
+    deps=[dg.AssetKey(["noegletal", "kube"]), dg.AssetKey(["noegletal", "vh_benchmark_diskretion"]), dg.AssetKey(["datamart", "vh_benchmark"]),
           dg.AssetKey(["harmoniseret", "vh_ydelser"]), dg.AssetKey(["harmoniseret", "vh_opmaerkninger"]),
           dg.AssetKey(["noegletal", "koblede_populationer"]), dg.AssetKey(["harmoniseret", "skole_elever"]),
           dg.AssetKey(["harmoniseret", "udsatte_foranstaltninger"]), dg.AssetKey(["referencedata", "abonnementer"])],

@@ -143,7 +143,7 @@ def _egen(tabel: Tabel, o: str, t: Tal, aarsag: Mapping[str, str]) -> Interval:
     return v, v
 
 
-def _region_tal(tabel: Tabel, region: str, t: Tal, aarsag: Mapping[str, str]) -> dict[str, Interval]:
+def region_intervaller(tabel: Tabel, region: str, t: Tal, aarsag: Mapping[str, str]) -> dict[str, Interval]:
     """Intervals of one number of the withheld kommuner of a published region (its one equation)."""
     kommuner = tabel.kommuner(region)
     return _boern(_egen(tabel, region, t, aarsag), {k: _egen(tabel, k, t, aarsag) for k in kommuner}, aarsag)
@@ -181,11 +181,11 @@ def udledte(tabel: Tabel, aarsag: Mapping[str, str]) -> list[tuple[str, str, flo
     return [(o, t, lo, hi) for (o, t), (lo, hi) in intervaller(tabel, aarsag).items() if er_punkt(lo, hi)]
 
 
-def _sikker(tabel: Tabel, aarsag: Mapping[str, str], region: str | None = None) -> bool:
+def sikker(tabel: Tabel, aarsag: Mapping[str, str], region: str | None = None) -> bool:
     """No withheld number can be derived (by the region's equation alone when `region` is given);
     number by number, stopping at the first that can."""
     for t in tabel.tal:
-        ivs = _region_tal(tabel, region, t, aarsag) if region else _tal_intervaller(tabel, t, aarsag)
+        ivs = region_intervaller(tabel, region, t, aarsag) if region else _tal_intervaller(tabel, t, aarsag)
         if any(er_punkt(lo, hi) for lo, hi in ivs.values()):
             return False
     return True
@@ -202,7 +202,7 @@ def undertryk(tabel: Tabel, primaer: Iterable[str], vaegt: Mapping[str, float], 
     for r in tabel.regioner():
         if r in aarsag:
             continue
-        tillaeg = _billigste_tillaeg(tabel, r, aarsag, vaegt)
+        tillaeg = billigste_tillaeg(tabel, r, aarsag, vaegt)
         if tillaeg is None:
             skjul_regioner.append(r)
         else:
@@ -214,7 +214,7 @@ def undertryk(tabel: Tabel, primaer: Iterable[str], vaegt: Mapping[str, float], 
     return aarsag
 
 
-def _billigste_tillaeg(tabel: Tabel, region: str, aarsag: dict[str, str], vaegt: Mapping[str, float]
+def billigste_tillaeg(tabel: Tabel, region: str, aarsag: dict[str, str], vaegt: Mapping[str, float]
                        ) -> tuple[str, ...] | None:
     """The cheapest set of published kommuner of a published region whose withholding protects it."""
     kommuner = tabel.kommuner(region)
@@ -228,7 +228,7 @@ def _billigste_tillaeg(tabel: Tabel, region: str, aarsag: dict[str, str], vaegt:
             if bedste is not None and pris >= bedste[0]:
                 continue
             proeve = {**aarsag, **{k: SEKUNDAER for k in valg}}
-            if _sikker(tabel, proeve, region):
+            if sikker(tabel, proeve, region):
                 bedste = (pris, valg)
         if bedste is not None:
             return bedste[1]
@@ -243,7 +243,7 @@ def _beskyt_pulje(tabel: Tabel, aarsag: dict[str, str], vaegt: Mapping[str, floa
     (a region brings its cheapest kommune), then the fewest individuals. Only tiny tables (a
     region under five individuals) come here, so every candidate is tried.
     """
-    while not _sikker(tabel, aarsag):
+    while not sikker(tabel, aarsag):
         skjulte = [r for r in tabel.regioner() if r in aarsag]
         kandidater = [k for r in skjulte for k in tabel.kommuner(r) if k not in aarsag]
         kandidater += [r for r in tabel.regioner() if r not in aarsag]
@@ -265,7 +265,7 @@ def _beskyt_pulje(tabel: Tabel, aarsag: dict[str, str], vaegt: Mapping[str, floa
         aarsag.update(bedste[1])
     for o in sorted((o for o, a in aarsag.items() if a == SEKUNDAER), key=lambda o: (-vaegt.get(o, 0.0), o)):
         uden = {k: a for k, a in aarsag.items() if k != o}
-        if _sikker(tabel, uden):
+        if sikker(tabel, uden):
             del aarsag[o]
 
 

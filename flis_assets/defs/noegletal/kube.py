@@ -19,7 +19,8 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import kodelister, partitions
-from flis_assets.defs.noegletal import diskretion, koblede
+from flis_assets.defs.noegletal import benchmark_diskretion, diskretion, koblede
+from flis_assets.defs.noegletal.benchmark_diskretion import helaarsmodtager_ydelser
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
 from flis_assets.resources import ensure_schemas, query_pl, replace_periods, used_params
 
@@ -48,23 +49,6 @@ def measure_sql(maal: str, ydelser: str, fra: str = "$fra", til: str = "$til") -
         return (f"SELECT periode, kommunekode, antal_18_64::DOUBLE AS v FROM datamart.befolkning "
                 f"WHERE periode BETWEEN {fra} AND {til}")
     raise ValueError(f"ukendt mål {maal} i noegletal.csv")
-
-
-def helaarsmodtager_ydelser(f: dict) -> str | None:
-    """The ydelser whose full-time recipients a figure sums (its individuals are theirs), if any."""
-    return (f["taeller_ydelser"] if f["taeller_maal"] == "helaarsmodtagere"
-            else f["naevner_ydelser"] if f["naevner_maal"] == "helaarsmodtagere" else None)
-
-
-def hviler_paa_sql() -> str:
-    """(noegletal_id, ydelseskode): the benchmark rows each figure with discretion rests on."""
-    parts = []
-    for f in kodelister.load("noegletal").filter("diskretion").iter_rows(named=True):
-        if spec := helaarsmodtager_ydelser(f):
-            ydelser = ("SELECT DISTINCT ydelseskode FROM kodelister.kontoplan_bro" if spec == "*"
-                       else f"SELECT unnest({spec.split(',')}) AS ydelseskode")
-            parts.append(f"SELECT '{f['noegletal_id']}' AS noegletal_id, ydelseskode FROM ({ydelser})")
-    return " UNION ALL ".join(parts)
 
 
 def figure_sql(f: dict) -> str:
@@ -154,10 +138,27 @@ def _before_discretion(con: duckdb.DuckDBPyConnection, sql: str, fra: date, til:
     return query_pl(con, sql, used_params({"fra": fra, "til": til}, sql))
 
 
-def cube(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> pl.DataFrame:
-    """The cube for periods fra..til with primary and secondary discretion (after `koblede.create_levels`)."""
+BENCHMARK_SQL = """SELECT periode, handlekommune, ydelseskode, unikke_modtagere, helaarsmodtagere
+FROM datamart.vh_benchmark WHERE periode BETWEEN $fra AND $til"""
+SKJUL = ["vaerdi", "taeller", "naevner", "individer"]
+
+
+def cube(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The cube for periods fra..til with primary and secondary discretion (after `koblede.create_levels`),
+    and the benchmark rows the `vh_datamart` package withholds with it (`benchmark_diskretion`).
+
+    A cell the benchmark rows make the cube withhold is withheld with its whole hierarchy again;
+    each round withholds at least one more cell, so it ends."""
     raw = _before_discretion(con, cube_sql(), fra, til)
-    return diskretion.anvend(raw, ["noegletal_id"], cube_tal, ["vaerdi", "taeller", "naevner", "individer"])
+    benchmark = query_pl(con, BENCHMARK_SQL, {"fra": fra, "til": til})
+    tvungne: dict[tuple, set[str]] = {}
+    while True:
+        kube = diskretion.anvend(raw, ["noegletal_id"], cube_tal, SKJUL, lambda key: tvungne.get(key, ()))
+        raekker, nye = benchmark_diskretion.afstem_alle(raw, kube, benchmark)
+        if not nye:
+            return kube, raekker
+        for periode, noegletal_id, omraade in nye:
+            tvungne.setdefault((periode, noegletal_id), set()).add(omraade)
 
 
 def populations(con: duckdb.DuckDBPyConnection, fra: date, til: date, kube: pl.DataFrame) -> pl.DataFrame:
@@ -185,18 +186,26 @@ POPULATIONER_DDL = """CREATE TABLE IF NOT EXISTS noegletal.koblede_populationer 
 )"""
 
 
+BENCHMARK_DISKRETION_DDL = """CREATE TABLE IF NOT EXISTS noegletal.vh_benchmark_diskretion (
+    periode DATE NOT NULL, handlekommune INTEGER NOT NULL, ydelseskode VARCHAR NOT NULL, diskretion_aarsag VARCHAR NOT NULL
+)"""
+
+
 def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     ensure_schemas(con)
     con.execute(DDL)
     con.execute(POPULATIONER_DDL)
+    con.execute(BENCHMARK_DISKRETION_DDL)
     fra, til = min(months), max(months)
     koblede.create_levels(con, fra, til)
-    kube_ny = cube(con, fra, til)
+    kube_ny, raekker_ny = cube(con, fra, til)
     con.register("kube_ny", kube_ny)
+    con.register("benchmark_diskretion_ny", raekker_ny)
     con.register("populationer_ny", populations(con, fra, til, kube_ny))
     return replace_periods(con, {
         "noegletal.kube": "SELECT * FROM kube_ny WHERE periode BETWEEN $fra AND $til",
         "noegletal.koblede_populationer": "SELECT * FROM populationer_ny WHERE periode BETWEEN $fra AND $til",
+        "noegletal.vh_benchmark_diskretion": "SELECT * FROM benchmark_diskretion_ny WHERE periode BETWEEN $fra AND $til",
     }, months)
 
 
@@ -218,11 +227,19 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
             "fællesmængderne), med primær og sekundær diskretion.",
             metadata={"dagster/table_name": "noegletal.koblede_populationer"},
         ),
+        dg.AssetSpec(
+            ["noegletal", "vh_benchmark_diskretion"], group_name="noegletal", kinds={"duckdb"},
+            deps=[dg.AssetKey(["datamart", "vh_benchmark"])],
+            description="De benchmarkrækker (kommune og ydelse), som datapakken vh_datamart skjuler, med årsag: "
+            "færre end fem modtagere (primær), et skjult nøgletal hviler på rækken, eller rækken kunne ellers "
+            "regnes ud af et vist nøgletal over flere ydelser (sekundær). Afgøres sammen med kuben.",
+            metadata={"dagster/table_name": "noegletal.vh_benchmark_diskretion"},
+        ),
     ],
     **partitions.MAANEDLIG,
 )
 def kube(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:
         counts = build(con, partitions.window_months(context))
-    for t in ("kube", "koblede_populationer"):
+    for t in ("kube", "koblede_populationer", "vh_benchmark_diskretion"):
         yield dg.MaterializeResult(asset_key=["noegletal", t], metadata={"raekker": counts.get(f"noegletal.{t}", 0)})

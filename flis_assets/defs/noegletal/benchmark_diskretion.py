@@ -1,0 +1,187 @@
+"""Discretion shared by the key-figure cube and the benchmark rows of the `vh_datamart` package.
+
+The package shows every kommune's benchmark row per ydelse (unique and full-time recipients); a
+cube figure with discretion sums the full-time recipients of some of those rows, and its
+individuals are theirs. So, per kommune and period, a published figure is an equation over
+published rows: a figure over six ydelser minus five shown rows gives the sixth away, and a
+withheld figure whose rows are all published is their sum. After the cube's own discretion
+(`diskretion.undertryk`, figure by figure), `afstem` decides per kommune:
+
+- a row is withheld when it has fewer than five recipients (`primaer`) or a withheld figure of
+  its kommune rests on it (`sekundaer`);
+- a shown figure whose equation would give a withheld row away withholds the cheapest further
+  rows (`sekundaer`) that leave every withheld number an interval, as the cube's regions do; a
+  row published by a single-ydelse figure cannot help, and with no other row the figure itself
+  is withheld;
+- a withheld figure whose rows are all published (by single-ydelse figures) withholds the
+  cheapest of those figures.
+
+A figure withheld here goes back to the cube, whose hierarchy may then withhold more, until
+nothing changes (`kube.cube`). The attacker is `diskretion.py`'s, one equation at a time: each
+kommune's figures over rows, beside each figure's kommune → region → Danmark tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+
+import polars as pl
+
+from flis_assets import kodelister
+from flis_assets.defs.noegletal import diskretion
+from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER, PRIMAER, SEKUNDAER
+
+HELAAR = diskretion.Tal("helaarsmodtagere", diskretion.IKKE_NEGATIV)
+INDIVIDER = diskretion.Tal("individer", diskretion.INDIVIDER)
+TAL = [HELAAR, INDIVIDER]
+Vaerdier = Mapping[str, float | None]  # a row's or a figure's HELAAR and INDIVIDER
+
+
+def helaarsmodtager_ydelser(f: dict) -> str | None:
+    """The ydelser whose full-time recipients a figure sums (its individuals are theirs), if any."""
+    return (f["taeller_ydelser"] if f["taeller_maal"] == "helaarsmodtagere"
+            else f["naevner_ydelser"] if f["naevner_maal"] == "helaarsmodtagere" else None)
+
+
+@dataclass(frozen=True)
+class Figur:
+    noegletal_id: str
+    ydelser: frozenset[str]
+    side: str  # the number that is the rows' full-time recipients: taeller or naevner
+
+
+@cache
+def figurer() -> tuple[Figur, ...]:
+    """The figures with discretion that rest on benchmark rows, from the key-figure catalogue."""
+    alle = frozenset(kodelister.load("kontoplan_bro")["ydelseskode"].to_list())
+    out = []
+    for f in kodelister.load("noegletal").filter("diskretion").iter_rows(named=True):
+        if spec := helaarsmodtager_ydelser(f):
+            side = "taeller" if f["taeller_maal"] == "helaarsmodtagere" else "naevner"
+            out.append(Figur(f["noegletal_id"], alle if spec == "*" else frozenset(spec.split(",")), side))
+    return tuple(out)
+
+
+def hviler_paa_sql() -> str:
+    """(noegletal_id, ydelseskode): the benchmark rows each figure with discretion rests on."""
+    return " UNION ALL ".join(f"SELECT '{f.noegletal_id}' AS noegletal_id, unnest({sorted(f.ydelser)}) AS ydelseskode"
+                              for f in figurer())
+
+
+def _ligning(f: Figur, figur: Vaerdier, raekker: Mapping[str, Vaerdier], kendt: Mapping[str, Vaerdier]
+             ) -> diskretion.Tabel:
+    """A shown figure's equation as a one-region table: the figure is the region and its rows the
+    kommuner; rows a single-ydelse figure publishes (`kendt`) are taken off the total instead."""
+    til_stede = sorted(f.ydelser & raekker.keys())
+    total = {t.navn: figur[t.navn] - sum(kendt[y][t.navn] for y in til_stede if y in kendt) for t in TAL}
+    ukendte = tuple(y for y in til_stede if y not in kendt)
+    return diskretion.Tabel(TAL, {f.noegletal_id: total, **{y: raekker[y] for y in ukendte}},
+                            land="", struktur={f.noegletal_id: ukendte})
+
+
+def _kendt(celler: Mapping[str, Vaerdier | None], raekker: Mapping[str, Vaerdier]) -> dict[str, Vaerdier]:
+    """The rows a shown single-ydelse figure publishes, with the figure's numbers."""
+    return {y: celler[f.noegletal_id] for f in figurer() if len(f.ydelser) == 1 and celler.get(f.noegletal_id)
+            for y in f.ydelser if y in raekker}
+
+
+def afstem(raekker: Mapping[str, Vaerdier], celler: Mapping[str, Vaerdier | None]) -> tuple[dict[str, str], set[str]]:
+    """One kommune and period: each withheld row's reason, and the shown figures to withhold too.
+
+    `raekker`: ydelseskode → the row's numbers; `celler`: noegletal_id → the figure's numbers, or
+    None when the cube withheld it (only figures the kommune has)."""
+    aarsag = {y: PRIMAER for y, r in raekker.items() if r[INDIVIDER.navn] < MIN_INDIVIDER}
+    for f in figurer():
+        if f.noegletal_id in celler and celler[f.noegletal_id] is None:
+            aarsag.update({y: SEKUNDAER for y in f.ydelser & raekker.keys() if y not in aarsag})
+    kendt = _kendt(celler, raekker)
+    vaegt = {y: r[INDIVIDER.navn] for y, r in raekker.items()}
+    tving: set[str] = set()
+    for f in figurer():
+        til_stede = f.ydelser & raekker.keys()
+        if len(f.ydelser) == 1 or f.noegletal_id not in celler or not til_stede:
+            continue
+        if (figur := celler[f.noegletal_id]) is not None:
+            tabel = _ligning(f, figur, raekker, kendt)
+            if not diskretion.sikker(tabel, aarsag, f.noegletal_id):
+                tillaeg = diskretion.billigste_tillaeg(tabel, f.noegletal_id, aarsag, vaegt)
+                if tillaeg is None:
+                    tving.add(f.noegletal_id)
+                else:
+                    aarsag.update({y: SEKUNDAER for y in tillaeg})
+        elif til_stede <= kendt.keys():  # withheld, yet the sum of published rows
+            enkelte = [g for g in figurer() if len(g.ydelser) == 1 and g.ydelser <= til_stede and celler.get(g.noegletal_id)]
+            tving.add(min(enkelte, key=lambda g: (vaegt[next(iter(g.ydelser))], g.noegletal_id)).noegletal_id)
+    return aarsag, tving
+
+
+def _numbers(row: dict, f: Figur | None) -> dict[str, float | None]:
+    """A cell's (or, with f None, a benchmark row's) numbers as the equations name them."""
+    if f is None:
+        return {HELAAR.navn: row["helaarsmodtagere"], INDIVIDER.navn: row["unikke_modtagere"]}
+    return {HELAAR.navn: row[f.side], INDIVIDER.navn: row["individer"]}
+
+
+def _per_kommune(celler: pl.DataFrame, raekker: pl.DataFrame, keys: list[str]) -> Iterable[tuple[tuple, dict, dict]]:
+    """(key, {noegletal_id: cell row}, {ydelseskode: benchmark row}) per kommune (and period)."""
+    c = {k: {r["noegletal_id"]: r for r in part.to_dicts()} for k, part in celler.partition_by(keys, as_dict=True).items()}
+    r = {k: {x["ydelseskode"]: x for x in part.to_dicts()} for k, part in raekker.partition_by(keys, as_dict=True).items()}
+    for key in sorted(r.keys() | c.keys()):
+        yield key, c.get(key, {}), r.get(key, {})
+
+
+def afstem_alle(foer: pl.DataFrame, kube: pl.DataFrame, benchmark: pl.DataFrame
+                ) -> tuple[pl.DataFrame, list[tuple]]:
+    """`afstem` for every kommune and period: the withheld benchmark rows (periode, handlekommune,
+    ydelseskode, diskretion_aarsag) and the cells to withhold in the cube, (periode, noegletal_id, omraade).
+
+    `foer`: the cube's cells before discretion, `kube` after; `benchmark`: datamart.vh_benchmark."""
+    figur = {f.noegletal_id: f for f in figurer()}
+    mine = (pl.col("niveau") == "kommune") & pl.col("noegletal_id").is_in(list(figur))
+    skjult = kube.filter(mine).select("periode", "omraade", "noegletal_id",
+                                                                           "diskretioneret")
+    celler = foer.filter(mine).join(
+        skjult, on=["periode", "omraade", "noegletal_id"])
+    raekker = benchmark.with_columns(omraade=pl.col("handlekommune").cast(pl.String).str.zfill(3))
+    ud, tving = [], []
+    for (periode, omraade), c, r in _per_kommune(celler, raekker, ["periode", "omraade"]):
+        aarsag, nye = afstem({y: _numbers(x, None) for y, x in r.items()},
+                             {i: None if x["diskretioneret"] else _numbers(x, figur[i]) for i, x in c.items()})
+        ud += [(periode, int(omraade), y, a) for y, a in aarsag.items()]
+        tving += [(periode, i, omraade) for i in nye]
+    frame = pl.DataFrame(ud, orient="row", schema={"periode": pl.Date, "handlekommune": pl.Int32,
+                                                   "ydelseskode": pl.String, "diskretion_aarsag": pl.String})
+    return frame, tving
+
+
+def angrib(frame: pl.DataFrame) -> pl.DataFrame:
+    """The attack on one period's published figures and rows (`datapakker.noegletal`'s kommune cells
+    of `figurer()` and `datapakker.vh_datamart`, withheld numbers NULL): every withheld number that
+    a kommune's equations give away, (omraade, noegletal_id, ydelseskode, tal, fra, til, regel)."""
+    figur = {f.noegletal_id: f for f in figurer()}
+    celler = frame.filter(pl.col("tabel") == "noegletal").rename({"noegle": "noegletal_id"})
+    raekker = frame.filter(pl.col("tabel") == "vh_datamart").rename({"noegle": "ydelseskode"})
+    ud = []
+    for (omraade,), c, r in _per_kommune(celler, raekker, ["omraade"]):
+        vist = {i: None if x["diskretioneret"] else _numbers(x, figur[i]) for i, x in c.items()}
+        kendt = _kendt(vist, r)
+        tal = {y: kendt.get(y) or _numbers(x, None) for y, x in r.items()}
+        aarsag = {y: x["diskretion_aarsag"] for y, x in r.items() if x["diskretioneret"] and y not in kendt}
+        for i, v in vist.items():
+            f, til_stede = figur[i], figur[i].ydelser & r.keys()
+            if len(f.ydelser) == 1 or not til_stede:  # no row: none to give away (an absent row is zero)
+                continue
+            if v is None:
+                if not til_stede & aarsag.keys():
+                    ud.append((omraade, i, None, HELAAR.navn, None, None, "NOEGLETAL_ER_SUMMEN_AF_VISTE_RAEKKER"))
+                continue
+            tabel = _ligning(f, v, tal, kendt)
+            for t in TAL:
+                for y, (lo, hi) in diskretion.region_intervaller(tabel, i, t, aarsag).items():
+                    if diskretion.er_punkt(lo, hi):
+                        ud.append((omraade, i, y, t.navn, lo, hi, "RAEKKE_KAN_UDREGNES_AF_NOEGLETAL"))
+    return pl.DataFrame(ud, orient="row", schema={
+        "omraade": pl.String, "noegletal_id": pl.String, "ydelseskode": pl.String, "tal": pl.String,
+        "fra": pl.Float64, "til": pl.Float64, "regel": pl.String})
