@@ -94,3 +94,15 @@ def test_hovedgrupper_hold_at_least_the_total(e2e):
         FROM datamart.vh_dimensioner GROUP BY ALL""")
     assert got.height > 0
     assert got.filter(got["hovedgrupper"] < got["i_alt"] - 1e-9).rows() == []
+
+
+def test_no_withheld_number_follows_from_all_published_figures_and_rows_together(e2e):
+    """The packages' figures at every level and benchmark rows of the last month, attacked as one linear
+    programme (~10 s: one programme or two per withheld number)."""
+    from flis_assets_tests.noegletal.samlet_angreb import punkter
+
+    f, _ = e2e
+    noegletal = f.sql("SELECT * FROM datapakker.noegletal WHERE periode = DATE '2024-03-01'")
+    rows = f.sql("SELECT * FROM datapakker.vh_datamart WHERE periode = DATE '2024-03-01'")
+    assert rows["diskretioneret"].any() and noegletal["diskretioneret"].any()
+    assert punkter(noegletal, rows) == []

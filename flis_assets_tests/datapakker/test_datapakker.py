@@ -166,29 +166,43 @@ def test_a_benchmark_package_undoing_the_cubes_secondary_suppression_is_never_wr
 
 
 
-def deliver_one_beside_six(f):
-    """København: six recipients of 1.12.0.2 and one of 1.18.1; the six-ydelse figure shows seven."""
-    f.deliver("cpr", "2024-03", 0, "CPR", "20240305", [cpr_line(c, foedt="19800101") for c in PEOPLE])
-    lines = [vh_line(f"s{i}", cpr=c, kode="1.12.0.2", start="20230101") for i, c in enumerate(PEOPLE[:6])]
-    f.deliver("vh", "2024-03", 101, "NEXUS", "20240305", lines + [vh_line("e", cpr=PEOPLE[6], kode="1.18.1", start="20230101")])
+def deliver_one_beside_five(f):
+    """København: five recipients of each of five of the six ydelser and one of 1.18.2; Frederiksberg two
+    of 1.8.1 and 1.8.2; Ballerup five of 1.12.0.2, the cheaper cover for the six-ydelse figure's region.
+    Residents of Frederiksberg, Ballerup and Brøndby cover København's 1.8.1 and 1.8.2 figures."""
+    people = [f"{i % 28 + 1:02d}0180{3000 + i}" for i in range(37)]
+    bopael = ["101"] * 26 + ["147"] * 4 + ["151"] * 5 + ["153"] * 2
+    f.deliver("cpr", "2024-03", 0, "CPR", "20240305", [cpr_line(c, foedt="19800101", bopael=b) for c, b in zip(people, bopael)])
+    mine = [("1.8.1", "1"), ("1.8.2", "2"), ("1.12.0.1", ""), ("1.12.0.2", ""), ("1.18.1", "")]
+    lines = [vh_line(f"k{i}", cpr=people[i], kode=kode, ophold=ophold, start="20230101")
+             for n, (kode, ophold) in enumerate(mine) for i in range(5 * n, 5 * n + 5)]
+    lines.append(vh_line("k25", cpr=people[25], kode="1.18.2", start="20230101"))
+    lines += [vh_line(f"f{i}", cpr=people[26 + i], handle="147", betaling="147", kode=kode, ophold=ophold, start="20230101")
+              for i, (kode, ophold) in enumerate([("1.8.1", "1"), ("1.8.1", "1"), ("1.8.2", "2"), ("1.8.2", "2")])]
+    lines += [vh_line(f"b{i}", cpr=people[30 + i], handle="151", betaling="151", start="20230101") for i in range(5)]
+    f.deliver("vh", "2024-03", 101, "NEXUS", "20240305", lines)
 
 
-def test_a_row_under_a_shown_figure_over_six_ydelser_is_not_its_total_minus_the_rest(flis):
-    """The figure minus 1.12.0.2 would be the one recipient of 1.18.1: 1.12.0.2 is withheld beside it."""
-    deliver_one_beside_six(flis)
+def test_a_lone_withheld_row_under_a_shown_figure_over_six_ydelser_takes_another_with_it(flis):
+    """The figure minus København's five other rows would be the one recipient of 1.18.2: 1.12.0.1 (the
+    first of the cheapest free rows; 1.8.1 and 1.8.2 are published by their own figures) goes too."""
+    deliver_one_beside_five(flis)
     flis.materialize("2024-03", perioder=False)
     assert flis.materialize_periods("2024-03", "2024-03").ok
-    figur = pl.read_parquet(folder(flis, 101) / "noegletal.parquet").filter(
-        (pl.col("noegletal_id") == "vh_udgift_pr_modtager_botilbud_sps") & (pl.col("omraade") == "101")).row(0, named=True)
-    assert figur["individer"] == 7 and figur["naevner"] == pytest.approx(7.0)
+    kube = pl.read_parquet(folder(flis, 101) / "noegletal.parquet").filter(pl.col("omraade") == "101")
+    vist = dict(kube.select("noegletal_id", "individer").rows())
+    assert vist["vh_udgift_pr_modtager_botilbud_sps"] == 26 and vist["vh_modtagere_laengerevarende_pr_1000"] == 5
     dm = pl.read_parquet(folder(flis, 101) / "vh_datamart.parquet").filter(pl.col("handlekommune") == 101)
-    assert sorted(dm.select("ydelseskode", "diskretion_aarsag", "helaarsmodtagere").rows()) == [
-        ("1.12.0.2", "sekundaer", None), ("1.18.1", "primaer", None)]
+    assert dm.height == 13  # every ydelse, the empty ones withheld as under five
+    skjult = dict(dm.filter("diskretioneret").select("ydelseskode", "diskretion_aarsag").rows())
+    assert skjult.pop("1.18.2") == "primaer" and skjult.pop("1.12.0.1") == "sekundaer"
+    assert set(skjult.values()) == {"primaer"} and not dm.filter(pl.col("ydelseskode").is_in(list(skjult)))[
+        "ydelseskode"].is_in(["1.8.1", "1.8.2", "1.12.0.2", "1.18.1"]).any()
 
 
 def test_a_benchmark_package_giving_a_row_away_through_a_figure_is_never_written(flis, monkeypatch):
-    deliver_one_beside_six(flis)
+    deliver_one_beside_five(flis)
     assert_never_written(flis, monkeypatch, "datapakker.vh_datamart", PRIMARY_ONLY, "benchmark_kan_ikke_udregnes")
     e = flis.check_evaluations(["datapakker/indhold:benchmark_kan_ikke_udregnes"], "2024-03")
     shown = str({k: v.value for k, v in next(iter(e.values())).metadata.items()})
-    assert "RAEKKE_KAN_UDREGNES_AF_NOEGLETAL" in shown and "1.18.1" in shown
+    assert "RAEKKE_KAN_UDREGNES_AF_NOEGLETAL" in shown and "1.18.2" in shown

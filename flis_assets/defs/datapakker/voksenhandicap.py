@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions, settings
+from flis_assets.defs.noegletal.benchmark_diskretion import RAEKKER_SQL
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
 from flis_assets.resources import (
     create_tables_like,
@@ -58,15 +59,15 @@ WHERE NOT EXISTS (SELECT 1 FROM referencedata.abonnementer)
 
 NOEGLETAL_SQL = "SELECT * FROM noegletal.kube WHERE periode BETWEEN $fra AND $til"
 
-# The rows the cube's discretion withholds with it (noegletal.vh_benchmark_diskretion): under five
-# recipients, a withheld figure resting on the row, or a row a shown figure would give away.
-VH_DATAMART_SQL = """
+# Every kommune's row for every ydelse; those the cube's discretion withholds with it
+# (noegletal.vh_benchmark_diskretion): under five recipients (none included), a withheld figure
+# resting on the row, or a row a shown figure would give away.
+VH_DATAMART_SQL = f"""
 SELECT b.periode, b.handlekommune, b.ydelseskode,
     CASE WHEN s.diskretion_aarsag IS NULL THEN b.unikke_modtagere END AS unikke_modtagere,
     CASE WHEN s.diskretion_aarsag IS NULL THEN b.helaarsmodtagere END AS helaarsmodtagere,
     b.godkendt_dst, s.diskretion_aarsag IS NOT NULL AS diskretioneret, s.diskretion_aarsag
-FROM datamart.vh_benchmark b LEFT JOIN noegletal.vh_benchmark_diskretion s USING (periode, handlekommune, ydelseskode)
-WHERE b.periode BETWEEN $fra AND $til
+FROM ({RAEKKER_SQL}) b LEFT JOIN noegletal.vh_benchmark_diskretion s USING (periode, handlekommune, ydelseskode)
 """
 
 VH_INDIVID_SQL = """

@@ -18,7 +18,9 @@ withheld figure whose rows are all published is their sum. After the cube's own 
 
 A figure withheld here goes back to the cube, whose hierarchy may then withhold more, until
 nothing changes (`kube.cube`). The attacker is `diskretion.py`'s, one equation at a time: each
-kommune's figures over rows, beside each figure's kommune → region → Danmark tree.
+kommune's figures over rows, beside each figure's kommune → region → Danmark tree. Rows are
+published for every ydelse and the cube has a cell for every kommune of the data, so no absence
+tells an attacker that a withheld number is zero.
 """
 
 from __future__ import annotations
@@ -62,6 +64,26 @@ def figurer() -> tuple[Figur, ...]:
             side = "taeller" if f["taeller_maal"] == "helaarsmodtagere" else "naevner"
             out.append(Figur(f["noegletal_id"], alle if spec == "*" else frozenset(spec.split(",")), side))
     return tuple(out)
+
+
+# The benchmark rows as the package publishes them: every kommune of the period's data and every
+# ydelse of the code list, zero where nobody received it. A row left out would say "zero": a
+# withheld cell of the cube that the package shows to be empty is no cover for its neighbours.
+RAEKKER_SQL = """
+WITH kommuner AS (
+    SELECT periode, kommunekode FROM datamart.befolkning WHERE periode BETWEEN $fra AND $til
+    UNION SELECT periode, handlekommune FROM datamart.vh_benchmark WHERE periode BETWEEN $fra AND $til
+)
+SELECT k.periode, k.kommunekode AS handlekommune, y.ydelseskode,
+    coalesce(b.unikke_modtagere, 0) AS unikke_modtagere, coalesce(b.helaarsmodtagere, 0) AS helaarsmodtagere,
+    coalesce(b.godkendt_dst, CASE WHEN g.godkendt = 'Ja' THEN 'Ja' ELSE 'Nej' END) AS godkendt_dst
+FROM kommuner k CROSS JOIN kodelister.ydelser y
+LEFT JOIN datamart.vh_benchmark b
+       ON b.periode = k.periode AND b.handlekommune = k.kommunekode AND b.ydelseskode = y.ydelseskode
+LEFT JOIN referencedata.godkendte_kommuner g  -- as harmoniseret marks the lines
+       ON g.kommunekode = k.kommunekode AND g.ydelseskode = y.ydelseskode
+      AND g.kvartal = year(k.periode) || 'K' || quarter(k.periode)
+"""
 
 
 def hviler_paa_sql() -> str:

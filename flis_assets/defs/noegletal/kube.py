@@ -65,9 +65,10 @@ def figure_sql(f: dict) -> str:
     WITH t AS ({measure_sql(f["taeller_maal"], f["taeller_ydelser"])}),
     n AS ({measure_sql(f["naevner_maal"], f["naevner_ydelser"])}),
     i AS ({individer}),
-    k AS (
+    k AS (  -- every kommune of the period's data, none left out: a missing cell would say "zero"
         SELECT periode, kommunekode, km.region, t.v AS taeller, n.v AS naevner
-        FROM (SELECT periode, kommunekode FROM t UNION SELECT periode, kommunekode FROM n) p
+        FROM (SELECT periode, kommunekode FROM t UNION SELECT periode, kommunekode FROM n
+              UNION SELECT periode, kommunekode FROM datamart.befolkning WHERE periode BETWEEN $fra AND $til) p
         JOIN kodelister.kommuner km USING (kommunekode)
         LEFT JOIN t USING (periode, kommunekode) LEFT JOIN n USING (periode, kommunekode)
     ),
@@ -138,8 +139,6 @@ def _before_discretion(con: duckdb.DuckDBPyConnection, sql: str, fra: date, til:
     return query_pl(con, sql, used_params({"fra": fra, "til": til}, sql))
 
 
-BENCHMARK_SQL = """SELECT periode, handlekommune, ydelseskode, unikke_modtagere, helaarsmodtagere
-FROM datamart.vh_benchmark WHERE periode BETWEEN $fra AND $til"""
 SKJUL = ["vaerdi", "taeller", "naevner", "individer"]
 
 
@@ -150,7 +149,7 @@ def cube(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> tuple[pl.DataF
     A cell the benchmark rows make the cube withhold is withheld with its whole hierarchy again;
     each round withholds at least one more cell, so it ends."""
     raw = _before_discretion(con, cube_sql(), fra, til)
-    benchmark = query_pl(con, BENCHMARK_SQL, {"fra": fra, "til": til})
+    benchmark = query_pl(con, benchmark_diskretion.RAEKKER_SQL, {"fra": fra, "til": til})
     tvungne: dict[tuple, set[str]] = {}
     while True:
         kube = diskretion.anvend(raw, ["noegletal_id"], cube_tal, SKJUL, lambda key: tvungne.get(key, ()))
@@ -229,7 +228,8 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
         ),
         dg.AssetSpec(
             ["noegletal", "vh_benchmark_diskretion"], group_name="noegletal", kinds={"duckdb"},
-            deps=[dg.AssetKey(["datamart", "vh_benchmark"])],
+            deps=[dg.AssetKey(["datamart", "vh_benchmark"]), dg.AssetKey(["datamart", "befolkning"]),
+                  dg.AssetKey(["referencedata", "godkendte_kommuner"])],
             description="De benchmarkrækker (kommune og ydelse), som datapakken vh_datamart skjuler, med årsag: "
             "færre end fem modtagere (primær), et skjult nøgletal hviler på rækken, eller rækken kunne ellers "
             "regnes ud af et vist nøgletal over flere ydelser (sekundær). Afgøres sammen med kuben.",
