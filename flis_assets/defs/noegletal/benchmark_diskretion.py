@@ -162,10 +162,8 @@ def afstem_alle(foer: pl.DataFrame, kube: pl.DataFrame, benchmark: pl.DataFrame
     `foer`: the cube's cells before discretion, `kube` after; `benchmark`: datamart.vh_benchmark."""
     figur = {f.noegletal_id: f for f in figurer()}
     mine = (pl.col("niveau") == "kommune") & pl.col("noegletal_id").is_in(list(figur))
-    skjult = kube.filter(mine).select("periode", "omraade", "noegletal_id",
-                                                                           "diskretioneret")
-    celler = foer.filter(mine).join(
-        skjult, on=["periode", "omraade", "noegletal_id"])
+    skjult = kube.filter(mine).select("periode", "omraade", "noegletal_id", "diskretioneret")
+    celler = foer.filter(mine).join(skjult, on=["periode", "omraade", "noegletal_id"])
     raekker = benchmark.with_columns(omraade=pl.col("handlekommune").cast(pl.String).str.zfill(3))
     ud, tving = [], []
     for (periode, omraade), c, r in _per_kommune(celler, raekker, ["periode", "omraade"]):
@@ -193,7 +191,7 @@ def angrib(frame: pl.DataFrame) -> pl.DataFrame:
         aarsag = {y: x["diskretion_aarsag"] for y, x in r.items() if x["diskretioneret"] and y not in kendt}
         for i, v in vist.items():
             f, til_stede = figur[i], figur[i].ydelser & r.keys()
-            if len(f.ydelser) == 1 or not til_stede:  # no row: none to give away (an absent row is zero)
+            if len(f.ydelser) == 1 or not til_stede:  # no row: none to give away
                 continue
             if v is None:
                 if not til_stede & aarsag.keys():
