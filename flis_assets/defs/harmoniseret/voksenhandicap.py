@@ -67,6 +67,14 @@ OPMAERKNINGER_DDL = """CREATE TABLE IF NOT EXISTS harmoniseret.vh_opmaerkninger 
     dst_handling VARCHAR NOT NULL
 )"""
 
+# Godkendt hos DST per handlekommune, ydelse and quarter, from the newest godkendte_kommuner file:
+# the join (alias g) and the column, for the harmonised lines and for the packages' empty rows.
+def godkendt_join(kommune: str, ydelse: str, kvartal: str) -> str:
+    return (f"LEFT JOIN referencedata.godkendte_kommuner g ON g.kommunekode = {kommune} "
+            f"AND g.ydelseskode = {ydelse} AND g.kvartal = {kvartal}")
+
+
+GODKENDT_DST = "CASE WHEN g.godkendt = 'Ja' THEN 'Ja' ELSE 'Nej' END"
 PLACERBAR = "startdato IS NOT NULL AND (slutdato IS NULL OR slutdato >= startdato)"
 UENDELIG = "DATE '9999-12-31'"
 
@@ -179,15 +187,14 @@ SELECT x.periode, x.kommunekode, x.fagsystem, x.ydelse_id, x.cpr, x.handlekommun
     x.betalingskommune, x.handlekommune_leveret, x.betalingskommune_leveret, x.ydelseskode, x.startdato,
     x.slutdato, x.alternativ_slutdato, x.maalgrupper, x.funktionsvurdering, x.opholdssted,
     x.indberetningsform,
-    CASE WHEN g.godkendt = 'Ja' THEN 'Ja' ELSE 'Nej' END AS godkendt_dst,
+    {GODKENDT_DST} AS godkendt_dst,
     a107.gruppe AS aaben_107_varighed,
     sps.sps_uden_overlap_fra, x.foedselsdato, x.koen, x.alder, ag.aldersgruppe,
     CASE WHEN x.placerbar THEN greatest(0, date_diff('day', greatest(x.fra, x.periode),
         least(coalesce(x.til, {UENDELIG}), x.slut)) + 1) ELSE 0 END AS dage_i_periode,
     s.ydelse_id IS NOT NULL AS slettes_af_dst, x.indlaesningsmaaned
 FROM x
-LEFT JOIN referencedata.godkendte_kommuner g
-       ON g.kommunekode = x.handlekommune AND g.ydelseskode = x.ydelseskode AND g.kvartal = x.kvartal
+{godkendt_join("x.handlekommune", "x.ydelseskode", "x.kvartal")}
 LEFT JOIN kodelister.aaben_107_grupper a107
        ON x.ydelseskode = '1.8.2' AND x.placerbar AND coalesce(x.til, {UENDELIG}) > x.slut
       AND date_diff('day', x.fra, x.slut) + 1 BETWEEN a107.fra_dage AND coalesce(a107.til_dage, 2147483647)

@@ -32,6 +32,7 @@ from functools import cache
 import polars as pl
 
 from flis_assets import kodelister
+from flis_assets.defs.harmoniseret.voksenhandicap import GODKENDT_DST, godkendt_join
 from flis_assets.defs.noegletal import diskretion
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER, PRIMAER, SEKUNDAER
 
@@ -69,20 +70,18 @@ def figurer() -> tuple[Figur, ...]:
 # The benchmark rows as the package publishes them: every kommune of the period's data and every
 # ydelse of the code list, zero where nobody received it. A row left out would say "zero": a
 # withheld cell of the cube that the package shows to be empty is no cover for its neighbours.
-RAEKKER_SQL = """
+RAEKKER_SQL = f"""
 WITH kommuner AS (
     SELECT periode, kommunekode FROM datamart.befolkning WHERE periode BETWEEN $fra AND $til
     UNION SELECT periode, handlekommune FROM datamart.vh_benchmark WHERE periode BETWEEN $fra AND $til
 )
 SELECT k.periode, k.kommunekode AS handlekommune, y.ydelseskode,
     coalesce(b.unikke_modtagere, 0) AS unikke_modtagere, coalesce(b.helaarsmodtagere, 0) AS helaarsmodtagere,
-    coalesce(b.godkendt_dst, CASE WHEN g.godkendt = 'Ja' THEN 'Ja' ELSE 'Nej' END) AS godkendt_dst
+    coalesce(b.godkendt_dst, {GODKENDT_DST}) AS godkendt_dst
 FROM kommuner k CROSS JOIN kodelister.ydelser y
 LEFT JOIN datamart.vh_benchmark b
        ON b.periode = k.periode AND b.handlekommune = k.kommunekode AND b.ydelseskode = y.ydelseskode
-LEFT JOIN referencedata.godkendte_kommuner g  -- as harmoniseret marks the lines
-       ON g.kommunekode = k.kommunekode AND g.ydelseskode = y.ydelseskode
-      AND g.kvartal = year(k.periode) || 'K' || quarter(k.periode)
+{godkendt_join("k.kommunekode", "y.ydelseskode", "year(k.periode) || 'K' || quarter(k.periode)")}
 """
 
 
