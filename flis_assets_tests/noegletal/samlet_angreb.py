@@ -64,12 +64,15 @@ def punkter(noegletal: pl.DataFrame, vh_datamart: pl.DataFrame) -> list[tuple[st
             kw.update(A_eq=sparse.csr_array(np.array(a_eq)), b_eq=b_eq)
         if a_ub:
             kw.update(A_ub=sparse.csr_array(np.array(a_ub)), b_ub=b_ub)
-        maal = [([k], f"{k[0]} {k[1]}") for k in ukendte]
+        # a row a shown single-ydelse figure of its kommune publishes is no secret to find
+        udgivet = {(c["omraade"], y) for c in cells if c["niveau"] == "kommune" and not c["diskretioneret"]
+                   for y in figurer[c["noegletal_id"]].ydelser if len(figurer[c["noegletal_id"]].ydelser) == 1}
+        maal = [([k], f"{k[0]} {k[1]}") for k in ukendte if k not in udgivet]
         maal += [([k for k in rows_of(c) if k in idx], f"{c['omraade']} {c['noegletal_id']}")
                  for c in cells if c["diskretioneret"] and rows_of(c)]
         # One feasible point (the least of everything): a number whose maximum lies above its value
         # there is no point, so most numbers need one programme, not two.
-        nedre = linprog(np.ones(len(ukendte)), bounds=bounds, method="highs", **kw)
+        nedre = linprog(np.ones(len(ukendte)), bounds=bounds, method="highs", **kw) if ukendte else None
         for ks, navn in maal:
             if not ks:  # a withheld cell whose rows are all published (a cell with no rows is zero)
                 fundet.append((tal, navn, float("nan")))

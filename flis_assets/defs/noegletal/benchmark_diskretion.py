@@ -132,7 +132,8 @@ def afstem(raekker: Mapping[str, Vaerdier], celler: Mapping[str, Vaerdier | None
                     tving.add(f.noegletal_id)
                 else:
                     aarsag.update({y: SEKUNDAER for y in tillaeg})
-        elif til_stede <= kendt.keys():  # withheld, yet the sum of published rows
+        elif til_stede <= kendt.keys():  # withheld, yet the sum of published rows (only a figure
+            # over ydelser that all have figures of their own: the package has every ydelse's row)
             enkelte = [g for g in figurer() if len(g.ydelser) == 1 and g.ydelser <= til_stede and celler.get(g.noegletal_id)]
             tving.add(min(enkelte, key=lambda g: (vaegt[next(iter(g.ydelser))], g.noegletal_id)).noegletal_id)
     return aarsag, tving
