@@ -42,6 +42,11 @@ LINES = [
     vh_line("t-3", cpr=EJ[0], handle="185", betaling="147", start="20240101"),
     vh_line("a-0", cpr=EJ[0], handle="147", betaling="", start="20240101"),
     vh_line("a-3", cpr=EJ[0], handle="147", betaling="151", start="20240101"),
+    # kommune codes outside kommuner.csv, delivered by 101: the lines stay 101's (or the known handlekommune's)
+    vh_line("u-h", cpr=EJ[0], handle="999", betaling="", start="20240101"),
+    vh_line("u-hb", cpr=EJ[0], handle="999", betaling="147", start="20240101"),
+    vh_line("u-b", cpr=EJ[0], handle="147", betaling="998", start="20240101"),
+    vh_line("u-ib", cpr=EJ[0], handle="183", betaling="000", start="20240101"),
 ]
 
 
@@ -147,3 +152,27 @@ def test_every_rule_carries_dst_handling(h):
     got = h.sql("SELECT DISTINCT regel, dst_handling FROM harmoniseret.vh_opmaerkninger ORDER BY 1").rows()
     assert ("DOEDSDATO_SOM_SLUTDATO", "Ændres") in got and ("BARN", "Slettes") in got
     assert ("OVERLAPPENDE_OPHOLD", "Markeres") in got
+
+
+@pytest.mark.parametrize(
+    "ydelse_id, handle, betaling, leveret",
+    [("u-h", 101, 101, (999, None)), ("u-hb", 101, 147, (999, 147)), ("u-b", 147, 147, (147, 998)),
+     ("u-ib", 183, 183, (183, 0))],
+)
+def test_unknown_kommune_code_stays_with_a_kommune_and_is_marked(h, ydelse_id, handle, betaling, leveret):
+    row = line(h, ydelse_id)
+    assert (row["handlekommune"], row["betalingskommune"]) == (handle, betaling)
+    assert (row["handlekommune_leveret"], row["betalingskommune_leveret"]) == leveret
+    assert row["kommunekode"] == 101 and row["slettes_af_dst"]
+    assert rules(h, ydelse_id) == ["UKENDT_KOMMUNEKODE"]
+    marked = h.sql("SELECT DISTINCT handlekommune, dst_handling FROM harmoniseret.vh_opmaerkninger "
+                   "WHERE ydelse_id = ?", [ydelse_id]).rows()
+    assert marked == [(handle, "Slettes")]
+
+
+def test_known_kommune_codes_are_not_marked_and_no_unknown_kommune_is_interpreted(h):
+    assert all(rules(h, y) == [] for y in ("i-v", "i-0", "i-3", "t-d", "a-0", "a-3"))
+    unknown = h.sql("""SELECT count(*) AS n FROM harmoniseret.vh_ydelser
+                       WHERE handlekommune NOT IN (SELECT kommunekode FROM kodelister.kommuner)
+                          OR betalingskommune NOT IN (SELECT kommunekode FROM kodelister.kommuner)""")
+    assert unknown["n"][0] == 0

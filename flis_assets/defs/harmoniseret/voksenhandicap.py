@@ -11,6 +11,8 @@ stocks keep them), so the kommune sees it until it is fixed. A line whose altern
 (death) lies before its start belongs to the month of its start.
 
 The rules are named in `kodelister/harmoniseringsregler.csv`; their tests are written here once.
+Beside DST's eight rules FLIS has its own, UKENDT_KOMMUNEKODE (`kommunekoder.py`): a line whose
+handle- or betalingskommune is not a kommune stays the delivering kommune's, marked.
 """
 
 from datetime import date
@@ -21,6 +23,7 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import kodelister, partitions
 from flis_assets.defs.dsa import common
+from flis_assets.defs.harmoniseret import kommunekoder
 from flis_assets.resources import ensure_schemas, replace_periods
 
 SPS_EGET_HJEM = "1.12.0.2"
@@ -78,15 +81,22 @@ GODKENDT_DST = "CASE WHEN g.godkendt = 'Ja' THEN 'Ja' ELSE 'Nej' END"
 PLACERBAR = "startdato IS NOT NULL AND (slutdato IS NULL OR slutdato >= startdato)"
 UENDELIG = "DATE '9999-12-31'"
 
+# A handlekommune that is not a kommune is the delivering kommune's (the handlekommune sends the
+# file); a betalingskommune that is not one counts as ikke angivet. The delivered codes stay beside.
+assert kommunekoder.felter("vh") == ["handlekommune", "betalingskommune"], "every kommune field interpreted"
+HANDLEKOMMUNE = "CASE WHEN s.handlekommune_kendt THEN coalesce(a.for_kommune, s.handlekommune) ELSE s.kommunekode END"
+
 # The newest stock, enriched once per run: interpreted kommuner, CPR facts, the effective end.
 LINJER_SQL = f"""
 CREATE OR REPLACE TEMP TABLE vh_linjer AS
-WITH stock AS (SELECT * FROM dsa.vh WHERE indlaesningsmaaned = $n),
+WITH stock AS (SELECT *, {kommunekoder.kendt("vh")} FROM dsa.vh WHERE indlaesningsmaaned = $n),
 reg AS (SELECT cpr, foedselsdato, koen, doedsdato FROM dsa.cpr_register({UENDELIG})
         WHERE cpr IN (SELECT cpr FROM stock))
 SELECT s.kommunekode, s.fagsystem, s.ydelse_id, s.cpr,
-    coalesce(a.for_kommune, s.handlekommune) AS handlekommune,
-    coalesce(a.for_kommune, s.betalingskommune, s.handlekommune) AS betalingskommune,
+    {HANDLEKOMMUNE} AS handlekommune,
+    coalesce(a.for_kommune, CASE WHEN s.betalingskommune_kendt THEN s.betalingskommune END, {HANDLEKOMMUNE})
+        AS betalingskommune,
+    {kommunekoder.ukendt("vh", "s")} AS ukendt_kommunekode,
     s.handlekommune AS handlekommune_leveret, s.betalingskommune AS betalingskommune_leveret,
     s.ydelseskode, s.startdato, s.slutdato,
     CASE WHEN s.slutdato IS NULL THEN r.doedsdato END AS alternativ_slutdato,
@@ -125,6 +135,8 @@ WITH linje_regler AS (
     UNION ALL
     SELECT kommunekode, fagsystem, ydelse_id, 'DOEDSDATO_SOM_SLUTDATO' FROM vh_linjer
     WHERE alternativ_slutdato IS NOT NULL
+    UNION ALL  -- FLIS's own rule: a kommune code outside kommuner.csv (see kommunekoder.py)
+    SELECT kommunekode, fagsystem, ydelse_id, '{kommunekoder.REGEL}' FROM vh_linjer WHERE ukendt_kommunekode
 ),
 bevaret AS (  -- what DST keeps: the overlap rules look only at these
     SELECT * FROM vh_linjer l WHERE placerbar AND NOT EXISTS (
@@ -244,7 +256,7 @@ def harmonise(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, i
 
 assert set(kodelister.load("harmoniseringsregler")["regel"]) == {
     "UGYLDIG_YDELSESKODE", "UGYLDIG_MAALGRUPPE", "MANGLENDE_STARTDATO", "SLUTDATO_FOER_STARTDATO", "BARN",
-    "DOEDSDATO_SOM_SLUTDATO", "OVERLAPPENDE_OPHOLD", "SPS_UNDER_OPHOLD",
+    "DOEDSDATO_SOM_SLUTDATO", "OVERLAPPENDE_OPHOLD", "SPS_UNDER_OPHOLD", kommunekoder.REGEL,
 }, "every rule of harmoniseringsregler.csv has its test in REGLER_SQL"
 
 PERIOD_DEPS = [
