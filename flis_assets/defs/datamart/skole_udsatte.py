@@ -1,4 +1,7 @@
-"""datamart: pupils and measures across kommuner, aggregated, no CPR numbers."""
+"""datamart: pupils and measures across kommuner, aggregated, no CPR numbers.
+
+Measures a rule deletes (dst_handling Slettes, e.g. UKENDT_KOMMUNEKODE) are left out, as in VH.
+"""
 
 from datetime import date
 
@@ -18,7 +21,7 @@ SELECTS = {
         SELECT periode, handlekommune, foranstaltningstype, paragraf,
             count(DISTINCT cpr) AS boern_aabne, count(*) AS foranstaltninger_aabne
         FROM harmoniseret.udsatte_foranstaltninger
-        WHERE periode BETWEEN $fra AND $til AND aaben_sidste_dag GROUP BY ALL""",
+        WHERE periode BETWEEN $fra AND $til AND aaben_sidste_dag AND NOT slettes_af_dst GROUP BY ALL""",
 }
 
 

@@ -83,11 +83,12 @@ checks = [
     ),
     frame_check(
         asset=FORANSTALTNING, name="gyldighedsregler",
-        description="Foranstaltninger, som de koblede nøgletal hviler på: handlekommunen er en kommune, paragraffen "
+        description="Foranstaltninger, som de koblede nøgletal hviler på: den leverede handlekommune er en kommune "
+        "(ellers bliver foranstaltningen hos den leverende kommune, opmærket UKENDT_KOMMUNEKODE), paragraffen "
         "er en paragraf i Serviceloven (SEL …).",
         sql="SELECT * FROM harmoniseret.udsatte_foranstaltninger WHERE periode = $maaned",
         validate=pandera_validator(regel_skema("harmoniseret.udsatte_foranstaltninger gyldighed", {
-            "UKENDT_HANDLEKOMMUNE": pl.col("handlekommune").is_in(kodelister.kommunekoder()),
+            "UKENDT_HANDLEKOMMUNE": pl.col("handlekommune_leveret").is_in(kodelister.kommunekoder()),
             "PARAGRAF_UDEN_FOR_SERVICELOVEN": pl.col("paragraf").str.starts_with("SEL "),
         }), FORANSTALTNING_KEYS),
     ),

@@ -5,6 +5,8 @@
   month counts with its newest earlier delivery (`leverancemaaned` shows which).
 - Measures of a period come from the newest Udsatte stock (newest knowledge); a measure is open
   on the period's last day when it started by then and ends on that day or later (or is open).
+  A handlekommune outside kommuner.csv is the delivering kommune, marked (UKENDT_KOMMUNEKODE).
+- Skole has no kommune field of its own: its kommune is the file's, which landing checks.
 """
 
 from datetime import date
@@ -15,6 +17,7 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
 from flis_assets.defs.dsa import common
+from flis_assets.defs.harmoniseret import kommunekoder
 from flis_assets.resources import create_tables_like, ensure_schemas, replace_periods
 
 MAANEDER = "SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MONTH))::DATE AS periode"
@@ -25,15 +28,24 @@ SELECT indlaesningsmaaned AS periode, kommunekode, fagsystem, leverancemaaned, c
 FROM dsa.skole WHERE indlaesningsmaaned BETWEEN $fra AND $til
 """
 
+# A handlekommune that is not a kommune: the measure stays the delivering kommune's, marked with
+# the rule and its action from the rule table (kommunekoder.py), as the VH lines are.
+assert kommunekoder.felter("udsatte") == ["handlekommune"], "every kommune field interpreted"
 FORANSTALTNINGER_SQL = f"""
-WITH stock AS (SELECT * FROM dsa.udsatte WHERE indlaesningsmaaned = (SELECT max(indlaesningsmaaned) FROM dsa.udsatte))
-SELECT m.periode, s.kommunekode, s.foranstaltning_id, s.cpr, s.handlekommune, s.foranstaltningstype, s.paragraf,
+WITH stock AS (SELECT *, {kommunekoder.kendt("udsatte")} FROM dsa.udsatte
+               WHERE indlaesningsmaaned = (SELECT max(indlaesningsmaaned) FROM dsa.udsatte))
+SELECT m.periode, s.kommunekode, s.foranstaltning_id, s.cpr,
+    CASE WHEN s.handlekommune_kendt THEN s.handlekommune ELSE s.kommunekode END AS handlekommune,
+    s.handlekommune AS handlekommune_leveret, s.foranstaltningstype, s.paragraf,
     s.startdato, s.slutdato,
     s.startdato <= last_day(m.periode) AND coalesce(s.slutdato, DATE '9999-12-31') >= last_day(m.periode)
         AS aaben_sidste_dag,
+    CASE WHEN {kommunekoder.ukendt("udsatte", "s")} THEN r.regel || ' (' || r.dst_handling || ')' END AS opmaerkninger,
+    {kommunekoder.ukendt("udsatte", "s")} AND r.dst_handling = 'Slettes' AS slettes_af_dst,
     s.indlaesningsmaaned
 FROM stock s JOIN ({MAANEDER}) m
   ON s.startdato <= last_day(m.periode) AND coalesce(s.slutdato, DATE '9999-12-31') >= m.periode
+{kommunekoder.REGEL_JOIN}
 WHERE s.slutdato IS NULL OR s.slutdato >= s.startdato
 """
 

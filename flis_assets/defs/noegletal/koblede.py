@@ -34,7 +34,7 @@ SKOLEPOPULATIONER = ("taeller2", "naevner2")
 ELEVER = """SELECT periode, kommunekode, cpr, undervisningstilbud, fravaersdage, skoledage
             FROM harmoniseret.skole_elever WHERE periode BETWEEN $fra AND $til AND klassetrin_0_9"""
 UDSATTE = """SELECT DISTINCT periode, cpr, handlekommune FROM harmoniseret.udsatte_foranstaltninger
-             WHERE periode BETWEEN $fra AND $til AND aaben_sidste_dag"""
+             WHERE periode BETWEEN $fra AND $til AND aaben_sidste_dag AND NOT slettes_af_dst"""
 REGION = "(SELECT kommunekode, region FROM kodelister.kommuner)"
 
 # Measures counting pupils: the persons behind such a numerator (T2) are the pupils it counts;
