@@ -7,7 +7,7 @@ import pytest
 from flis_assets_tests.conftest import cpr_line, module_flis, vh_line
 from flis_assets_tests.noegletal.test_koblede import measure
 
-EGEN, FEJL, BARN = "0101804322", "0201804322", "0301154322"  # none passes modulus 11
+EGEN, FEJL, BARN, UDE = "0101804322", "0201804322", "0301154322", "0401804322"  # none passes modulus 11
 REGEL = "UKENDT_KOMMUNEKODE"
 
 
@@ -16,7 +16,7 @@ def k(tmp_path_factory):
     with module_flis(tmp_path_factory, "ukendt") as f:
         f.deliver("cpr", "2024-03", 0, "CPR", "20240305",
                   [cpr_line(EGEN, bopael="265"), cpr_line(FEJL, bopael="265"),
-                   cpr_line(BARN, foedt="20150101", bopael="265")])
+                   cpr_line(BARN, foedt="20150101", bopael="265"), cpr_line(UDE, bopael="999")])
         f.deliver("vh", "2024-03", 265, "NEXUS", "20240305", [
             vh_line("egen", cpr=EGEN, handle="265", betaling="265", kode="1.8.1", start="20230101", ophold="1"),
             vh_line("fejl", cpr=FEJL, handle="999", betaling="", kode="1.8.1", start="20230101", ophold="1"),
@@ -36,6 +36,7 @@ def test_no_datamart_row_for_a_kommune_that_does_not_exist(k):
     assert k.sql("SELECT * FROM datamart.vh_benchmark WHERE handlekommune = 999").height == 0
     assert k.sql("SELECT * FROM datamart.vh_dimensioner WHERE handlekommune = 999 OR vaerdi = '999'").height == 0
     assert k.sql("SELECT * FROM datamart.udsatte_foranstaltninger WHERE handlekommune = 999").height == 0
+    assert k.sql("SELECT kommunekode, antal_i_alt FROM datamart.befolkning").rows() == [(265, 3)]  # not UDE's 999
     # DST's action Slettes: the line is not counted for 265 either, nor the measure
     got = k.sql("SELECT unikke_modtagere FROM datamart.vh_benchmark WHERE handlekommune = 265 AND ydelseskode = '1.8.1'")
     assert got["unikke_modtagere"].to_list() == [1]

@@ -137,7 +137,9 @@ mdr AS (
 ),
 a AS (
     SELECT mdr.*, rec.bopaelskommune AS kommunekode, rec.foedselsdato
-    FROM mdr JOIN (SELECT * FROM rec WHERE gyldig_fra <= $til AND gyldig_til > $fra AND bopaelskommune IS NOT NULL) rec
+    -- a bopaelskommune that is no kommune (kommuner.csv) is nobody's resident: no kommune that does not exist
+    FROM mdr JOIN (SELECT * FROM rec WHERE gyldig_fra <= $til AND gyldig_til > $fra
+                   AND bopaelskommune IN (SELECT kommunekode FROM kodelister.kommuner)) rec
         ON rec.gyldig_fra <= mdr.periode AND mdr.periode < rec.gyldig_til
     WHERE rec.foedselsdato <= mdr.slut AND (rec.doedsdato IS NULL OR rec.doedsdato > mdr.slut)
 )
