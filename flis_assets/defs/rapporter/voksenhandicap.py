@@ -2,7 +2,8 @@
 
 - Harmoniseringsregelrapport: per kommune and month, the unique citizens hit by each rule and
   DST action (kommune-specific: the citizens themselves go in the kommune's `vh_regelrapport`
-  package only).
+  package only). A line with a kommune code that is no kommune counts for the kommune that
+  delivered it (harmoniseret interprets it so), under FLIS's rule UKENDT_KOMMUNEKODE.
 - Benchmark against HAND07: per kommune, ydelseskode and quarter, FLIS's unique recipients in
   the benchmark datamart (approved data only) beside HAND07's figure, with the difference.
 """
@@ -52,7 +53,8 @@ def harmoniseringsregelrapport(context: dg.AssetExecutionContext, duckdb: DuckDB
             GROUP BY ALL ORDER BY maaned DESC, regel LIMIT 96""", [*window])
     return dg.MaterializeResult(metadata={
         "rapport": dg.MetadataValue.md(
-            "### Borgere ramt af DST's harmoniseringsregler (hele landet, summen af kommunerne)\n\n"
+            "### Borgere ramt af harmoniseringsreglerne (DST's og FLIS' egen UKENDT_KOMMUNEKODE; hele landet, "
+            "summen af kommunerne)\n\n"
             + (markdown(summary) if summary.height else "Ingen linjer ramt i perioden.")),
     })
 
