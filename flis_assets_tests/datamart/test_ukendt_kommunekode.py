@@ -5,6 +5,7 @@ import polars as pl
 import pytest
 
 from flis_assets_tests.conftest import cpr_line, module_flis, vh_line
+from flis_assets_tests.datapakker.test_datapakker import folder
 from flis_assets_tests.noegletal.test_koblede import measure
 
 EGEN, FEJL, BARN, UDE = "0101804322", "0201804322", "0301154322", "0401804322"  # none passes modulus 11
@@ -26,10 +27,6 @@ def k(tmp_path_factory):
         outcome = f.materialize_periods("2024-03", "2024-03")
         assert outcome.ok, outcome
         yield f
-
-
-def folder(k, kommune):
-    return k.root / "datapakker" / f"{kommune:03d}" / "2024-03"
 
 
 def test_no_datamart_row_for_a_kommune_that_does_not_exist(k):
