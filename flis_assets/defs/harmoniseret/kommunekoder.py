@@ -34,7 +34,3 @@ def kendt(kilde: str) -> str:
 def ukendt(kilde: str, alias: str) -> str:
     """True when any kommune-code field of the line (alias, with the `kendt` items) is not a kommune."""
     return "NOT (" + " AND ".join(f"{alias}.{f}_kendt" for f in felter(kilde)) + ")"
-
-
-# The rule's row of the rule table (alias r): its action, and the line's mark as the packages show it.
-REGEL_JOIN = f"LEFT JOIN kodelister.harmoniseringsregler r ON r.regel = '{REGEL}'"

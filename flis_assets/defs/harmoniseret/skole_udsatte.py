@@ -45,7 +45,7 @@ SELECT m.periode, s.kommunekode, s.foranstaltning_id, s.cpr,
     s.indlaesningsmaaned
 FROM stock s JOIN ({MAANEDER}) m
   ON s.startdato <= last_day(m.periode) AND coalesce(s.slutdato, DATE '9999-12-31') >= m.periode
-{kommunekoder.REGEL_JOIN}
+LEFT JOIN kodelister.harmoniseringsregler r ON r.regel = '{kommunekoder.REGEL}'
 WHERE s.slutdato IS NULL OR s.slutdato >= s.startdato
 """
 
