@@ -230,8 +230,8 @@ def test_killed_run_is_cleaned_up_and_the_rerun_waits_then_equals_an_uninterrupt
     assert waiting.startswith("Venter på at kørsel (run-id en-anden, trin dsa__vh) frigiver databasen")
     assert second.poll() is None
     inst.event_log_storage.free_concurrency_slots_for_run(holder)
-    out = second.stdout.read()
     assert second.wait(timeout=120) == 0
+    out = second.stdout.read()
     rest = "".join(err.get() for _ in range(err.qsize()))
     assert "Warning" not in rest and "Traceback" not in rest
     assert "Færdig: 1 måned(er) materialiseret" in out
