@@ -240,3 +240,11 @@ def test_killed_run_is_cleaned_up_and_the_rerun_waits_then_equals_an_uninterrupt
     assert dg.DagsterRunStatus.STARTED not in statuses
 
     assert tables(roots["draebt"]) == tables(roots["uafbrudt"])
+
+
+def test_loading_the_code_location_is_quiet():
+    """`dagster dev` loads flis_assets.definitions (workspace.yaml): no Beta/PreviewWarning blocks."""
+    p = subprocess.run([sys.executable, "-c", "import flis_assets.definitions"], capture_output=True, text=True,
+                       env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "Warning" not in p.stderr
