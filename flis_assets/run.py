@@ -20,6 +20,7 @@ import dagster as dg
 import duckdb
 from dagster._core.instance.config import PoolGranularity
 from dagster._core.instance.ref import InstanceRef
+from dagster._core.storage.dagster_run import FINISHED_STATUSES
 from dagster._core.utils import make_new_run_id
 from tqdm import tqdm
 
@@ -47,7 +48,7 @@ def meld(tekst: str) -> None:
 
 
 class DatabaseFejl(Exception):
-    """The DuckDB file cannot be opened or written: one line naming the file and the cause."""
+    """The DuckDB file cannot be opened: one line naming the file and the cause."""
 
 
 @dataclass
@@ -138,9 +139,13 @@ def ryd_op(inst: dg.DagsterInstance) -> list[str]:
     if storage.supports_global_concurrency_limits:
         info = storage.get_concurrency_info(POOL)
         holders = {(s.run_id, s.step_key) for s in info.claimed_slots} | {(s.run_id, s.step_key) for s in info.pending_steps}
+        # a run that has ended holds nothing (a UI run marked failed after its worker died, with no
+        # daemon running to free its slot: dagster.yaml's free_slots_after_run_end_seconds)
+        ended = {r.dagster_run.run_id for r in inst.get_run_records(dg.RunsFilter(
+            run_ids=sorted({run_id for run_id, _ in holders}), statuses=list(FINISHED_STATUSES)))} if holders else set()
         for run_id, step_key in holders:
             ident = step_key.removeprefix(RESERVATION + " ") if step_key.startswith(RESERVATION) else None
-            if run_id in ryddet or (ident and _lever(ident) is False):
+            if run_id in ryddet or run_id in ended or (ident and _lever(ident) is False):
                 storage.free_concurrency_slots_for_run(run_id)
     return ryddet
 
@@ -309,9 +314,8 @@ def kan_aabnes() -> None:
             raise DatabaseFejl(f"databasen {path} er åben i et andet program uden om FLIS ({holder}); "
                                "luk det og prøv igen") from None
         raise DatabaseFejl(f"kan ikke åbne databasen {path}: {aarsag(f'duckdb.{type(e).__name__}: {e}')}") from None
-    except (duckdb.Error, OSError) as e:
-        raise DatabaseFejl(f"kan ikke åbne databasen {path}: {e.strerror if isinstance(e, OSError) else aarsag(str(e))}"
-                           ) from None
+    except OSError as e:
+        raise DatabaseFejl(f"kan ikke åbne databasen {path}: {e.strerror or e}") from None
 
 
 def _materialize(defs: dg.Definitions, fra: date, til: date, inst: dg.DagsterInstance, progress: bool,

@@ -57,14 +57,16 @@ def test_dead_runs_are_failed_and_their_slot_freed(dagster_home):
                        tags={run.TAG_PROCES: dead})
     alive = DagsterRun(job_name="__ASSET_JOB", run_id="levende", status=dg.DagsterRunStatus.STARTED,
                        tags={run.TAG_PROCES: run.proces_id()})
-    inst.add_run(stale)
-    inst.add_run(alive)
+    ended = DagsterRun(job_name="__ASSET_JOB", run_id="ui-fejlet", status=dg.DagsterRunStatus.FAILURE)
+    for r in (stale, alive, ended):
+        inst.add_run(r)
     assert run._har_graense(inst)
     storage = inst.event_log_storage
     assert storage.claim_concurrency_slot(run.POOL, "dod-koersel", "dsa__vh").is_claimed
-    # a killed `flis materialize`'s own reservation, waiting behind the step
+    # a killed `flis materialize`'s own reservation, waiting behind the step; a UI run marked failed
     storage.claim_concurrency_slot(run.POOL, "dod-reservation", f"{run.RESERVATION} {dead}")
-    assert pool(inst).claimed_slots and pool(inst).pending_steps
+    storage.claim_concurrency_slot(run.POOL, "ui-fejlet", "dsa__cpr")
+    assert pool(inst).claimed_slots and len(pool(inst).pending_steps) == 3
 
     assert run.ryd_op(inst) == ["dod-koersel"]
     assert inst.get_run_by_id("dod-koersel").status == dg.DagsterRunStatus.FAILURE
