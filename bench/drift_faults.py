@@ -52,10 +52,10 @@ def differing_tables(a: Path, b: Path) -> list[str]:
     """Tables whose rows differ between the two databases (timestamps, the load time, aside)."""
     import duckdb
 
-    with duckdb.connect() as con:
+    with duckdb.connect(config={"enable_progress_bar": False}) as con:
         con.execute(f"ATTACH '{a}' AS a (READ_ONLY)")
         con.execute(f"ATTACH '{b}' AS b (READ_ONLY)")
-        cols = con.execute("SELECT table_schema, table_name, string_agg(column_name, ', ') FROM duckdb_columns() "
+        cols = con.execute("SELECT schema_name, table_name, string_agg(column_name, ', ') FROM duckdb_columns() "
                            "WHERE database_name = 'a' AND data_type NOT LIKE 'TIMESTAMP%' GROUP BY ALL").fetchall()
         out = []
         for schema, table, c in cols:
