@@ -175,11 +175,23 @@ def tables(root: Path) -> dict:
         return {t: con.sql(f"SELECT {c} FROM {t} ORDER BY ALL").fetchall() for t, c in cols}
 
 
-def flis_materialize(root: Path, home: Path) -> subprocess.Popen:
+@pytest.fixture
+def started():
+    """The processes a test starts; any still running when it ends (a failed test) is killed."""
+    procs: list[subprocess.Popen] = []
+    yield procs
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def flis_materialize(root: Path, home: Path, started: list) -> subprocess.Popen:
     env = {**os.environ, "FLIS_DATA_DIR": str(root), "DAGSTER_HOME": str(home), "PYTHONPATH": str(REPO)}
     env.pop("FLIS_DUCKDB", None)
-    return subprocess.Popen([sys.executable, "-m", "flis_assets.cli", "materialize", "--from", "2024-01", "--to", "2024-01"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    started.append(subprocess.Popen([sys.executable, "-m", "flis_assets.cli", "materialize", "--from", "2024-01", "--to", "2024-01"],
+                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    return started[-1]
 
 
 def stderr_lines(proc: subprocess.Popen) -> "queue.Queue[str]":
@@ -198,7 +210,8 @@ def wait_for(cond, seconds: float, what: str):
     raise AssertionError(f"ventede forgæves på {what}")
 
 
-def test_killed_run_is_cleaned_up_and_the_rerun_waits_then_equals_an_uninterrupted_run(tmp_path, dagster_home, monkeypatch):
+def test_killed_run_is_cleaned_up_and_the_rerun_waits_then_equals_an_uninterrupted_run(tmp_path, dagster_home, monkeypatch,
+                                                                                       started):
     roots = {k: tmp_path / k for k in ("draebt", "uafbrudt")}
     with dg.DagsterInstance.ephemeral() as eph:
         for r in roots.values():
@@ -207,7 +220,7 @@ def test_killed_run_is_cleaned_up_and_the_rerun_waits_then_equals_an_uninterrupt
         assert Flis(roots["uafbrudt"], eph).materialize("2024-01").ok
     monkeypatch.setenv("FLIS_DATA_DIR", str(roots["draebt"]))
 
-    first = flis_materialize(roots["draebt"], dagster_home)
+    first = flis_materialize(roots["draebt"], dagster_home, started)
     inst = dg.DagsterInstance.get()
 
     def started_step():  # a load-month run of this process under way: the file and the slot held
@@ -222,7 +235,7 @@ def test_killed_run_is_cleaned_up_and_the_rerun_waits_then_equals_an_uninterrupt
     # the second run cleans up, then waits in one line for a live holder (here: this test)
     holder = "en-anden-koersel"
     assert inst.event_log_storage.claim_concurrency_slot(run.POOL, holder, "dsa__vh").is_claimed is False
-    second = flis_materialize(roots["draebt"], dagster_home)
+    second = flis_materialize(roots["draebt"], dagster_home, started)
     err = stderr_lines(second)
     cleaned = err.get(timeout=60)
     assert cleaned.startswith("Ryddede op efter 1 afbrudt(e) kørsel(er), hvis proces ikke findes længere (run-id ")
