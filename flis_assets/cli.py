@@ -1,7 +1,7 @@
 """The `flis` command line (outputs.md): `flis generate` and `flis materialize`.
 
 Exit codes: 0 done; 1 a blocking asset check or a step failed (named on stderr); 2 unusable
-arguments or settings (a one-line message).
+arguments or settings, or a database that cannot be opened (a one-line message).
 """
 
 import argparse
@@ -92,7 +92,10 @@ def cmd_materialize(args) -> int:
         raise UsageError(f"--to {args.til:%Y-%m} ligger efter den seneste hele måned ({last[:7]})")
     if not (settings.incoming_dir()).is_dir():
         raise UsageError(f"ingen leverancer under {settings.incoming_dir()} (kør 'flis generate' eller sæt FLIS_DATA_DIR)")
-    outcome = run.materialize(build_defs(), args.fra, args.til)
+    try:
+        outcome = run.materialize(build_defs(), args.fra, args.til)
+    except run.DatabaseFejl as e:
+        raise UsageError(str(e)) from None
     for w in outcome.advarsler:
         print(f"Advarsel: asset check fejlede: {w}", file=sys.stderr)
     for f in outcome.fejlede_trin:
@@ -107,11 +110,27 @@ def cmd_materialize(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "materialize":
+        settings.stille_dagster_advarsler()
     try:
         return {"generate": cmd_generate, "materialize": cmd_materialize}[args.command](args)
     except UsageError as e:
         print(f"flis: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as e:  # a file FLIS reads or writes: one line naming it and the cause
+        hvor = f"{e.filename}: " if e.filename else ""
+        print(f"flis: {hvor}{e.strerror or e}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as e:
+        import duckdb
+
+        if not isinstance(e, duckdb.Error):
+            raise
+        from flis_assets.run import aarsag
+
+        print(f"flis: fejl i databasen {settings.duckdb_path()}: {aarsag(f'duckdb.{type(e).__name__}: {e}')}",
+              file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

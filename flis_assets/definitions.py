@@ -2,8 +2,12 @@
 
 import dagster as dg
 
-from flis_assets.defs import registry
-from flis_assets.resources import duckdb_resource
+from flis_assets import settings
+
+settings.stille_dagster_advarsler()  # before the assets' decorators warn (issue 16)
+
+from flis_assets.defs import registry  # noqa: E402
+from flis_assets.resources import duckdb_resource  # noqa: E402
 
 
 def build_defs() -> dg.Definitions:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 
@@ -25,3 +26,13 @@ def reference_dir() -> Path:
 def duckdb_memory_limit() -> str:
     """DuckDB spills to disk beyond this; the default keeps a national month within 6 GiB."""
     return os.environ.get("FLIS_DUCKDB_MEMORY_LIMIT", "4GB")
+
+
+def stille_dagster_advarsler() -> None:
+    """Dagster's Beta- and PreviewWarnings (a parameter or check FLIS uses is not yet stable) say
+    nothing an analyst can act on, and dozens of them hid `make run`'s own messages (issue 16).
+    Called where FLIS loads: the code location and `flis materialize`."""
+    from dagster import BetaWarning, PreviewWarning
+
+    for category in (BetaWarning, PreviewWarning):
+        warnings.filterwarnings("ignore", category=category)
