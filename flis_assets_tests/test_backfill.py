@@ -72,6 +72,11 @@ def runs(tmp_path_factory):
         f.materialize_periods("2023-03", "2024-03")
         out["sensor_bagefter"] = genberegn_aendrede_perioder.evaluate_tick(
             dg.build_sensor_context(instance=inst, cursor=cursor, definitions=defs))
+        out["sensor_intet_nyt"] = genberegn_aendrede_perioder.evaluate_tick(  # the daemon's next tick
+            dg.build_sensor_context(instance=inst, cursor=out["sensor"].cursor, definitions=defs))
+    with dg.DagsterInstance.ephemeral() as inst:
+        out["sensor_tom"] = genberegn_aendrede_perioder.evaluate_tick(
+            dg.build_sensor_context(instance=inst, definitions=defs))
     with dg.DagsterInstance.ephemeral() as inst:
         g = Flis(roots["samlet"], inst)
         mp.setenv("FLIS_DATA_DIR", str(g.root))
@@ -124,6 +129,17 @@ def test_ytd_view_follows_the_correction(runs):
 def test_the_sensor_skips_periods_already_recomputed(runs):
     assert runs["sensor_bagefter"].run_requests == []
     assert "allerede genberegnet" in runs["sensor_bagefter"].skip_message
+
+
+def test_the_sensors_tick_says_what_it_handled_and_why_it_requested_nothing(runs):
+    assert runs["sensor_bagefter"].skip_message == (
+        f"Indlæsningsmåned 2024-03 er behandlet, og de {len(EXPECTED)} perioder, der skulle genberegnes, "
+        "er allerede genberegnet.")
+    assert runs["sensor"].run_requests[0].tags["flis/aarsag"] == "ændrede perioder efter indlæsningsmåned 2024-03"
+    assert runs["sensor_intet_nyt"].run_requests == []
+    assert runs["sensor_intet_nyt"].skip_message == (
+        "Ingen nye indlæsningsmåneder. Senest behandlede indlæsningsmåned: 2024-03.")
+    assert runs["sensor_tom"].skip_message == "Ingen indlæsningsmåneder er indlæst endnu."
 
 
 # --- A sequence of load months with corrections of every kind, run load month by load month (each
