@@ -111,3 +111,19 @@ def test_a_line_placed_at_last_touches_the_load_months_it_sat_in_unplaced(flis):
     assert changed(flis, "vh", "2024-03-01") == expected
     assert flis.materialize("2024-03", perioder=False).ok  # March alone, on the stored months before
     assert changed(flis, "vh", "2024-03-01") == expected
+
+
+def test_a_load_month_run_again_keeps_the_periods_its_first_run_changed(flis):
+    """A later delivery in the same load month replaces its stock: a line only the first run had
+    (not the month before) is gone again, and the periods that first run showed it in changed."""
+    fast = vh_line("fast", cpr="0101801111", start="20230601")
+    flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", [fast])
+    flis.deliver("vh", "2024-02", 101, "NEXUS", "20240205",
+                 [fast, vh_line("fejl", cpr="0202851234", start="20230101", slut="20230331")])
+    assert flis.materialize("2024-01", "2024-02", perioder=False).ok
+    assert changed(flis, "vh", "2024-02-01") == [*months("2023-01", "2023-03"), "2024-02-01"]
+    flis.deliver("vh", "2024-02", 101, "NEXUS", "20240215", [fast])  # the same month, corrected
+    assert flis.materialize("2024-02", perioder=False).ok
+    assert flis.sql("SELECT count(*) AS n FROM dsa.vh WHERE indlaesningsmaaned = '2024-02-01' "
+                    "AND ydelse_id = 'fejl'")["n"][0] == 0
+    assert changed(flis, "vh", "2024-02-01") == [*months("2023-01", "2023-03"), "2024-02-01"]

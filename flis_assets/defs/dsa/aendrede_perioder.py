@@ -2,8 +2,9 @@
 
 Compares the stock after the load month with the stock after the month before. Later layers
 re-materialise exactly these periods after a retroactive correction. The load month itself
-always counts as changed: it is new. A period counts as changed when any of its rows changes at
-individual level (the packages publish the lines), even when no aggregate moves.
+always counts as changed: it is new. A load month run again keeps what its earlier runs changed.
+A period counts as changed when any of its rows changes at individual level (the packages
+publish the lines), even when no aggregate moves.
 
 How a change maps to periods depends on the source (the table `AENDRINGSTYPE` below):
 - `interval` (VH, Udsatte): a line added, removed or changed in any field touches every month
@@ -194,12 +195,17 @@ def aendringer_sql(kilde: str) -> str:
 
 def compute(con: duckdb.DuckDBPyConnection, maaned: date) -> int:
     """One load month's changed periods (its tables exist and `uplacerbare` is before the month,
-    see the asset)."""
-    select = " UNION ALL ".join(
-        f"SELECT $maaned AS indlaesningsmaaned, '{k}' AS kilde, kommunekode, periode, "
-        f"sum(antal_aendringer)::BIGINT AS antal_aendringer FROM ({aendringer_sql(k)}) GROUP BY ALL"
+    see the asset). A load month run again keeps the periods its earlier runs changed: the later
+    layers show them from the stock those runs made, which the new stock replaces."""
+    con.execute("CREATE OR REPLACE TEMP TABLE tidligere_aendrede AS SELECT kilde, kommunekode, periode "
+                "FROM dsa.aendrede_perioder WHERE indlaesningsmaaned = ?", [maaned])
+    kilder = " UNION ALL ".join(
+        f"SELECT '{k}' AS kilde, kommunekode, periode, antal_aendringer FROM ({aendringer_sql(k)})"
         for k in AENDRINGSTYPE
     )
+    select = f"""SELECT $maaned AS indlaesningsmaaned, kilde, kommunekode, periode,
+        sum(antal_aendringer)::BIGINT AS antal_aendringer
+    FROM ({kilder} UNION ALL SELECT kilde, kommunekode, periode, 0 FROM tidligere_aendrede) GROUP BY ALL"""
     return replace_window(
         con, "dsa.aendrede_perioder", "indlaesningsmaaned", maaned, partitions.add_months(maaned, 1),
         select, {"maaned": maaned, "forrige": partitions.add_months(maaned, -1)},
