@@ -1,5 +1,7 @@
 """Changed periods: exactly the statistical periods a load month's new stock changed."""
 
+from datetime import date
+
 from flis_assets_tests.conftest import cpr_line, vh_line
 
 
@@ -127,3 +129,15 @@ def test_a_load_month_run_again_keeps_the_periods_its_first_run_changed(flis):
     assert flis.sql("SELECT count(*) AS n FROM dsa.vh WHERE indlaesningsmaaned = '2024-02-01' "
                     "AND ydelse_id = 'fejl'")["n"][0] == 0
     assert changed(flis, "vh", "2024-02-01") == [*months("2023-01", "2023-03"), "2024-02-01"]
+
+
+def test_a_load_month_run_again_after_later_ones_recomputes_their_year_to_date(flis):
+    from flis_assets.defs.dsa.aendrede_perioder import perioder_til_genberegning
+    from flis_assets.resources import duckdb_resource
+
+    for m in ("2024-01", "2024-02", "2024-03"):
+        flis.deliver("vh", m, 101, "NEXUS", m.replace("-", "") + "05", [vh_line("a", start="20240101")])
+    assert flis.materialize("2024-01", "2024-03", perioder=False).ok
+    with duckdb_resource().get_connection() as con:
+        perioder = perioder_til_genberegning(con, [date(2024, 2, 1)])
+    assert perioder == [date(2024, 2, 1), date(2024, 3, 1)]  # March's year to date holds February

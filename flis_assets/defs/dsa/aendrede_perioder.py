@@ -251,13 +251,15 @@ def genberegningsperioder(load_months: list[date], changed: list[date], newest: 
 
 
 def perioder_til_genberegning(con: duckdb.DuckDBPyConnection, load_months: list[date]) -> list[date]:
-    """`genberegningsperioder` with the changed periods read from `dsa.aendrede_perioder`."""
+    """`genberegningsperioder` with the changed periods read from `dsa.aendrede_perioder`, up to the
+    newest load month there (a load month run again after later ones: their year-to-date views)."""
     if not load_months:
         return []
     try:
         changed = [p for (p,) in con.execute(
             "SELECT DISTINCT periode FROM dsa.aendrede_perioder WHERE indlaesningsmaaned IN "
             f"({', '.join('?' for _ in load_months)})", load_months).fetchall()]
+        newest = con.execute("SELECT max(indlaesningsmaaned) FROM dsa.aendrede_perioder").fetchone()[0]
     except duckdb.CatalogException:
-        changed = []
-    return genberegningsperioder(load_months, changed, max(load_months))
+        changed, newest = [], None
+    return genberegningsperioder(load_months, changed, max(filter(None, [*load_months, newest])))
