@@ -306,3 +306,31 @@ def test_the_sensor_requests_what_flis_materialize_recomputes(rettet):
     # February: slutdato 2023-09-10 -> 2023-06-15 touches 2023-01..2023-09 (the line from 2023-01-05),
     # a field no figure counts touches 2023-04..07, the placed line 2023-06 on; with the rest of 2023
     assert maaneder == [f"2023-{i:02d}" for i in range(1, 13)] + ["2024-01", "2024-02"]
+
+
+def test_the_sensor_counts_a_period_done_only_when_its_first_layer_read_the_new_stock(flis):
+    """A run that read the stock before the load month (its harmoniseret step ran first) and wrote
+    its package files after it has not recomputed the period."""
+    flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", [vh_line("a", start="20231101")])
+    assert flis.materialize("2024-01", perioder=False).ok
+    defs = build_defs()
+    graph = defs.resolve_asset_graph()
+    foerste = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name == "harmoniseret"]
+    perioder = ["2023-11-01", "2023-12-01", "2024-01-01"]
+
+    def meld(keys):
+        for key in keys:
+            for p in perioder:
+                flis.instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=key, partition=p))
+
+    def tick():
+        return genberegn_aendrede_perioder.evaluate_tick(dg.build_sensor_context(instance=flis.instance,
+                                                                                 definitions=defs))
+
+    meld([dg.AssetKey(["datapakker", "filer"])])
+    (req,) = tick().run_requests
+    assert sorted(req.asset_graph_subset.get_partitions_subset(foerste[0]).get_partition_keys()) == perioder
+    meld(foerste)
+    meld([dg.AssetKey(["datapakker", "filer"])])
+    assert tick().skip_message == ("Indlæsningsmåned 2024-01 er behandlet, og de 3 perioder, der skulle "
+                                   "genberegnes, er allerede genberegnet.")

@@ -16,7 +16,8 @@ from dagster._core.definitions.events import AssetKeyPartitionKey
 from flis_assets.defs.dsa.aendrede_perioder import genberegningsperioder
 
 AENDREDE_PERIODER = dg.AssetKey(["dsa", "aendrede_perioder"])
-SIDSTE_LAG = dg.AssetKey(["datapakker", "filer"])  # the last layer: a period done here is done
+FOERSTE_LAG = "harmoniseret"  # the first period layer: it reads the newest DSA stock
+SIDSTE_LAG = dg.AssetKey(["datapakker", "filer"])  # the last layer
 PERIOD_GROUPS = {"harmoniseret", "datamart", "noegletal", "datapakker", "rapporter"}
 
 
@@ -47,17 +48,21 @@ def genberegn_aendrede_perioder(context: dg.SensorEvaluationContext):
                              "ændrede perioder.")
     newest = max(date.fromisoformat(k) for k in context.instance.get_materialized_partitions(AENDREDE_PERIODER))
     perioder = set(genberegningsperioder(load_months, changed, newest))
-    # periods already recomputed since (e.g. by `flis materialize`) need nothing more
-    done = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=SIDSTE_LAG, after_storage_id=last,
-                              asset_partitions=[p.isoformat() for p in perioder]), limit=10000).records
-    done_perioder = perioder & {date.fromisoformat(r.partition_key) for r in done}
+    graph = context.repository_def.asset_graph
+    keys = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name in PERIOD_GROUPS]
+    # Periods recomputed since (e.g. by `flis materialize`) need nothing more: their first layer
+    # after the load month (so from its stock; DuckDB's pool runs one step at a time), and their
+    # last layer. The last alone may finish a run that read the stock before.
+    done_perioder = set(perioder)
+    for key in [k for k in keys if graph.get(k).group_name == FOERSTE_LAG] + [SIDSTE_LAG]:
+        done = context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=key, after_storage_id=last,
+                                  asset_partitions=[p.isoformat() for p in perioder]), limit=10000).records
+        done_perioder &= {date.fromisoformat(r.partition_key) for r in done}
     perioder -= done_perioder
     if not perioder:
         return dg.SkipReason(f"{_maanedstekst(load_months).capitalize()} er behandlet, og de {len(done_perioder)} "
                              "perioder, der skulle genberegnes, er allerede genberegnet.")
-    graph = context.repository_def.asset_graph
-    keys = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name in PERIOD_GROUPS]
     subset = AssetGraphSubset.from_asset_partition_set(
         {AssetKeyPartitionKey(k, p.isoformat()) for k in keys for p in sorted(perioder)}, graph
     )
