@@ -294,6 +294,9 @@ def test_every_package_file_equals_a_full_rebuild_after_corrections(rettet):
     filer = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
     assert filer == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
     assert any(p.parts[1] == "2023-01" and p.name == "vh_individ.csv" for p in filer)
+    # the reported case: an end moved earlier shows in the months long before either end
+    individ = pl.read_csv(a / "101" / "2023-02" / "vh_individ.csv", separator=";", infer_schema=False)
+    assert individ.filter(pl.col("ydelse_id") == "slut-tidligere")["slutdato"].to_list() == ["2023-06-15"]
     assert [str(p) for p in filer if laes_fil(a / p) != laes_fil(b / p)] == []
 
 
