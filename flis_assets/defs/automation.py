@@ -5,6 +5,7 @@ exactly the statistical periods whose data changed (with the later months of the
 quarter- and year-to-date views include them) over every period layer, from harmoniseret to
 datapakker. It reads the changed periods from the materialisation's metadata, so it never
 opens DuckDB while a run is writing. A person can launch the same backfill from the UI.
+A tick that requests nothing says why, and which load month it handled last.
 """
 
 from datetime import date
