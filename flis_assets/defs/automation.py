@@ -5,6 +5,7 @@ exactly the statistical periods whose data changed (with the later months of the
 quarter- and year-to-date views include them) over every period layer, from harmoniseret to
 datapakker. It reads the changed periods from the materialisation's metadata, so it never
 opens DuckDB while a run is writing. A person can launch the same backfill from the UI.
+A tick that requests nothing says why, and which load month it handled last.
 """
 
 from datetime import date
@@ -16,7 +17,8 @@ from dagster._core.definitions.events import AssetKeyPartitionKey
 from flis_assets.defs.dsa.aendrede_perioder import genberegningsperioder
 
 AENDREDE_PERIODER = dg.AssetKey(["dsa", "aendrede_perioder"])
-SIDSTE_LAG = dg.AssetKey(["datapakker", "filer"])  # the last layer: a period done here is done
+FOERSTE_LAG = "harmoniseret"  # the first period layer: it reads the newest DSA stock
+SIDSTE_LAG = dg.AssetKey(["datapakker", "filer"])  # the last layer
 PERIOD_GROUPS = {"harmoniseret", "datamart", "noegletal", "datapakker", "rapporter"}
 
 
@@ -34,29 +36,53 @@ def genberegn_aendrede_perioder(context: dg.SensorEvaluationContext):
         dg.AssetRecordsFilter(asset_key=AENDREDE_PERIODER, after_storage_id=after), limit=1000, ascending=True
     )
     if not result.records:
-        return dg.SkipReason("Ingen nye indlæsningsmåneder.")
-    load_months, changed = [], []
-    for record in result.records:
-        meta = record.asset_materialization.metadata.get("aendrede_perioder")
-        for maaned, perioder in (meta.value if meta else {}).items():
-            load_months.append(date.fromisoformat(maaned + "-01"))
-            changed += [date.fromisoformat(p + "-01") for p in perioder]
+        sidste = _indlaesningsmaaneder(context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=AENDREDE_PERIODER, before_storage_id=after + 1), limit=1).records
+            if after is not None else [])[0]
+        return dg.SkipReason(f"Ingen nye indlæsningsmåneder. Senest behandlede indlæsningsmåned: {max(sidste):%Y-%m}."
+                             if sidste else "Ingen indlæsningsmåneder er indlæst endnu.")
+    load_months, changed = _indlaesningsmaaneder(result.records)
     last = result.records[-1].storage_id
     context.update_cursor(str(last))
+    if not load_months:  # a materialisation without its metadata (e.g. reported by hand)
+        return dg.SkipReason("Materialiseringen af dsa/aendrede_perioder angav ingen indlæsningsmåned og ingen "
+                             "ændrede perioder.")
     newest = max(date.fromisoformat(k) for k in context.instance.get_materialized_partitions(AENDREDE_PERIODER))
     perioder = set(genberegningsperioder(load_months, changed, newest))
-    # periods already recomputed since (e.g. by `flis materialize`) need nothing more
-    done = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=SIDSTE_LAG, after_storage_id=last,
-                              asset_partitions=[p.isoformat() for p in perioder]), limit=10000).records
-    perioder -= {date.fromisoformat(r.partition_key) for r in done}
-    if not perioder:
-        return dg.SkipReason("De ændrede perioder er allerede genberegnet.")
     graph = context.repository_def.asset_graph
     keys = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name in PERIOD_GROUPS]
+    # Periods recomputed since (e.g. by `flis materialize`) need nothing more: their first layer
+    # after the load month (so from its stock; DuckDB's pool runs one step at a time), and their
+    # last layer. The last alone may finish a run that read the stock before.
+    done_perioder = set(perioder)
+    for key in [k for k in keys if graph.get(k).group_name == FOERSTE_LAG] + [SIDSTE_LAG]:
+        done = context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=key, after_storage_id=last,
+                                  asset_partitions=[p.isoformat() for p in perioder]), limit=10000).records
+        done_perioder &= {date.fromisoformat(r.partition_key) for r in done}
+    perioder -= done_perioder
+    if not perioder:
+        return dg.SkipReason(f"{_maanedstekst(load_months).capitalize()} er behandlet, og de {len(done_perioder)} "
+                             "perioder, der skulle genberegnes, er allerede genberegnet.")
     subset = AssetGraphSubset.from_asset_partition_set(
         {AssetKeyPartitionKey(k, p.isoformat()) for k in keys for p in sorted(perioder)}, graph
     )
     return dg.RunRequest.for_asset_graph_subset(
-        subset, tags={"flis/aarsag": f"ændrede perioder efter indlæsning af {', '.join(sorted({f'{m:%Y-%m}' for m in load_months}))}"}
+        subset, tags={"flis/aarsag": f"ændrede perioder efter {_maanedstekst(load_months)}"}
     )
+
+
+def _indlaesningsmaaneder(records) -> tuple[list[date], list[date]]:
+    """The load months these materialisations of `dsa/aendrede_perioder` handled, and the periods they changed."""
+    load_months, changed = [], []
+    for record in records:
+        meta = record.asset_materialization.metadata.get("aendrede_perioder")
+        for maaned, perioder in (meta.value if meta else {}).items():
+            load_months.append(date.fromisoformat(maaned + "-01"))
+            changed += [date.fromisoformat(p + "-01") for p in perioder]
+    return load_months, changed
+
+
+def _maanedstekst(load_months: list[date]) -> str:
+    maaneder = sorted({f"{m:%Y-%m}" for m in load_months})
+    return f"indlæsningsmåned{'erne' if len(maaneder) > 1 else ''} {', '.join(maaneder)}"

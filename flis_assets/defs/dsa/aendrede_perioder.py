@@ -2,17 +2,22 @@
 
 Compares the stock after the load month with the stock after the month before. Later layers
 re-materialise exactly these periods after a retroactive correction. The load month itself
-always counts as changed: it is new.
+always counts as changed: it is new. A load month run again keeps what its earlier runs changed.
+A period counts as changed when any of its rows changes at individual level (the packages
+publish the lines), even when no aggregate moves.
 
 How a change maps to periods depends on the source (the table `AENDRINGSTYPE` below):
-- `interval` (VH, Udsatte): a line added, removed or changed touches every month its old and
-  new validity (startdato to slutdato, open = to the load month) overlaps. A line that cannot
-  be placed in time belongs to the load months it was delivered in, so its old version touches
-  those months.
+- `interval` (VH, Udsatte): a line added, removed or changed in any field touches every month
+  its old and its new validity (startdato to slutdato, open = to the load month) overlaps. A
+  line that cannot be placed in time belongs to the load months it was delivered in that form,
+  so either version touches those months. VH compares a citizen's lines with each other (the
+  overlap rules, `sps_uden_overlap_fra`), so there a changed line touches every line of its
+  citizen, in both stocks.
 - `periode` (Økonomi): a booking period whose lines differ.
 - `maaned` (Skole): a stock describes the end of its load month only.
-- `register` (CPR): a changed person touches the load month; a changed death date every month
-  from the earlier of the two dates; a changed birth date or sex every month.
+- `register` (CPR): a changed person touches the load month (the population from it on); a
+  changed death date every month from the earlier of the two dates; a new person, or a changed
+  fact the VH harmonisation reads (`CPR_I_VH`), every period of the person's VH lines.
 """
 
 from datetime import date
@@ -25,7 +30,7 @@ from flis_assets import partitions, snitflader
 from flis_assets.defs.dsa import borger, common, oekonomi
 from flis_assets.resources import Tilstand, replace_window
 
-AENDRINGSTYPE = {
+AENDRINGSTYPE = {  # source: (how a change maps to periods, the line's id)
     "vh": ("interval", "ydelse_id"),
     "udsatte": ("interval", "foranstaltning_id"),
     "oekonomi": ("periode", None),
@@ -54,6 +59,11 @@ def placeable(alias: str = "") -> str:
 
 
 INTERVAL_KILDER = {k: id_col for k, (typ, id_col) in AENDRINGSTYPE.items() if typ == "interval"}
+# Sources whose harmonisation compares a person's lines with each other: the column naming him.
+BORGER = {"vh": "cpr"}
+# The register facts harmoniseret.vh_ydelser reads of every line's citizen (birth date, age, sex,
+# death as alternative end): a change to one changes each of the person's VH rows.
+CPR_I_VH = ("foedselsdato", "koen", "doedsdato")
 
 
 def _uplacerbare_sql(kilde: str, betingelse: str) -> str:
@@ -77,56 +87,48 @@ def _frem_uplacerbare(con: duckdb.DuckDBPyConnection, maaned: date) -> None:
 uplacerbare = Tilstand(opret=_opret_uplacerbare, frem=_frem_uplacerbare)
 
 
+def linjernes_perioder(kilde: str, linjer: str) -> str:
+    """The periods of lines `linjer` (kommunekode, fagsystem, id, startdato, slutdato, ny: of the new
+    stock): a placeable line its validity (open = to the load month); one that cannot be placed the
+    load months it was delivered in that form, and the load month itself when in the new stock."""
+    return f"""
+        SELECT kommunekode, {_months_sql("startdato", "coalesce(slutdato, $maaned)")} AS periode
+        FROM {linjer} WHERE {placeable()}
+        UNION ALL
+        SELECT kommunekode, $maaned FROM {linjer} WHERE ny AND NOT ({placeable()})
+        UNION ALL
+        SELECT u.kommunekode, u.indlaesningsmaaned FROM uplacerbare_{kilde} u
+        SEMI JOIN (SELECT * FROM {linjer} WHERE NOT ({placeable()})) v
+            ON u.kommunekode = v.kommunekode AND u.fagsystem = v.fagsystem AND u.id = v.id
+    """
+
+
 def interval_sql(kilde: str, id_col: str) -> str:
     values = ", ".join(f.navn for f in snitflader.kilde(kilde).felter if f.navn != id_col)
-    rest = ", ".join(f.navn for f in snitflader.kilde(kilde).felter if f.navn not in (id_col, "startdato", "slutdato"))
-    side = (f"SELECT kommunekode, fagsystem, {id_col} AS id, startdato, slutdato, hash({values}) AS h, "
-            f"hash({rest}) AS h_rest FROM dsa.{kilde}")
-
+    borger_col = BORGER.get(kilde)
+    side = (f"SELECT kommunekode, fagsystem, {id_col} AS id, {borger_col or 'NULL'} AS borger, startdato, slutdato, "
+            f"hash({values}) AS h FROM dsa.{kilde}")
+    cols = "kommunekode, fagsystem, id, startdato, slutdato"
+    # the changed lines themselves, and with BORGER every line of their citizens (old and new)
+    noegler = [("diff", "kommunekode, fagsystem, id")] + ([("borgere", "borger")] if borger_col else [])
+    versioner = "\n        UNION\n        ".join(
+        f"SELECT {cols}, {ny} AS ny FROM {side_} SEMI JOIN {tabel} USING ({noegle})"
+        for side_, ny in (("ny", "true"), ("gl", "false")) for tabel, noegle in noegler)
     return f"""
     WITH ny AS ({side} WHERE indlaesningsmaaned = $maaned),
     gl AS ({side} WHERE indlaesningsmaaned = $forrige),
-    diff AS (
-        SELECT kommunekode, fagsystem, id, ny.startdato AS ns, ny.slutdato AS ne, gl.startdato AS os,
-            gl.slutdato AS oe, ny.id IS NOT NULL AS har_ny, gl.id IS NOT NULL AS har_gl,
-            ny.h_rest = gl.h_rest AND ({placeable("ny")}) AND ({placeable("gl")}) AS kun_datoer
-        FROM ny FULL OUTER JOIN gl USING (kommunekode, fagsystem, id)
+    diff AS (  -- any field differs, or the line is only in one of the stocks
+        SELECT kommunekode, fagsystem, id FROM ny FULL OUTER JOIN gl USING (kommunekode, fagsystem, id)
         WHERE ny.h IS DISTINCT FROM gl.h
     ),
+    borgere AS (
+        SELECT borger FROM ny SEMI JOIN diff USING (kommunekode, fagsystem, id)
+        UNION SELECT borger FROM gl SEMI JOIN diff USING (kommunekode, fagsystem, id)
+    ),
     versioner AS (
-        SELECT kommunekode, fagsystem, id, ns AS startdato, ne AS slutdato, true AS ny FROM diff
-        WHERE har_ny AND NOT coalesce(kun_datoer, false)
-        UNION ALL
-        SELECT kommunekode, fagsystem, id, os, oe, false FROM diff
-        WHERE har_gl AND NOT coalesce(kun_datoer, false)
-    ),
-    -- Only the dates moved and both versions can be placed: just the months between the old and
-    -- the new start, and between the old and the new end, changed (open = to the load month).
-    datoflyt AS (
-        SELECT kommunekode, least(os, ns) AS startdato, greatest(os, ns) AS slutdato FROM diff
-        WHERE kun_datoer AND os IS DISTINCT FROM ns
-        UNION ALL
-        SELECT kommunekode, least(coalesce(oe, $maaned), coalesce(ne, $maaned)),
-            greatest(coalesce(oe, $maaned), coalesce(ne, $maaned)) FROM diff
-        WHERE kun_datoer AND oe IS DISTINCT FROM ne
-    ),
-    uplacerbare_gamle AS (  -- the load months an old unplaceable version was delivered in
-        SELECT DISTINCT d.kommunekode, d.indlaesningsmaaned AS periode
-        FROM uplacerbare_{kilde} d JOIN versioner v
-            ON d.kommunekode = v.kommunekode AND d.fagsystem = v.fagsystem AND d.id = v.id
-        WHERE NOT v.ny AND NOT ({placeable("v")})
-    ),
-    ramt AS (
-        SELECT kommunekode, {_months_sql("startdato", "coalesce(slutdato, $maaned)")} AS periode
-        FROM versioner WHERE {placeable()}
-        UNION ALL
-        SELECT kommunekode, {_months_sql("startdato", "slutdato")} FROM datoflyt
-        UNION ALL
-        SELECT kommunekode, $maaned FROM versioner WHERE ny AND NOT ({placeable()})
-        UNION ALL
-        SELECT kommunekode, periode FROM uplacerbare_gamle
+        {versioner}
     )
-    SELECT kommunekode, periode, count(*) AS antal_aendringer FROM ramt
+    SELECT kommunekode, periode, count(*) AS antal_aendringer FROM ({linjernes_perioder(kilde, "versioner")})
     WHERE periode <= $maaned GROUP BY ALL
     UNION ALL
     SELECT DISTINCT kommunekode, $maaned, 0 FROM dsa.{kilde} WHERE indlaesningsmaaned = $maaned
@@ -157,15 +159,19 @@ def maaned_sql(kilde: str) -> str:
 
 
 def register_sql(kilde: str) -> str:
+    i_vh = " OR ".join(f"d.{f} IS DISTINCT FROM gl.{f}" for f in CPR_I_VH)
     return f"""
     WITH d AS (SELECT * FROM dsa.{kilde} WHERE indlaesningsmaaned = $maaned),
     gl AS ({borger.register_sql("$forrige", "SELECT cpr FROM d")}),
     x AS (
-        SELECT coalesce(d.bopaelskommune, gl.bopaelskommune) AS kommunekode,
-            d.doedsdato AS nd, gl.doedsdato AS od,
-            gl.cpr IS NOT NULL AND (d.foedselsdato IS DISTINCT FROM gl.foedselsdato
-                                    OR d.koen IS DISTINCT FROM gl.koen) AS stamdata
+        SELECT d.cpr, coalesce(d.bopaelskommune, gl.bopaelskommune) AS kommunekode,
+            d.doedsdato AS nd, gl.doedsdato AS od, gl.cpr IS NULL OR {i_vh} AS i_vh
         FROM d LEFT JOIN gl USING (cpr)
+    ),
+    vh_linjer AS (  -- the VH lines of the people whose facts in them changed, in the newest VH stock
+        SELECT kommunekode, fagsystem, ydelse_id AS id, startdato, slutdato, true AS ny
+        FROM dsa.vh SEMI JOIN (SELECT cpr FROM x WHERE i_vh) USING (cpr)
+        WHERE indlaesningsmaaned = (SELECT max(indlaesningsmaaned) FROM dsa.vh WHERE indlaesningsmaaned <= $maaned)
     ),
     ramt AS (
         SELECT kommunekode, $maaned AS periode FROM x
@@ -173,9 +179,9 @@ def register_sql(kilde: str) -> str:
         SELECT kommunekode, {_months_sql("least(coalesce(nd, od), coalesce(od, nd))", "$maaned")} FROM x
         WHERE nd IS DISTINCT FROM od
         UNION ALL
-        SELECT kommunekode, {_months_sql(f"DATE '{partitions.START}'", "$maaned")} FROM x WHERE stamdata
+        SELECT kommunekode, periode FROM ({linjernes_perioder("vh", "vh_linjer")})
     )
-    SELECT kommunekode, periode, count(*) AS antal_aendringer FROM ramt GROUP BY ALL
+    SELECT kommunekode, periode, count(*) AS antal_aendringer FROM ramt WHERE periode <= $maaned GROUP BY ALL
     """
 
 
@@ -189,12 +195,17 @@ def aendringer_sql(kilde: str) -> str:
 
 def compute(con: duckdb.DuckDBPyConnection, maaned: date) -> int:
     """One load month's changed periods (its tables exist and `uplacerbare` is before the month,
-    see the asset)."""
-    select = " UNION ALL ".join(
-        f"SELECT $maaned AS indlaesningsmaaned, '{k}' AS kilde, kommunekode, periode, "
-        f"sum(antal_aendringer)::BIGINT AS antal_aendringer FROM ({aendringer_sql(k)}) GROUP BY ALL"
+    see the asset). A load month run again keeps the periods its earlier runs changed: the later
+    layers show them from the stock those runs made, which the new stock replaces."""
+    con.execute("CREATE OR REPLACE TEMP TABLE tidligere_aendrede AS SELECT kilde, kommunekode, periode "
+                "FROM dsa.aendrede_perioder WHERE indlaesningsmaaned = ?", [maaned])
+    kilder = " UNION ALL ".join(
+        f"SELECT '{k}' AS kilde, kommunekode, periode, antal_aendringer FROM ({aendringer_sql(k)})"
         for k in AENDRINGSTYPE
     )
+    select = f"""SELECT $maaned AS indlaesningsmaaned, kilde, kommunekode, periode,
+        sum(antal_aendringer)::BIGINT AS antal_aendringer
+    FROM ({kilder} UNION ALL SELECT kilde, kommunekode, periode, 0 FROM tidligere_aendrede) GROUP BY ALL"""
     return replace_window(
         con, "dsa.aendrede_perioder", "indlaesningsmaaned", maaned, partitions.add_months(maaned, 1),
         select, {"maaned": maaned, "forrige": partitions.add_months(maaned, -1)},
@@ -240,13 +251,15 @@ def genberegningsperioder(load_months: list[date], changed: list[date], newest: 
 
 
 def perioder_til_genberegning(con: duckdb.DuckDBPyConnection, load_months: list[date]) -> list[date]:
-    """`genberegningsperioder` with the changed periods read from `dsa.aendrede_perioder`."""
+    """`genberegningsperioder` with the changed periods read from `dsa.aendrede_perioder`, up to the
+    newest load month there (a load month run again after later ones: their year-to-date views)."""
     if not load_months:
         return []
     try:
         changed = [p for (p,) in con.execute(
             "SELECT DISTINCT periode FROM dsa.aendrede_perioder WHERE indlaesningsmaaned IN "
             f"({', '.join('?' for _ in load_months)})", load_months).fetchall()]
+        newest = con.execute("SELECT max(indlaesningsmaaned) FROM dsa.aendrede_perioder").fetchone()[0]
     except duckdb.CatalogException:
-        changed = []
-    return genberegningsperioder(load_months, changed, max(load_months))
+        changed, newest = [], None
+    return genberegningsperioder(load_months, changed, max(filter(None, [*load_months, newest])))
