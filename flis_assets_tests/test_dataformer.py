@@ -302,7 +302,7 @@ def test_vh_without_oekonomi_ends(tmp_path):
     f.deliver("vh", "2024-03", 175, "NEXUS", "20240305", [
         vh_line(f"l{i}", cpr=c, handle="175", betaling="175", kode="1.12.0.1", start="20240201", ophold="1")
         for i, c in enumerate(PEOPLE)])
-    koersel = h.flis_cli(tmp_path, "materialize", "--from", "2024-03", "--to", "2024-03", timeout=60)
+    koersel = h.flis_cli(tmp_path, "materialize", "--from", "2024-03", "--to", "2024-03", timeout=45)
     assert koersel.returncode == 0, koersel.stderr[-3000:]
     n = h.sql(tmp_path, "SELECT count(*) AS n FROM harmoniseret.vh_ydelser WHERE periode = '2024-03-01'")["n"][0]
     assert n == len(PEOPLE)
