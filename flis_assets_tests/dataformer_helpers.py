@@ -43,8 +43,8 @@ def sql(root: Path, query: str, params=None):
 
 def filer(root: Path, kilde: str, maaned: str | None = None, kommune: int | None = None) -> list[Path]:
     folder = root / "incoming" / kilde
-    mønster = f"{maaned or '*'}/*_{'%03d' % kommune if kommune is not None else '*'}_*.csv"
-    return sorted(folder.glob(mønster))
+    moenster = f"{maaned or '*'}/*_{'%03d' % kommune if kommune is not None else '*'}_*.csv"
+    return sorted(folder.glob(moenster))
 
 
 def slet(stier: list[Path]) -> None:
@@ -212,21 +212,22 @@ def nyeste_pr_kommune(root: Path, kilde: str, m: date) -> dict[int, Leverance]:
     return out
 
 
-def linjer(lv: Leverance, kilde: str) -> list[list[str]]:
+def felter(lv: Leverance, kilde: str) -> list[list[str]]:
+    """The delivery's lines split into fields."""
     return [ln.split(";") for ln in lv.sti.read_bytes().decode(snitflader.kilde(kilde).encoding).splitlines()]
 
 
 def skole_forventet(root: Path, perioder: list[date]) -> dict[tuple, int]:
     """Pupils of period p: each kommune's newest delivery known after load month p."""
-    return {(k, p): len(linjer(lv, "skole")) for p in perioder
-            for k, lv in nyeste_pr_kommune(root, "skole", p).items() if linjer(lv, "skole")}
+    return {(k, p): len(felter(lv, "skole")) for p in perioder
+            for k, lv in nyeste_pr_kommune(root, "skole", p).items() if felter(lv, "skole")}
 
 
 def udsatte_forventet(root: Path, load_months: list[date], perioder: list[date]) -> dict[tuple, int]:
     """Measures of period p from the newest stock: those whose validity overlaps p."""
     out: dict[tuple, int] = {}
     for k, lv in nyeste_pr_kommune(root, "udsatte", max(load_months)).items():
-        for f in linjer(lv, "udsatte"):
+        for f in felter(lv, "udsatte"):
             start, slut = _dato(f[5]), _dato(f[6])
             if slut is not None and slut < start:
                 continue
@@ -243,7 +244,7 @@ def oekonomi_forventet(root: Path, m: date) -> dict[tuple, int]:
         if lv.maaned > m:
             continue
         pr_periode: dict[date, int] = {}
-        for f in linjer(lv, "oekonomi"):
+        for f in felter(lv, "oekonomi"):
             p = date(int(f[0][:4]), int(f[0][4:]), 1)
             pr_periode[p] = pr_periode.get(p, 0) + 1
         for p, n in pr_periode.items():
