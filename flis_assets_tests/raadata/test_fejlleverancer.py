@@ -51,3 +51,64 @@ def test_a_quarantined_file_corrected_in_place_lands(flis):
     assert (row["status"], row["antal_linjer"], row["aarsag"]) == ("indlaest", 2, None)
     assert _land(flis, "vh", "2026-02") == {}  # a re-run records nothing new
     assert flis.sql("SELECT count(*) AS n FROM raadata.vh")["n"][0] == 2
+
+
+def test_a_delivery_dated_after_its_load_month_is_quarantined(flis):
+    flis.deliver("vh", "2026-04", 101, "NEXUS", "20260620", [vh_line("fremtid")])
+    flis.deliver("vh", "2026-04", 147, "NEXUS", "20260430", [vh_line("1")])  # the month's last day
+    flis.deliver("vh", "2026-05", 101, "NEXUS", "20260516", [vh_line("maj")])
+    assert flis.materialize("2026-04", "2026-05", perioder=False).ok
+    row = flis.sql("SELECT status, aarsag FROM raadata.leverancer WHERE fil LIKE '%20260620%'").row(0)
+    assert row == ("karantaene", "incoming/vh/2026-04/VH_101_NEXUS_FULD_20260620.csv: leverancedatoen 20260620 i "
+                   "filnavnet ligger efter indlæsningsmåneden 2026-04; en leverance kan ikke være leveret senere "
+                   "end den måned, den indlæses i")
+    got = flis.sql("SELECT kommunekode, ydelse_id FROM dsa.vh WHERE indlaesningsmaaned = '2026-05-01' ORDER BY 1")
+    assert got.rows() == [(101, "maj"), (147, "1")]
+
+
+def test_a_leading_bom_is_not_content(flis):
+    """Excel's "CSV UTF-8" starts the file with a BOM: the lines land without it, the recorded
+    SHA-256 stays that of the file as delivered."""
+    import hashlib
+
+    bom = b"\xef\xbb\xbf"
+    vh = flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105",
+                      bom + (vh_line("1010000000") + "\n" + vh_line("2") + "\n").encode())
+    flis.deliver("skole", "2024-01", 101, "TEA", "20240105", bom + b"0101151234;123456;3;ALMEN;1.5;20\n")
+    flis.deliver("oekonomi", "2024-01", 101, "OPUS", "20240105", bom + b"202401;1;5;38;50;001;4;40;-1234,50\n")
+    for kilde in ("vh", "skole", "oekonomi"):
+        rows = _land(flis, kilde, "2024-01")
+        assert [(r["status"], r["aarsag"], r["antal_linjer"]) for r in rows.values()] in (
+            [("indlaest", None, 1)], [("indlaest", None, 2)]), rows
+    assert flis.sql("SELECT felt_1 FROM raadata.vh ORDER BY linjenr")["felt_1"].to_list() == ["1010000000", "2"]
+    assert flis.sql("SELECT felt_1 FROM raadata.skole")["felt_1"].to_list() == ["0101151234"]
+    assert flis.sql("SELECT felt_1 FROM raadata.oekonomi")["felt_1"].to_list() == ["202401"]
+    sha = flis.sql("SELECT sha256 FROM raadata.leverancer WHERE kilde = 'vh'")["sha256"][0]
+    assert sha == hashlib.sha256(vh.read_bytes()).hexdigest()
+    # the slow path reads it alike, and a file that is only a BOM is empty
+    assert parse_linjer(bom + vh_line("x").encode(), VH)["felt_1"].to_list() == ["x"]
+    with pytest.raises(Karantaene, match="filen er tom"):
+        parse_linjer(bom, VH)
+
+
+def test_a_nul_byte_is_quarantined_naming_line_and_field(flis):
+    flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", [vh_line("1"), vh_line("2", maalgrupper="2.1\x002.3")])
+    flis.deliver("vh", "2024-01", 147, "NEXUS", "20240105", [vh_line("1")])
+    rows = _land(flis, "vh", "2024-01")
+    bad = rows["VH_101_NEXUS_FULD_20240105.csv"]
+    assert (bad["status"], bad["fejllinje"]) == ("karantaene", 2)
+    assert bad["aarsag"].endswith("linje 2: felt 8 (maalgrupper) indeholder et NUL-tegn (byte 0x00), "
+                                  "som ikke må forekomme i en leverance")
+    assert rows["VH_147_NEXUS_FULD_20240105.csv"]["status"] == "indlaest"
+    assert "\x00" not in "".join(flis.sql("SELECT felt_8 FROM raadata.vh")["felt_8"].to_list())
+
+
+def test_a_huge_wrong_value_is_shown_cut(flis):
+    stor = "9" * 1_000_000
+    with pytest.raises(Karantaene) as e:
+        parse_linjer((vh_line(start=stor) + "\n").encode(), VH)
+    assert str(e.value) == (f"linje 1: felt 6 (startdato) er '{'9' * 40}…' (1000000 tegn), "
+                            "men skal være en dato ÅÅÅÅMMDD eller tom")
+    flis.deliver("skole", "2024-01", 101, "TEA", "20240105", [f"0101151234;123456;3;ALMEN;1.5;{stor}"])
+    row = _land(flis, "skole", "2024-01")["SKOLE_101_TEA_FULD_20240105.csv"]
+    assert row["status"] == "karantaene" and len(row["aarsag"]) < 200, len(row["aarsag"])

@@ -132,6 +132,14 @@ def forbered(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, ikke_ge
             navn = parse_filnavn(path.name, kilde)
             row.update(kommunekode=navn.kommunekode, fagsystem=navn.fagsystem,
                        leverancetype=navn.leverancetype, leverancedato=navn.leverancedato)
+            if navn.leverancedato >= partitions.add_months(maaned, 1):
+                # the newest delivery is the one with the latest date: a date from the future
+                # would hide every real delivery until then
+                raise Karantaene(
+                    f"leverancedatoen {navn.leverancedato:%Y%m%d} i filnavnet ligger efter "
+                    f"indlæsningsmåneden {maaned:%Y-%m}; en leverance kan ikke være leveret senere "
+                    f"end den måned, den indlæses i"
+                )
             # Only landed rows count as what is known: a quarantined file has no lines, so the same
             # bytes re-sent under a corrected name, or corrected bytes under the same name, land.
             landed = [k for k in known if k.status == "indlaest"]

@@ -2,6 +2,11 @@
 
 A file is landed whole or not at all. Anything wrong with it raises `Karantaene` with the line
 and a reason an analyst can act on; the caller records it in `raadata.leverancer` and moves on.
+
+A leading UTF-8 byte order mark (Excel's "CSV UTF-8" writes one) is not content: the lines are
+read without it, so no first field starts with U+FEFF. The file itself is never changed, and
+`sha256` stays the hash of the bytes as delivered, BOM included: it identifies the very file in
+`incoming/` (the same content sent once with and once without a BOM is two contents, each landed).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ FILNAVN = re.compile(
     r"(?P<leverancetype>[A-Z]+)_(?P<leverancedato>[0-9]{8})\.csv$"
 )
 LANDSDAEKKENDE = 0  # kommunekode 000: a national delivery (CPR)
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark
+VIST_HOEJST = 40  # characters of a wrong value a reason shows: a reason is read, not a copy of the file
 
 
 class Karantaene(Exception):
@@ -93,9 +100,16 @@ def ugyldig_sql(felt: Felt, col: str) -> str | None:
     return f"({test})"
 
 
+def uden_bom(data: bytes) -> bytes:
+    """The file's content: its bytes without a leading UTF-8 BOM (for every source: in a
+    Windows-1252 file these three bytes would be "ï»¿", never a valid value)."""
+    return data.removeprefix(BOM)
+
+
 def parse_linjer(data: bytes, kilde: Kilde) -> pl.DataFrame:
     """The file's lines as text fields `felt_1..felt_n` with `linjenr`, or `Karantaene` naming the
     first wrong line and why. Line by line: the slow path that explains what the fast one found."""
+    data = uden_bom(data)
     try:
         text = data.decode(kilde.encoding)
     except UnicodeDecodeError as e:
@@ -127,6 +141,12 @@ def parse_linjer(data: bytes, kilde: Kilde) -> pl.DataFrame:
         "linjenr",
         pl.col("linje").str.split_exact(";", n - 1).struct.rename_fields(felter).alias("f"),
     ).unnest("f")
+    if "\x00" in text:  # a NUL is text to polars and DuckDB, but breaks whatever reads the packages
+        nul = frame.select("linjenr", *(pl.col(f).str.contains("\x00", literal=True) for f in felter))
+        linjenr, *har_nul = nul.filter(pl.any_horizontal(felter)).row(0)
+        i = har_nul.index(True) + 1
+        raise Karantaene(f"felt {i} ({kilde.felter[i - 1].navn}) indeholder et NUL-tegn (byte 0x00), "
+                         "som ikke må forekomme i en leverance", linjenr)
     tests = {i: t for i, felt in enumerate(kilde.felter, start=1) if (t := ugyldig_sql(felt, f"felt_{i}"))}
     if tests:
         with duckdb.connect() as con:  # in memory: the fast path's own tests, line by line
@@ -150,6 +170,8 @@ def _vist(felt, value: str) -> str:
     (the reason reaches logs, check metadata and the UI), so only its length is told."""
     if felt.felttype == "cpr":
         return f"{len(value)} tegn" + ("" if value.isdigit() else " med andet end cifre")
+    if len(value) > VIST_HOEJST:
+        return f"'{value[:VIST_HOEJST]}…' ({len(value)} tegn)"
     return f"'{value}'"
 
 
@@ -171,16 +193,20 @@ def diagnose(data: bytes, kilde: Kilde, detail: str) -> Karantaene:
 
 def utf8(data: bytes, kilde: Kilde) -> bytes:
     """The file as UTF-8 ending in a line end, for the fast reader; `Karantaene` for what that
-    reader would not notice: an encoding error, an empty file, a blank line (it would skip it)."""
+    reader would not notice: an encoding error, an empty file, a blank line (it would skip it), a
+    NUL byte. Without a leading BOM (`uden_bom`)."""
+    indhold = uden_bom(data)
     try:
-        text = data.decode(kilde.encoding)
+        text = indhold.decode(kilde.encoding)
     except UnicodeDecodeError:
         raise diagnose(data, kilde, "afkodning") from None
-    if not data:
+    if not indhold:
         raise Karantaene("filen er tom: en FULD leverance skal indeholde hele bestanden")
-    if b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r\n")):
+    if b"\n\n" in indhold or b"\n\r\n" in indhold or indhold.startswith((b"\n", b"\r\n")):
         raise diagnose(data, kilde, "tom linje")
-    out = data if kilde.encoding == "utf-8" or data.isascii() else text.encode()
+    if b"\x00" in indhold:
+        raise diagnose(data, kilde, "NUL-tegn")
+    out = indhold if kilde.encoding == "utf-8" or indhold.isascii() else text.encode()
     return out if out.endswith(b"\n") else out + b"\n"
 
 
