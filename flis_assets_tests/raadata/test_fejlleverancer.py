@@ -112,3 +112,31 @@ def test_a_huge_wrong_value_is_shown_cut(flis):
     flis.deliver("skole", "2024-01", 101, "TEA", "20240105", [f"0101151234;123456;3;ALMEN;1.5;{stor}"])
     row = _land(flis, "skole", "2024-01")["SKOLE_101_TEA_FULD_20240105.csv"]
     assert row["status"] == "karantaene" and len(row["aarsag"]) < 200, len(row["aarsag"])
+
+
+def test_a_repeated_key_quarantines_that_file_only(flis):
+    """The same ydelse_id twice in one kommune's file: that delivery is quarantined naming both
+    lines and the key; every other kommune's data is updated."""
+    flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", [vh_line("1"), vh_line("2")])
+    flis.deliver("vh", "2024-01", 147, "NEXUS", "20240105",
+                 [vh_line("1"), vh_line("7"), vh_line("2"), vh_line("7", kode="1.8.2"), vh_line("1")])
+    outcome = flis.materialize("2024-01", perioder=False)
+    assert outcome.fejlede_blokerende == [] and outcome.fejlede_trin == [], outcome
+    assert outcome.advarsler == ["raadata/vh:ingen_karantaene (2024-01)"]  # not dsa/vh:unikke_id
+    row = flis.sql("SELECT status, fejllinje, aarsag FROM raadata.leverancer WHERE kommunekode = 147").row(0)
+    assert row == ("karantaene", 4, "incoming/vh/2024-01/VH_147_NEXUS_FULD_20240105.csv: linje 4: ydelse_id '7' "
+                   "står både i linje 2 og linje 4, men ydelse_id skal være unik i en leverance (snitfladen for vh)")
+    assert flis.sql("SELECT DISTINCT kommunekode FROM dsa.vh")["kommunekode"].to_list() == [101]
+
+
+@pytest.mark.parametrize("kilde, lines, reason", [
+    ("udsatte", ["F1;0101151234;101;ANBRINGELSE;SEL 52.3.7;20230101;", "F2;0101151234;101;ANBRINGELSE;SEL 52.3.7;20230101;",
+                 "F1;0101151235;101;FOREBYGGENDE;SEL 52.3.3;20230301;"],
+     "linje 3: foranstaltning_id 'F1' står både i linje 1 og linje 3"),
+])
+def test_the_unique_key_comes_from_the_interface_description(kilde, lines, reason):
+    k = snitflader.kilde(kilde)
+    with pytest.raises(Karantaene, match=re.escape(reason)):
+        parse_linjer(("\n".join(lines) + "\n").encode(k.encoding), k)
+    # a source without a unique key in sources.md may repeat a line
+    assert parse_linjer(b"0101151234;123456;3;ALMEN;1.5;20\n" * 2, snitflader.kilde("skole")).height == 2

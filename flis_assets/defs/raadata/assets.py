@@ -22,6 +22,7 @@ from flis_assets.defs.raadata.landing import (
     Karantaene,
     bredde_passer,
     diagnose,
+    filer_med_dubletter,
     forkerte_filer,
     laes,
     line_count,
@@ -213,7 +214,7 @@ def _laes(con: duckdb.DuckDBPyConnection, kilde: Kilde, filer: list[tuple[dict, 
             raise
         return _laes(con, kilde, filer)
     with registreret(con, "laeste_linjer", arrow(frame)):
-        bad = forkerte_filer(con, kilde, "laeste_linjer")
+        bad = forkerte_filer(con, kilde, "laeste_linjer") | filer_med_dubletter(frame, kilde)
     for i in bad:
         _quarantine(filer[i][0], diagnose(filer[i][1], kilde, "en værdi har forkert type"))
     keep = [i for i, f in enumerate(filer) if f[0]["status"] == "indlaest"]

@@ -162,7 +162,43 @@ def parse_linjer(data: bytes, kilde: Kilde) -> pl.DataFrame:
                 f"men skal være {felttype_beskrivelse(felt.felttype)}",
                 row[0],
             )
+    if kilde.unik_noegle:
+        raise_dublet(frame, kilde)
     return frame
+
+
+def _noegle(kilde: Kilde) -> pl.Expr:
+    """The line's unique key (`unik_noegle`) as one expression."""
+    cols = [f"felt_{f.nr}" for f in kilde.unik_noegle]
+    return pl.col(cols[0]) if len(cols) == 1 else pl.struct(cols)
+
+
+def raise_dublet(frame: pl.DataFrame, kilde: Kilde) -> None:
+    """`Karantaene` at the first line whose key an earlier line of the file already has: a
+    repeated line would be counted twice, and the blocking checks after it stop every kommune."""
+    dubletter = (frame.filter(_noegle(kilde).is_duplicated())
+                 .with_columns(foerste=pl.col("linjenr").min().over(_noegle(kilde)))
+                 .filter(pl.col("linjenr") != pl.col("foerste")))
+    if not dubletter.height:
+        return
+    linje = dubletter.sort("linjenr").row(0, named=True)
+    noegle = ", ".join(f"{f.navn} {_vist(f, linje[f'felt_{f.nr}'])}" for f in kilde.unik_noegle)
+    navne = " og ".join(f.navn for f in kilde.unik_noegle)
+    unik = "unik" if len(kilde.unik_noegle) == 1 else "unikke tilsammen"
+    raise Karantaene(
+        f"{noegle} står både i linje {linje['foerste']} og linje {linje['linjenr']}, men {navne} skal være "
+        f"{unik} i en leverance (snitfladen for {kilde.kilde})",
+        linje["linjenr"],
+    )
+
+
+def filer_med_dubletter(frame: pl.DataFrame, kilde: Kilde) -> set[int]:
+    """The files (`fil_nr`) of `laes`' frame in which two lines share their unique key, in one
+    pass: fewer distinct keys than lines."""
+    if not kilde.unik_noegle:
+        return set()
+    per_fil = frame.group_by("fil_nr").agg(dublet=_noegle(kilde).n_unique() < pl.len())
+    return set(per_fil.filter("dublet")["fil_nr"].to_list())
 
 
 def _vist(felt, value: str) -> str:
