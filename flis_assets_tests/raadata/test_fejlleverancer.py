@@ -140,3 +140,40 @@ def test_the_unique_key_comes_from_the_interface_description(kilde, lines, reaso
         parse_linjer(("\n".join(lines) + "\n").encode(k.encoding), k)
     # a source without a unique key in sources.md may repeat a line
     assert parse_linjer(b"0101151234;123456;3;ALMEN;1.5;20\n" * 2, snitflader.kilde("skole")).height == 2
+
+
+def test_files_landing_never_reads_are_named_by_a_warning(flis):
+    flis.deliver("vh", "2024-01", 101, "NEXUS", "20240105", [vh_line("1")])
+    flis.deliver("vh", "2024-02", 101, "NEXUS", "20240205", [vh_line("1")])
+    outcome = flis.materialize("2024-01", perioder=False)
+    assert outcome.ok and not outcome.advarsler  # February is simply not loaded yet
+    # what an operator drops where landing does not look
+    flis.deliver("vh", "2024-4", 101, "NEXUS", "20240405", [vh_line("1")])
+    flis.deliver("vh", "2024-01/gammel", 147, "NEXUS", "20240105", [vh_line("1")])
+    flis.deliver("vh", "2024-01", 151, "NEXUS", "20240120", [vh_line("1")])  # late: January is landed
+    (flis.root / "incoming/voksenhandicap/2024-01").mkdir(parents=True)
+    (flis.root / "incoming/voksenhandicap/2024-01/VH_153_NEXUS_FULD_20240105.csv").write_text(vh_line("1") + "\n")
+    (flis.root / "incoming/vh/VH_155_NEXUS_FULD_20240105.csv").write_text(vh_line("1") + "\n")
+
+    check = "raadata/vh:ingen_usete_filer"
+    ev = flis.check_evaluations([check], "2024-01")[check]
+    assert not ev.passed and ev.severity.value == "WARN"
+    shown = ev.metadata["usete_filer"].value
+    for sti, regel in [
+        ("incoming/vh/2024-4/VH_101_NEXUS_FULD_20240405.csv", "UGYLDIG_MAANEDSMAPPE"),
+        ("incoming/vh/2024-01/gammel/VH_147_NEXUS_FULD_20240105.csv", "FIL_I_UNDERMAPPE"),
+        ("incoming/vh/2024-01/VH_151_NEXUS_FULD_20240120.csv", "KOM_EFTER_INDLAESNING"),
+        ("incoming/voksenhandicap/2024-01/VH_153_NEXUS_FULD_20240105.csv", "UKENDT_KILDE"),
+        ("incoming/vh/VH_155_NEXUS_FULD_20240105.csv", "FIL_UDEN_MAANEDSMAPPE"),
+    ]:
+        assert f"| {sti} | {regel} |" in shown, (sti, shown)
+    assert ev.metadata["antal_usete_filer"].value == 5  # not February's file, not the landed one
+    assert "kør indlæsningsmåned 2024-01 (og de senere måneder) igen" in shown
+    assert flis.run_checks(["raadata/skole:ingen_usete_filer"], "2024-01") == {
+        "raadata/skole:ingen_usete_filer": False}  # the folder that is no source's, for every source
+
+    # re-running January lands the late file; the rest is still named
+    flis.materialize("2024-01", perioder=False)
+    assert flis.sql("SELECT status FROM raadata.leverancer WHERE kommunekode = 151")["status"].to_list() == ["indlaest"]
+    ev = flis.check_evaluations([check], "2024-01")[check]
+    assert ev.metadata["antal_usete_filer"].value == 4 and "VH_151" not in ev.metadata["usete_filer"].value
