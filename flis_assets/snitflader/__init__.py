@@ -1,6 +1,8 @@
 """The interface descriptions (snitfladebeskrivelser) of sources.md, as data.
 
-`kilder.csv` names each source, its file prefix and encoding; `felter.csv` its fields in order;
+`kilder.csv` names each source, its file prefix, encoding and the fields no two lines of a delivery
+may share (`unik_noegle`, comma-separated; empty when sources.md names no such key);
+`felter.csv` its fields in order;
 `felttyper.csv` what each field type must look like in the file and its SQL type in DSA.
 The landing, DSA and the generator all read the formats from here.
 """
@@ -35,6 +37,7 @@ class Kilde:
     fagsystemer: tuple[str, ...]  # empty: any [A-Z0-9]+
     beskrivelse: str
     felter: tuple[Felt, ...]
+    unik_noegle: tuple[Felt, ...] = ()  # no two lines of one delivery may share these values
 
     @property
     def antal_felter(self) -> int:
@@ -79,6 +82,9 @@ def kilder() -> dict[str, Kilde]:
             )
             for r in felter.filter(pl.col("kilde") == k["kilde"]).iter_rows(named=True)
         )
+        navne = {f.navn: f for f in fs}
+        if ukendte := [n for n in k["unik_noegle"].split(",") if n and n not in navne]:
+            raise ValueError(f"kilder.csv: unik_noegle for {k['kilde']} nævner ukendte felter {ukendte}")
         result[k["kilde"]] = Kilde(
             kilde=k["kilde"],
             praefiks=k["praefiks"],
@@ -86,6 +92,7 @@ def kilder() -> dict[str, Kilde]:
             fagsystemer=tuple(s for s in k["fagsystemer"].split(",") if s),
             beskrivelse=k["beskrivelse"],
             felter=fs,
+            unik_noegle=tuple(navne[n] for n in k["unik_noegle"].split(",") if n),
         )
     return result
 

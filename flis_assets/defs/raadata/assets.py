@@ -8,6 +8,7 @@ never duplicates and landed rows are never changed.
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import dagster as dg
 import duckdb
@@ -21,6 +22,7 @@ from flis_assets.defs.raadata.landing import (
     Karantaene,
     bredde_passer,
     diagnose,
+    filer_med_dubletter,
     forkerte_filer,
     laes,
     line_count,
@@ -57,6 +59,16 @@ def _row(fil: str, kilde: Kilde, maaned: date, digest: str) -> dict:
 
 def _quarantine(row: dict, k: Karantaene) -> None:
     row.update(status="karantaene", aarsag=f"{row['fil']}: {k}", fejllinje=k.linje, antal_linjer=None, indhold_fra=None)
+
+
+class Kendt(NamedTuple):
+    """A row of raadata.leverancer already recorded (or prepared) for a file or its content."""
+
+    fil: str
+    sha256: str
+    status: str
+    indhold_fra: str | None
+    antal_linjer: int | None
 
 
 @dataclass
@@ -104,30 +116,42 @@ def forbered(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, ikke_ge
     for path in leverance_filer(kilde, maaned):
         data = path.read_bytes()
         files.append((path, relativ_sti(path, root), data, sha256(data)))
-    # what is already known of these files, in one look-up
-    known = con.execute(
-        "SELECT fil, sha256, indhold_fra, antal_linjer FROM raadata.leverancer WHERE kilde = ? AND "
+    # what is already known of these files, in one look-up: every row of the same path (a re-run),
+    # and the landed rows of the same content
+    known = [Kendt(*r) for r in con.execute(
+        "SELECT fil, sha256, status, indhold_fra, antal_linjer FROM raadata.leverancer WHERE kilde = ? AND "
         "(fil IN (SELECT unnest(?)) OR (sha256 IN (SELECT unnest(?)) AND status = 'indlaest'))",
-        [kilde.kilde, [f[1] for f in files], [f[3] for f in files]]).fetchall()
-    known += [(r["fil"], r["sha256"], r["indhold_fra"], r["antal_linjer"]) for r in ikke_gemt if r["status"] == "indlaest"]
+        [kilde.kilde, [f[1] for f in files], [f[3] for f in files]]).fetchall()]
+    known += [Kendt(r["fil"], r["sha256"], r["status"], r["indhold_fra"], r["antal_linjer"])
+              for r in ikke_gemt if r["status"] == "indlaest"]
     for path, fil, data, digest in files:
-        seen = [k for k in known if k[0] == fil or k[1] == digest]
-        if any(f == fil and s == digest for f, s, _, _ in seen):
-            continue  # this very file is already recorded: a re-run lands nothing
+        if any(k.fil == fil and k.sha256 == digest for k in known):
+            continue  # this very file is already recorded (landed or quarantined): a re-run lands nothing
         row = _row(fil, kilde, maaned, digest)
         rows.append(row)
         try:
             navn = parse_filnavn(path.name, kilde)
             row.update(kommunekode=navn.kommunekode, fagsystem=navn.fagsystem,
                        leverancetype=navn.leverancetype, leverancedato=navn.leverancedato)
-            if any(f == fil for f, _, _, _ in seen):
+            if navn.leverancedato >= partitions.add_months(maaned, 1):
+                # the newest delivery is the one with the latest date: a date from the future
+                # would hide every real delivery until then
+                raise Karantaene(
+                    f"leverancedatoen {navn.leverancedato:%Y%m%d} i filnavnet ligger efter "
+                    f"indlæsningsmåneden {maaned:%Y-%m}; en leverance kan ikke være leveret senere "
+                    f"end den måned, den indlæses i"
+                )
+            # Only landed rows count as what is known: a quarantined file has no lines, so the same
+            # bytes re-sent under a corrected name, or corrected bytes under the same name, land.
+            landed = [k for k in known if k.status == "indlaest"]
+            if any(k.fil == fil for k in landed):
                 raise Karantaene(
                     "filen er ændret, efter at den blev indlæst (ny SHA-256); "
                     "send rettelser som en ny leverance med ny leverancedato"
                 )
-            earlier = next(((fra, n) for f, s, fra, n in seen if s == digest), None)
+            earlier = next((k for k in landed if k.sha256 == digest), None)
             if earlier:  # a full stock that did not change: a delivery of its own, lines stored once
-                row.update(status="indlaest", indhold_fra=earlier[0], antal_linjer=earlier[1])
+                row.update(status="indlaest", indhold_fra=earlier.indhold_fra, antal_linjer=earlier.antal_linjer)
             elif digest in batch:
                 row.update(status="indlaest", indhold_fra=batch[digest]["fil"], antal_linjer=batch[digest]["antal_linjer"])
             else:
@@ -190,7 +214,7 @@ def _laes(con: duckdb.DuckDBPyConnection, kilde: Kilde, filer: list[tuple[dict, 
             raise
         return _laes(con, kilde, filer)
     with registreret(con, "laeste_linjer", arrow(frame)):
-        bad = forkerte_filer(con, kilde, "laeste_linjer")
+        bad = forkerte_filer(con, kilde, "laeste_linjer") | filer_med_dubletter(frame, kilde)
     for i in bad:
         _quarantine(filer[i][0], diagnose(filer[i][1], kilde, "en værdi har forkert type"))
     keep = [i for i, f in enumerate(filer) if f[0]["status"] == "indlaest"]

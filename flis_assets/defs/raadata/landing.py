@@ -2,6 +2,11 @@
 
 A file is landed whole or not at all. Anything wrong with it raises `Karantaene` with the line
 and a reason an analyst can act on; the caller records it in `raadata.leverancer` and moves on.
+
+A leading UTF-8 byte order mark (Excel's "CSV UTF-8" writes one) is not content: the lines are
+read without it, so no first field starts with U+FEFF. The file itself is never changed, and
+`sha256` stays the hash of the bytes as delivered, BOM included: it identifies the very file in
+`incoming/` (the same content sent once with and once without a BOM is two contents, each landed).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ FILNAVN = re.compile(
     r"(?P<leverancetype>[A-Z]+)_(?P<leverancedato>[0-9]{8})\.csv$"
 )
 LANDSDAEKKENDE = 0  # kommunekode 000: a national delivery (CPR)
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark
+VIST_HOEJST = 40  # characters of a wrong value a reason shows: a reason is read, not a copy of the file
 
 
 class Karantaene(Exception):
@@ -93,9 +100,16 @@ def ugyldig_sql(felt: Felt, col: str) -> str | None:
     return f"({test})"
 
 
+def uden_bom(data: bytes) -> bytes:
+    """The file's content: its bytes without a leading UTF-8 BOM (for every source: in a
+    Windows-1252 file these three bytes would be "ï»¿", never a valid value)."""
+    return data.removeprefix(BOM)
+
+
 def parse_linjer(data: bytes, kilde: Kilde) -> pl.DataFrame:
     """The file's lines as text fields `felt_1..felt_n` with `linjenr`, or `Karantaene` naming the
     first wrong line and why. Line by line: the slow path that explains what the fast one found."""
+    data = uden_bom(data)
     try:
         text = data.decode(kilde.encoding)
     except UnicodeDecodeError as e:
@@ -127,6 +141,12 @@ def parse_linjer(data: bytes, kilde: Kilde) -> pl.DataFrame:
         "linjenr",
         pl.col("linje").str.split_exact(";", n - 1).struct.rename_fields(felter).alias("f"),
     ).unnest("f")
+    if "\x00" in text:  # a NUL is text to polars and DuckDB, but breaks whatever reads the packages
+        nul = frame.select("linjenr", *(pl.col(f).str.contains("\x00", literal=True) for f in felter))
+        linjenr, *har_nul = nul.filter(pl.any_horizontal(felter)).row(0)
+        i = har_nul.index(True) + 1
+        raise Karantaene(f"felt {i} ({kilde.felter[i - 1].navn}) indeholder et NUL-tegn (byte 0x00), "
+                         "som ikke må forekomme i en leverance", linjenr)
     tests = {i: t for i, felt in enumerate(kilde.felter, start=1) if (t := ugyldig_sql(felt, f"felt_{i}"))}
     if tests:
         with duckdb.connect() as con:  # in memory: the fast path's own tests, line by line
@@ -142,7 +162,43 @@ def parse_linjer(data: bytes, kilde: Kilde) -> pl.DataFrame:
                 f"men skal være {felttype_beskrivelse(felt.felttype)}",
                 row[0],
             )
+    if kilde.unik_noegle:
+        raise_dublet(frame, kilde)
     return frame
+
+
+def _noegle(kilde: Kilde) -> pl.Expr:
+    """The line's unique key (`unik_noegle`) as one expression."""
+    cols = [f"felt_{f.nr}" for f in kilde.unik_noegle]
+    return pl.col(cols[0]) if len(cols) == 1 else pl.struct(cols)
+
+
+def raise_dublet(frame: pl.DataFrame, kilde: Kilde) -> None:
+    """`Karantaene` at the first line whose key an earlier line of the file already has: a
+    repeated line would be counted twice, and the blocking checks after it stop every kommune."""
+    dubletter = (frame.filter(_noegle(kilde).is_duplicated())
+                 .with_columns(foerste=pl.col("linjenr").min().over(_noegle(kilde)))
+                 .filter(pl.col("linjenr") != pl.col("foerste")))
+    if not dubletter.height:
+        return
+    linje = dubletter.sort("linjenr").row(0, named=True)
+    noegle = ", ".join(f"{f.navn} {_vist(f, linje[f'felt_{f.nr}'])}" for f in kilde.unik_noegle)
+    navne = " og ".join(f.navn for f in kilde.unik_noegle)
+    unik = "unik" if len(kilde.unik_noegle) == 1 else "unikke tilsammen"
+    raise Karantaene(
+        f"{noegle} står både i linje {linje['foerste']} og linje {linje['linjenr']}, men {navne} skal være "
+        f"{unik} i en leverance (snitfladen for {kilde.kilde})",
+        linje["linjenr"],
+    )
+
+
+def filer_med_dubletter(frame: pl.DataFrame, kilde: Kilde) -> set[int]:
+    """The files (`fil_nr`) of `laes`' frame in which two lines share their unique key, in one
+    pass: fewer distinct keys than lines."""
+    if not kilde.unik_noegle:
+        return set()
+    per_fil = frame.group_by("fil_nr").agg(dublet=_noegle(kilde).n_unique() < pl.len())
+    return set(per_fil.filter("dublet")["fil_nr"].to_list())
 
 
 def _vist(felt, value: str) -> str:
@@ -150,6 +206,8 @@ def _vist(felt, value: str) -> str:
     (the reason reaches logs, check metadata and the UI), so only its length is told."""
     if felt.felttype == "cpr":
         return f"{len(value)} tegn" + ("" if value.isdigit() else " med andet end cifre")
+    if len(value) > VIST_HOEJST:
+        return f"'{value[:VIST_HOEJST]}…' ({len(value)} tegn)"
     return f"'{value}'"
 
 
@@ -171,16 +229,20 @@ def diagnose(data: bytes, kilde: Kilde, detail: str) -> Karantaene:
 
 def utf8(data: bytes, kilde: Kilde) -> bytes:
     """The file as UTF-8 ending in a line end, for the fast reader; `Karantaene` for what that
-    reader would not notice: an encoding error, an empty file, a blank line (it would skip it)."""
+    reader would not notice: an encoding error, an empty file, a blank line (it would skip it), a
+    NUL byte. Without a leading BOM (`uden_bom`)."""
+    indhold = uden_bom(data)
     try:
-        text = data.decode(kilde.encoding)
+        text = indhold.decode(kilde.encoding)
     except UnicodeDecodeError:
         raise diagnose(data, kilde, "afkodning") from None
-    if not data:
+    if not indhold:
         raise Karantaene("filen er tom: en FULD leverance skal indeholde hele bestanden")
-    if b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r\n")):
+    if b"\n\n" in indhold or b"\n\r\n" in indhold or indhold.startswith((b"\n", b"\r\n")):
         raise diagnose(data, kilde, "tom linje")
-    out = data if kilde.encoding == "utf-8" or data.isascii() else text.encode()
+    if b"\x00" in indhold:
+        raise diagnose(data, kilde, "NUL-tegn")
+    out = indhold if kilde.encoding == "utf-8" or indhold.isascii() else text.encode()
     return out if out.endswith(b"\n") else out + b"\n"
 
 

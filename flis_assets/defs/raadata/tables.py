@@ -31,7 +31,10 @@ def create(con: duckdb.DuckDBPyConnection, kilde: Kilde) -> None:
             -- the landed file whose lines hold this delivery's content: itself, or an earlier
             -- delivery with the same SHA-256 (content lands once); NULL when quarantined
             indhold_fra VARCHAR,
-            indlaest_tid TIMESTAMP NOT NULL
+            indlaest_tid TIMESTAMP NOT NULL,
+            -- a landed delivery always says where its lines are and how many: without them it
+            -- would count as a kommune's stock with no lines
+            CHECK (status = 'karantaene' OR (indhold_fra IS NOT NULL AND antal_linjer IS NOT NULL))
         )"""
     )
     felter = ",\n".join(f"felt_{i} VARCHAR" for i in range(1, kilde.antal_felter + 1))
