@@ -186,19 +186,37 @@ def test_the_manifest_states_the_precision(pk):  # noqa: F811
 
 # 4. Never a package for a kommune that does not exist
 
-def test_a_line_for_an_unknown_kommune_makes_no_package_and_the_check_names_it(flis):
+def test_a_line_for_an_unknown_kommune_makes_no_package(flis):
+    """Delivered through every layer (harmonisation may also mark the line): no folder, no subscriber 999."""
     deliver(flis)
     flis.deliver("vh", "2024-03", 147, "NEXUS", "20240305",
                  [vh_line("x1", cpr=PEOPLE[6], handle="999", betaling="147", kode="1.8.2", start="20230101", ophold="2")])
     flis.materialize("2024-03", perioder=False)
-    outcome = flis.materialize_periods("2024-03", "2024-03")
+    flis.materialize_periods("2024-03", "2024-03")
 
     assert not (flis.root / "datapakker" / "999").exists()
     assert flis.sql("SELECT count(*) AS n FROM datapakker.abonnenter WHERE kommunekode = 999")["n"][0] == 0
-    assert "datapakker/indhold:kun_kendte_kommuner (2024-03)" in outcome.fejlede_blokerende
-    e = flis.check_evaluations(["datapakker/indhold:kun_kendte_kommuner"], "2024-03")
-    shown = next(iter(e.values())).metadata["fejlende_noegler"].value
-    assert "| vh_datamart | 999 |" in shown and "UKENDT_KOMMUNEKODE" in shown
+
+
+def test_an_unknown_kommune_in_the_content_gets_no_folder_and_the_check_names_it(kopi):
+    """Lines and a benchmark row for 999 that reached the package layer: the other kommuner's folders
+    are written, none for 999, and the blocking check names 999 in the table that shows it."""
+    root, con = kopi
+    con.execute("INSERT INTO harmoniseret.vh_ydelser SELECT * REPLACE (999 AS handlekommune, 'x999' AS ydelse_id) "
+                "FROM harmoniseret.vh_ydelser WHERE periode = ? LIMIT 1", [MARTS])
+    con.execute("INSERT INTO datamart.vh_benchmark SELECT * REPLACE (999 AS handlekommune) FROM datamart.vh_benchmark "
+                "WHERE periode = ? LIMIT 1", [MARTS])
+    voksenhandicap.build_indhold(con, [MARTS])
+    from flis_assets.defs.datapakker.checks import KONTROLLER, afviste_perioder, maanedsfejl
+
+    [kontrol] = [k for k in KONTROLLER if k.navn == "kun_kendte_kommuner"]
+    [fejl] = maanedsfejl(con, kontrol, [MARTS])
+    assert fejl.select("tabel", "kommunekode", "regel").rows() == [("vh_datamart", 999, "UKENDT_KOMMUNEKODE")]
+    assert "kun_kendte_kommuner" in afviste_perioder(con, [MARTS])[MARTS]  # (its rows break discretion too)
+    assert con.execute("SELECT count(*) FROM datapakker.vh_individ WHERE modtager = 999").fetchone()[0] == 1
+
+    write(con)  # even past the gate
+    assert sorted(p.name for p in (root / "datapakker").iterdir()) == ["101", "147", "187"]
 
 
 def test_the_writer_refuses_a_kommune_not_in_the_list(kopi):
