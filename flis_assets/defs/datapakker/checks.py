@@ -208,7 +208,9 @@ def _asset_check(kontrol: Kontrol) -> dg.AssetChecksDefinition:
     not Dagster-blocking, which would hold back the whole window: `datapakker/filer` holds back
     the failing months itself."""
 
-    @dg.asset_check(asset=INDHOLD, name=kontrol.navn, description=kontrol.beskrivelse, blocking=False, pool="duckdb")
+    @dg.asset_check(asset=INDHOLD, name=kontrol.navn, blocking=False, pool="duckdb",
+                    description=f"{kontrol.beskrivelse} Datapakkerne (datapakker/filer) skrives ikke for en periode, "
+                    "der fejler; kørslens øvrige perioder skrives.")
     def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
         months = partitions.window_months(context)
         with duckdb.get_connection() as con:

@@ -1,8 +1,10 @@
 """datapakker: what each subscribing kommune receives, per period (outputs.md).
 
 `datapakker/indhold` puts every package's content in DuckDB tables; the blocking checks on it
-(own lines only, discretion) stop `datapakker/filer`, which writes the files, so nothing that
-fails them ever leaves the system.
+(own lines only, discretion, known kommuner; `checks.py`) are judged again per period by
+`datapakker/filer`, which writes only the periods that pass, so nothing that fails them ever leaves
+the system, and one bad month does not hold back the others. Each folder is replaced whole
+(`mapper.py`), and the same content always gives the same bytes (`DECIMALER`, a total row order).
 
 - `noegletal`: the key-figure cube for the period, every area, discretion applied.
 - `vh_datamart`: the benchmark datamart for the period, every kommune, discretion applied.
@@ -247,8 +249,8 @@ def _ordered(con: duckdb.DuckDBPyConnection, t: str, first: str) -> str:
 
 def _rounded(frame: pl.DataFrame) -> pl.DataFrame:
     """Every decimal number to `DECIMALER` places, in Parquet and CSV alike: a figure summed in
-    another order (254168.34999999998 for 254168.35) gives the same bytes. A tiny negative rounds
-    to -0.0, written `-0,0`: zero is written as zero."""
+    another order (254168.34999999998 for 254168.35) gives the same bytes. A tiny negative would
+    round to -0.0 (written `-0,0`); it is written as 0."""
     rounded = cs.float().round(DECIMALER)
     return frame.with_columns(pl.when(rounded == 0).then(0.0).otherwise(rounded).name.keep())
 
