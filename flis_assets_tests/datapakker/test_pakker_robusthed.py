@@ -242,3 +242,15 @@ def test_the_filer_description_renders_in_the_ui():
     """Dagster renders descriptions as Markdown: `<kommunekode>` outside code would be an HTML tag."""
     described = voksenhandicap.filer.specs_by_key[FILER].description
     assert "kommunekode" in described and not re.search(r"<[^>]*>", re.sub(r"`[^`]*`", "", described))
+
+
+def test_a_write_error_reaches_the_run_as_one_danish_line(flis, monkeypatch):
+    """What `flis materialize` prints: the package's own line, not the system's, which names no folder."""
+    deliver(flis)
+    flis.materialize("2024-03", perioder=False)
+    fail_after(monkeypatch, 0, OSError(errno.EROFS, "Read-only file system", "manifest.json"), only="manifest.json")
+    outcome = flis.materialize_periods("2024-03", "2024-03")
+    [trin] = [t for t in outcome.fejlede_trin if t.startswith("datapakker__filer")]
+    assert trin.endswith(f"Kan ikke skrive datapakken {flis.root / 'datapakker' / '101' / '2024-03'} (manifest.json): "
+                         "filsystemet er skrivebeskyttet")
+    assert not (flis.root / "datapakker" / "101" / "2024-03").exists()
