@@ -131,6 +131,36 @@ def test_a_rewrite_replaces_each_folder_whole_and_the_manifest_matches(kopi):
     assert not [p for p in (root / "datapakker").rglob(".*")]
 
 
+def test_a_swap_failing_half_way_lists_exactly_the_folders_in_place(kopi, monkeypatch):
+    """The first kommune's new folder is in place, the next one's swap fails: `datapakker.filer` lists
+    the first's new files and the others' old ones, each with the checksum of the file on disk."""
+    from flis_assets.defs.datapakker import mapper
+
+    root, con = kopi
+    con.execute("UPDATE datapakker.noegletal SET vaerdi = vaerdi + 1 WHERE vaerdi IS NOT NULL")
+    before = snapshot(root)
+    real, swaps = mapper.indsaet, []
+
+    def indsaet(ny, mappe):
+        swaps.append(mappe.parent.name)
+        if len(swaps) == 2:
+            raise mapper.SkrivefejlDatapakke(mappe, None, OSError(errno.EIO, "Input/output error"))
+        real(ny, mappe)
+
+    monkeypatch.setattr(mapper, "indsaet", indsaet)
+    with pytest.raises(mapper.SkrivefejlDatapakke, match=r"/datapakker/147/2024-03: disken gav en I/O-fejl$"):
+        write(con)
+
+    after = snapshot(root)
+    assert swaps == ["101", "147"] and sorted(after) == sorted(before)  # no leftovers, no missing files
+    assert after["datapakker/101/2024-03/noegletal.csv"] != before["datapakker/101/2024-03/noegletal.csv"]
+    assert all(after[f] == before[f] for f in before if not f.startswith("datapakker/101/"))
+    listed = con.sql("SELECT fil, sha256 FROM datapakker.filer").pl()
+    assert set(listed["fil"]) == {f for f, data in after.items() if data and not f.endswith("manifest.json")}
+    for fil, digest in listed.rows():
+        assert hashlib.sha256(after[fil]).hexdigest() == digest
+
+
 def test_what_a_killed_run_left_is_cleared_before_the_next_write(tmp_path):
     """A new folder never swapped in goes; an old folder moved aside with nothing in its place comes back."""
     from flis_assets.defs.datapakker import mapper

@@ -311,9 +311,9 @@ def _put_in_place(con: duckdb.DuckDBPyConnection, root: Path, p: date, futures: 
         for _, tmp, _ in done:
             mapper.kasser(tmp)
         raise error
-    mapper.synk(root)  # the files on disk before a folder names them
     swapped = []
     try:
+        mapper.synk(root)  # the files on disk before a folder names them
         for folder, tmp, rows in done:
             mapper.indsaet(tmp, folder)
             swapped.append(rows)
