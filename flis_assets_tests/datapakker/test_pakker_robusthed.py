@@ -184,6 +184,21 @@ def test_what_a_killed_run_left_is_cleared_before_the_next_write(tmp_path):
         "183", "183/.skjult", "183/2024-02"]
 
 
+@pytest.mark.parametrize("ombyt", [True, False], ids=["renameat2", "two_renames"])
+def test_a_folder_is_swapped_whole(tmp_path, monkeypatch, ombyt):
+    """With Linux's exchange or, where there is none, two renames: the new folder, nothing else."""
+    from flis_assets.defs.datapakker import mapper
+
+    if not ombyt:
+        monkeypatch.setattr(mapper, "_ombyt", lambda a, b: False)
+    mappe = tmp_path / "101" / "2024-03"
+    mapper.indsaet(mapper.skriv_mappe(mappe, [("a.csv", b"gammel"), ("manifest.json", b"1")]), mappe)
+    mapper.indsaet(mapper.skriv_mappe(mappe, [("b.csv", b"ny"), ("manifest.json", b"2")]), mappe)
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == [
+        "101", "101/2024-03", "101/2024-03/b.csv", "101/2024-03/manifest.json"]
+    assert (mappe / "manifest.json").read_bytes() == b"2"
+
+
 # 3. Same inputs, same bytes
 
 def test_the_same_inputs_give_the_same_bytes(kopi):

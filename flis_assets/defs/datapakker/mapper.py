@@ -87,12 +87,13 @@ def indsaet(ny: Path, mappe: Path) -> None:
             os.rename(ny, mappe)
             return
         if _ombyt(ny, mappe):
-            shutil.rmtree(ny)  # now the old package
-            return
-        gammel = mappe.with_name(f".{mappe.name}.gammel-{uuid.uuid4().hex}")
-        os.rename(mappe, gammel)
-        os.rename(ny, mappe)
-        shutil.rmtree(gammel)
+            gammel = ny  # now the old package
+        else:
+            gammel = mappe.with_name(f".{mappe.name}.gammel-{uuid.uuid4().hex}")
+            os.rename(mappe, gammel)
+            os.rename(ny, mappe)
+    # the new package is in place: an old one that will not go is left to `ryd_op`
+    shutil.rmtree(gammel, ignore_errors=True)
 
 
 def kasser(ny: Path) -> None:
