@@ -1,8 +1,10 @@
 """datapakker: what each subscribing kommune receives, per period (outputs.md).
 
 `datapakker/indhold` puts every package's content in DuckDB tables; the blocking checks on it
-(own lines only, discretion) stop `datapakker/filer`, which writes the files, so nothing that
-fails them ever leaves the system.
+(own lines only, discretion, known kommuner; `checks.py`) are judged again per period by
+`datapakker/filer`, which writes only the periods that pass, so nothing that fails them ever leaves
+the system, and one bad month does not hold back the others. Each folder is replaced whole
+(`mapper.py`), and the same content always gives the same bytes (`DECIMALER`, a total row order).
 
 - `noegletal`: the key-figure cube for the period, every area, discretion applied.
 - `vh_datamart`: the benchmark datamart for the period, every kommune, discretion applied.
@@ -19,18 +21,22 @@ import io
 import itertools
 import json
 import os
-import shutil
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import polars as pl
+import polars.selectors as cs
 import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster_duckdb import DuckDBResource
 
-from flis_assets import partitions, settings
+from flis_assets import kodelister, partitions, settings
+from flis_assets.defs.datapakker import mapper
+from flis_assets.defs.datapakker.checks import afviste_perioder
 from flis_assets.defs.noegletal.benchmark_diskretion import RAEKKER_SQL
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
 from flis_assets.resources import (
@@ -39,22 +45,29 @@ from flis_assets.resources import (
     query_pl,
     registreret,
     replace_periods,
-    replace_windows,
 )
+
+# Decimal numbers in a package are rounded to this many places (README, manifest.json `decimaler`).
+DECIMALER = 6
 
 MAANEDER = "SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MONTH))::DATE AS periode"
 
-# Without reference/abonnementer.csv every kommune in the data subscribes to every package.
+# Without reference/abonnementer.csv every kommune in the data subscribes to every package. Only
+# kommuner of kodelister/kommuner.csv ever subscribe: a line with an unknown handlekommune makes
+# no package (the blocking check `kun_kendte_kommuner` names the code where a package shows it).
 ABONNENTER_SQL = f"""
 WITH pakker AS (SELECT unnest($pakker) AS pakke),
 i_data AS (
     SELECT DISTINCT periode, handlekommune AS kommunekode FROM harmoniseret.vh_ydelser WHERE periode BETWEEN $fra AND $til
     UNION SELECT DISTINCT periode, kommunekode FROM datamart.befolkning WHERE periode BETWEEN $fra AND $til
+),
+abonnenter AS (
+    SELECT m.periode, a.kommunekode, a.pakke FROM ({MAANEDER}) m, referencedata.abonnementer a
+    UNION ALL
+    SELECT i.periode, i.kommunekode, p.pakke FROM i_data i, pakker p
+    WHERE NOT EXISTS (SELECT 1 FROM referencedata.abonnementer)
 )
-SELECT m.periode, a.kommunekode, a.pakke FROM ({MAANEDER}) m, referencedata.abonnementer a
-UNION ALL
-SELECT i.periode, i.kommunekode, p.pakke FROM i_data i, pakker p
-WHERE NOT EXISTS (SELECT 1 FROM referencedata.abonnementer)
+SELECT * FROM abonnenter WHERE kommunekode IN (SELECT kommunekode FROM kodelister.kommuner)
 """
 
 NOEGLETAL_SQL = "SELECT * FROM noegletal.kube WHERE periode BETWEEN $fra AND $til"
@@ -141,11 +154,6 @@ def build_indhold(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[st
     return replace_periods(con, SELECTS, months, {"pakker": list(PAKKER)})
 
 
-def _empty(con: duckdb.DuckDBPyConnection, pakke: str) -> pl.DataFrame:
-    """A package with no rows for this kommune: its columns, no rows."""
-    return query_pl(con, f"SELECT * EXCLUDE (periode, modtager) FROM datapakker.{pakke} LIMIT 0")
-
-
 Files = dict[str, tuple[bytes, str, int]]  # a table's files: extension -> (bytes, SHA-256, rows)
 Part = tuple[pa.Table, bytes]  # a kommune's rows of a table: as Arrow (for Parquet), as CSV
 
@@ -194,13 +202,19 @@ def _parquet_bytes(table: pa.Table) -> bytes:
     return buf.getvalue().to_pybytes()
 
 
-def _write_kommune(root, p: date, kommune: int, pakker: list[str], own: dict, shared: dict, empty: dict) -> list[tuple]:
-    """One kommune's package folder for period `p`; its rows for `datapakker.filer`."""
+class UkendtKommune(Exception):
+    """A package addressed to a kommunekode that is not in kodelister/kommuner.csv."""
+
+
+def _write_kommune(root: Path, p: date, kommune: int, pakker: list[str], own: dict, shared: dict, empty: dict,
+                   kendte: frozenset[int]) -> tuple[Path, Path, list[tuple]]:
+    """One kommune's package for period `p` in a temporary sibling of its folder (manifest last):
+    (folder, temporary folder, its rows for `datapakker.filer`)."""
+    if kommune not in kendte:  # the subscribers are filtered already: this is the last guard
+        raise UkendtKommune(f"Kommunekoden {kommune} findes ikke i kodelisten kommuner.csv: "
+                            f"ingen datapakke skrives til den ({p:%Y-%m})")
     folder = root / f"{kommune:03d}" / f"{p:%Y-%m}"
-    if folder.exists():
-        shutil.rmtree(folder)  # a re-run replaces the period's package whole
-    folder.mkdir(parents=True)
-    manifest, written = [], []
+    files, manifest, written = [], [], []
     for pakke in pakker:
         for t in PAKKER[pakke]:
             if pakke not in PER_MODTAGER:
@@ -210,13 +224,13 @@ def _write_kommune(root, p: date, kommune: int, pakker: list[str], own: dict, sh
             else:
                 content = empty[t]
             for ext, (data, digest, rows) in content.items():
-                (folder / f"{t}.{ext}").write_bytes(data)
+                files.append((f"{t}.{ext}", data))
                 manifest.append({"fil": f"{t}.{ext}", "pakke": pakke, "raekker": rows, "sha256": digest})
                 written.append((p, kommune, pakke, f"datapakker/{kommune:03d}/{p:%Y-%m}/{t}.{ext}", rows, digest))
-    (folder / "manifest.json").write_text(json.dumps(
-        {"kommunekode": f"{kommune:03d}", "periode": f"{p:%Y-%m}", "filer": manifest},
-        indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return written
+    files.append(("manifest.json", (json.dumps(
+        {"kommunekode": f"{kommune:03d}", "periode": f"{p:%Y-%m}", "decimaler": DECIMALER, "filer": manifest},
+        indent=2, ensure_ascii=False) + "\n").encode("utf-8")))
+    return folder, mapper.skriv_mappe(folder, files), written
 
 
 def _per_modtager(frame: pl.DataFrame) -> dict[int, Part]:
@@ -225,40 +239,107 @@ def _per_modtager(frame: pl.DataFrame) -> dict[int, Part]:
     return dict(zip(runs["value"], _parts(frame.drop("modtager"), runs["len"].to_list())))
 
 
-def write_files(con: duckdb.DuckDBPyConnection, months: list[date]) -> int:
-    con.execute("""CREATE TABLE IF NOT EXISTS datapakker.filer (
-        periode DATE NOT NULL, kommunekode INTEGER NOT NULL, pakke VARCHAR NOT NULL, fil VARCHAR NOT NULL,
-        raekker BIGINT NOT NULL, sha256 VARCHAR NOT NULL)""")
+def _ordered(con: duckdb.DuckDBPyConnection, t: str, first: str) -> str:
+    """`first`, then every other column of `datapakker.{t}`: a total order, so the same rows always
+    give the same bytes (no tie left to the query plan)."""
+    keys = [k.strip() for k in first.split(",")]
+    columns = [c for c in con.sql(f"SELECT * FROM datapakker.{t} LIMIT 0").columns if c != "periode"]
+    return ", ".join(keys + [f'"{c}"' for c in columns if c not in keys])
+
+
+def _rounded(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every decimal number to `DECIMALER` places, in Parquet and CSV alike: a figure summed in
+    another order (254168.34999999998 for 254168.35) gives the same bytes. A tiny negative would
+    round to -0.0 (written `-0,0`); it is written as 0."""
+    rounded = cs.float().round(DECIMALER)
+    return frame.with_columns(pl.when(rounded == 0).then(0.0).otherwise(rounded).name.keep())
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> pl.DataFrame:
+    return _rounded(query_pl(con, sql, params))
+
+
+FILER_TABEL = """CREATE TABLE IF NOT EXISTS datapakker.filer (
+    periode DATE NOT NULL, kommunekode INTEGER NOT NULL, pakke VARCHAR NOT NULL, fil VARCHAR NOT NULL,
+    raekker BIGINT NOT NULL, sha256 VARCHAR NOT NULL)"""
+
+
+def write_files(con: duckdb.DuckDBPyConnection, months: list[date]) -> Iterator[tuple[date, int]]:
+    """Each month's package folders, each replaced whole; (month, files written) once a month's
+    folders are in place and listed in `datapakker.filer`."""
+    con.execute(FILER_TABEL)
     root = settings.data_dir() / "datapakker"
-    written = []
-    empty = {t: _content(_empty(con, t)) for t in PER_MODTAGER}
+    mapper.ryd_op(root)  # what a killed run left; one writer at a time (pool duckdb)
+    kendte = frozenset(kodelister.load("kommuner")["kommunekode"].to_list())
+    empty = {t: _content(_fetch(con, f"SELECT * EXCLUDE (periode, modtager) FROM datapakker.{t} LIMIT 0"))
+             for t in PER_MODTAGER}
     # DuckDB reads and the CSV, a table at a time, run on this thread while the pool encodes the
     # Parquet files and writes the previous period's folders (pyarrow, hashlib and file I/O release
     # the GIL): a backfill writes ~235 k files.
     with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
-        pending = []
+        pending = None
         for p in months:
             subs = query_pl(con, "SELECT kommunekode, pakke FROM datapakker.abonnenter WHERE periode = ? "
                                  "ORDER BY ALL", [p])
             shared = {
-                t: _content(query_pl(con, f"SELECT * EXCLUDE (periode) FROM datapakker.{t} WHERE periode = ? "
-                                          f"ORDER BY {ORDER[t]}", [p]))
+                t: _content(_fetch(con, f"SELECT * EXCLUDE (periode) FROM datapakker.{t} WHERE periode = ? "
+                                        f"ORDER BY {_ordered(con, t, ORDER[t])}", [p]))
                 for pakke, tabeller in PAKKER.items() if pakke not in PER_MODTAGER for t in tabeller
             }
-            own = {pakke: _per_modtager(query_pl(con, f"SELECT * EXCLUDE (periode) FROM datapakker.{pakke} "
-                                                      f"WHERE periode = ? ORDER BY modtager, {ORDER[pakke]}", [p]))
+            own = {pakke: _per_modtager(_fetch(con, f"SELECT * EXCLUDE (periode) FROM datapakker.{pakke} WHERE "
+                                                    f"periode = ? ORDER BY {_ordered(con, pakke, 'modtager, ' + ORDER[pakke])}",
+                                               [p]))
                    for pakke in PER_MODTAGER}  # one query per package and period
-            for f in pending:  # one period in flight at a time
-                written += f.result()
-            pending = [pool.submit(_write_kommune, root, p, kommune, pakker, own, shared, empty)
-                       for kommune, pakker in subs.group_by("kommunekode", maintain_order=True).agg("pakke").rows()]
-        for f in pending:
-            written += f.result()
-    frame = pl.DataFrame(written, schema=["periode", "kommunekode", "pakke", "fil", "raekker", "sha256"], orient="row")
+            if pending:  # one period in flight at a time
+                yield _put_in_place(con, root, *pending)
+            pending = p, [pool.submit(_write_kommune, root, p, kommune, pakker, own, shared, empty, kendte)
+                          for kommune, pakker in subs.group_by("kommunekode", maintain_order=True).agg("pakke").rows()]
+        if pending:
+            yield _put_in_place(con, root, *pending)
+
+
+def _put_in_place(con: duckdb.DuckDBPyConnection, root: Path, p: date, futures: list[Future]) -> tuple[date, int]:
+    """The period's written folders swapped in, and listed in `datapakker.filer`. When one folder
+    failed, none of the period's is swapped in (the old packages stay) and the error is raised."""
+    done, error = [], None
+    for f in futures:
+        try:
+            done.append(f.result())
+        except Exception as e:  # wait for every folder: none is left half-way on the pool
+            error = error or e
+    if error:
+        for _, tmp, _ in done:
+            mapper.kasser(tmp)
+        raise error
+    swapped = []
+    try:
+        mapper.synk(root)  # the files on disk before a folder names them
+        for folder, tmp, rows in done:
+            mapper.indsaet(tmp, folder)
+            swapped.append(rows)
+    finally:
+        for _, tmp, _ in done[len(swapped):]:
+            mapper.kasser(tmp)
+        _list(con, p, swapped)  # the folders now in place, even when a later one failed
+    mapper.synk(root)
+    return p, sum(len(rows) for rows in swapped)
+
+
+def _list(con: duckdb.DuckDBPyConnection, p: date, swapped: list[list[tuple]]) -> None:
+    """`datapakker.filer` for the kommuner whose folders of period `p` were just replaced."""
+    frame = pl.DataFrame([r for rows in swapped for r in rows], orient="row",
+                         schema={"periode": pl.Date, "kommunekode": pl.Int32, "pakke": pl.String, "fil": pl.String,
+                                 "raekker": pl.Int64, "sha256": pl.String})
     with registreret(con, "skrevne_filer", frame):
-        replace_windows(con, {"datapakker.filer": "SELECT * FROM skrevne_filer"}, "periode", min(months),
-                        partitions.add_months(max(months), 1))
-    return len(written)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("DELETE FROM datapakker.filer WHERE periode = ? AND kommunekode IN "
+                        "(SELECT DISTINCT kommunekode FROM skrevne_filer)", [p])
+            con.execute("INSERT INTO datapakker.filer BY NAME SELECT * FROM skrevne_filer")
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
 
 
 KW = dict(**partitions.MAANEDLIG, group_name="datapakker", kinds={"duckdb"})
@@ -269,7 +350,8 @@ KW = dict(**partitions.MAANEDLIG, group_name="datapakker", kinds={"duckdb"})
     deps=[dg.AssetKey(["noegletal", "kube"]), dg.AssetKey(["noegletal", "vh_benchmark_diskretion"]),
           dg.AssetKey(["datamart", "vh_benchmark"]), dg.AssetKey(["harmoniseret", "vh_ydelser"]), dg.AssetKey(["harmoniseret", "vh_opmaerkninger"]),
           dg.AssetKey(["noegletal", "koblede_populationer"]), dg.AssetKey(["harmoniseret", "skole_elever"]),
-          dg.AssetKey(["harmoniseret", "udsatte_foranstaltninger"]), dg.AssetKey(["referencedata", "abonnementer"])],
+          dg.AssetKey(["harmoniseret", "udsatte_foranstaltninger"]), dg.AssetKey(["referencedata", "abonnementer"]),
+          dg.AssetKey(["referencedata", "kodelister"])],
     description="Indholdet af hver datapakke pr. periode (tabeller i skemaet datapakker), før det forlader FLIS.",
     **KW,
 )
@@ -279,15 +361,36 @@ def indhold(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Mat
     return dg.MaterializeResult(metadata={t: n for t, n in counts.items()})
 
 
+class AfvistePerioder(Exception):
+    """Periods of a run whose packages a blocking check held back; the run's other periods are written."""
+
+    def __init__(self, afvist: dict[date, list[str]], skrevet: list[date]):
+        held = "; ".join(f"{m:%Y-%m} ({', '.join(navne)})" for m, navne in afvist.items())
+        rest = f" De øvrige perioder er skrevet: {', '.join(f'{m:%Y-%m}' for m in skrevet)}." if skrevet else ""
+        super().__init__(f"Datapakkerne er ikke skrevet for {held}, fordi blokerende kontroller fejlede.{rest}")
+
+
 @dg.asset(
     key=["datapakker", "filer"],
     deps=[indhold],
-    description="Datapakkerne som filer under $FLIS_DATA_DIR/datapakker/<kommunekode>/<ÅÅÅÅ-MM>/: Parquet og "
-    "CSV (semikolon, UTF-8 med BOM, decimalkomma) med manifest.json.",
+    description="Datapakkerne som filer under `$FLIS_DATA_DIR/datapakker/{kommunekode}/{ÅÅÅÅ-MM}/`: Parquet og "
+    f"CSV (semikolon, UTF-8 med BOM, decimalkomma, decimaltal afrundet til {DECIMALER} decimaler) med "
+    "manifest.json. Hver mappe udskiftes hel. En periode, hvor en blokerende kontrol af datapakker/indhold "
+    "fejler, skrives ikke; kørslens øvrige perioder skrives, og kørslen fejler med navnet på perioden.",
     metadata={"dagster/table_name": "datapakker.filer"},
+    output_required=False,  # a materialisation per period written, not one for the whole window
     **KW,
 )
-def filer(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def filer(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> Iterator[dg.AssetMaterialization]:
+    months = partitions.window_months(context)
+    written = []
     with duckdb.get_connection() as con:
-        n = write_files(con, partitions.window_months(context))
-    return dg.MaterializeResult(metadata={"filer_skrevet": n})
+        # Dagster blocks per step, i.e. every month of a ranged run at once: the checks are
+        # evaluated here again per month, on exactly what is about to be written.
+        afvist = afviste_perioder(con, months)
+        for p, n in write_files(con, [m for m in months if m not in afvist]):
+            written.append(p)
+            yield dg.AssetMaterialization(asset_key=context.asset_key, partition=p.isoformat(),
+                                          metadata={"filer_skrevet": n})
+    if afvist:
+        raise AfvistePerioder(afvist, written)
