@@ -12,7 +12,6 @@ that was materialised without rows has nothing wrong in it and passes.
 """
 
 import re
-
 from collections.abc import Callable, Iterator, Sequence
 
 import dagster as dg
@@ -95,9 +94,9 @@ def frame_check(
         except TabelMangler as e:
             return result(failures, months, severity, ulaeselige=umaterialiseret + [m for m in months if m >= e.maaned],
                           mangler=e.besked)
-        return result(failures, months, severity, ulaeselige=umaterialiseret,
-                      mangler=f"asset'et {asset_key.to_user_string()} er aldrig materialiseret for "
-                      f"{'måneden' if len(umaterialiseret) == 1 else 'månederne'}")
+        return result(failures, months, severity, ulaeselige=umaterialiseret, mangler=(
+            f"asset'et {asset_key.to_user_string()} er aldrig materialiseret for "
+            f"{'måneden' if len(umaterialiseret) == 1 else 'månederne'}") if umaterialiseret else None)
 
     asset_key = dg.AssetKey.from_coercible(asset)
     LAESER[dg.AssetCheckKey(asset_key, name)] = sql

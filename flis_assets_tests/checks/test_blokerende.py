@@ -30,39 +30,46 @@ SPECIALKLASSE = {101: 2, 147: 0, 151: 0, 153: 1}
 VOKSNE = {751: 12, 730: 7}
 BOERN_751 = [f"{i:02d}0215{7000 + i}" for i in range(1, 7)]
 
-# A hand-made bad case per blocking check: SQL that breaks what the check guards in month 2024-03.
-ENESTE = "(SELECT min(rowid) FROM {t})"
+
+def paa_en_linje(statement: str) -> str:
+    """`statement` (UPDATE or DELETE of a dsa table) on one line of its table."""
+    tabel = re.search(r"dsa\.\w+", statement)[0]
+    return f"{statement} WHERE rowid = (SELECT min(rowid) FROM {tabel})"
+
+
+# A hand-made bad case per blocking check: the rule it must fail on, and SQL that breaks what the
+# check guards in month 2024-03.
 BAD_CASES = {
-    "dsa/vh:skema": f"UPDATE dsa.vh SET handlekommune = NULL WHERE rowid = {ENESTE.format(t='dsa.vh')}",
-    "dsa/cpr:skema": f"UPDATE dsa.cpr SET koen = NULL WHERE rowid = {ENESTE.format(t='dsa.cpr')}",
-    "dsa/oekonomi:skema": f"UPDATE dsa.oekonomi SET art = NULL WHERE rowid = {ENESTE.format(t='dsa.oekonomi')}",
-    "dsa/skole:skema": f"UPDATE dsa.skole SET skolekode = NULL WHERE rowid = {ENESTE.format(t='dsa.skole')}",
-    "dsa/udsatte:skema": f"UPDATE dsa.udsatte SET startdato = NULL WHERE rowid = {ENESTE.format(t='dsa.udsatte')}",
-    "dsa/udsatte:ingen_linjer_tabt": f"DELETE FROM dsa.udsatte WHERE rowid = {ENESTE.format(t='dsa.udsatte')}",
-    "dsa/oekonomi:ingen_linjer_tabt": f"DELETE FROM dsa.oekonomi WHERE rowid = {ENESTE.format(t='dsa.oekonomi')}",
-    "harmoniseret/skole_elever:afledte_felter":
-        f"UPDATE harmoniseret.skole_elever SET klassetrin_0_9 = NOT klassetrin_0_9 WHERE {P} AND kommunekode = 151",
-    "harmoniseret/udsatte_foranstaltninger:afledte_felter":
-        f"UPDATE harmoniseret.udsatte_foranstaltninger SET aaben_sidste_dag = NOT aaben_sidste_dag WHERE {P}",
-    "harmoniseret/vh_ydelser:linjer_bevaret":
-        f"INSERT INTO harmoniseret.vh_ydelser SELECT * FROM harmoniseret.vh_ydelser WHERE {P} LIMIT 1",
-    "datamart/vh_benchmark:totaler_som_harmoniseret":
-        f"UPDATE datamart.vh_benchmark SET unikke_modtagere = unikke_modtagere + 1 WHERE {P} AND handlekommune = 751",
-    "noegletal/kube:taellere_som_datamart":
-        f"UPDATE noegletal.kube SET taeller = taeller + 1 WHERE {P} AND omraade = '751' AND NOT diskretioneret",
-    "noegletal/kube:diskretion":  # a figure shown for two people
-        f"UPDATE noegletal.kube SET individer = 2 WHERE {P} AND omraade = '751' AND NOT diskretioneret",
+    "dsa/vh:skema": ("not_nullable (handlekommune)", paa_en_linje("UPDATE dsa.vh SET handlekommune = NULL")),
+    "dsa/cpr:skema": ("not_nullable (koen)", paa_en_linje("UPDATE dsa.cpr SET koen = NULL")),
+    "dsa/oekonomi:skema": ("not_nullable (art)", paa_en_linje("UPDATE dsa.oekonomi SET art = NULL")),
+    "dsa/skole:skema": ("not_nullable (skolekode)", paa_en_linje("UPDATE dsa.skole SET skolekode = NULL")),
+    "dsa/udsatte:skema": ("not_nullable (startdato)", paa_en_linje("UPDATE dsa.udsatte SET startdato = NULL")),
+    "dsa/udsatte:ingen_linjer_tabt": ("LINJER_TABT_MELLEM_RAADATA_OG_DSA", paa_en_linje("DELETE FROM dsa.udsatte")),
+    "dsa/oekonomi:ingen_linjer_tabt": ("LINJER_TABT_MELLEM_RAADATA_OG_DSA", paa_en_linje("DELETE FROM dsa.oekonomi")),
+    "harmoniseret/skole_elever:afledte_felter": ("KLASSETRIN_0_9_FORKERT",
+        f"UPDATE harmoniseret.skole_elever SET klassetrin_0_9 = NOT klassetrin_0_9 WHERE {P} AND kommunekode = 151"),
+    "harmoniseret/udsatte_foranstaltninger:afledte_felter": ("AABEN_SIDSTE_DAG_FORKERT",
+        f"UPDATE harmoniseret.udsatte_foranstaltninger SET aaben_sidste_dag = NOT aaben_sidste_dag WHERE {P}"),
+    "harmoniseret/vh_ydelser:linjer_bevaret": ("LINJE_DOBBELT_I_PERIODEN",
+        f"INSERT INTO harmoniseret.vh_ydelser SELECT * FROM harmoniseret.vh_ydelser WHERE {P} LIMIT 1"),
+    "datamart/vh_benchmark:totaler_som_harmoniseret": ("BENCHMARK_AFVIGER_FRA_HARMONISERET",
+        f"UPDATE datamart.vh_benchmark SET unikke_modtagere = unikke_modtagere + 1 WHERE {P} AND handlekommune = 751"),
+    "noegletal/kube:taellere_som_datamart": ("TAELLER_AFVIGER_FRA_DATAMART",
+        f"UPDATE noegletal.kube SET taeller = taeller + 1 WHERE {P} AND omraade = '751' AND NOT diskretioneret"),
+    "noegletal/kube:diskretion": ("FAERRE_END_5_INDIVIDER_VIST",  # a figure shown for two people
+        f"UPDATE noegletal.kube SET individer = 2 WHERE {P} AND omraade = '751' AND NOT diskretioneret"),
     # København published again: Frederiksberg is then Hovedstaden minus the three others
-    "noegletal/koblede_populationer:diskretion_kan_ikke_udregnes":
+    "noegletal/koblede_populationer:diskretion_kan_ikke_udregnes": ("KAN_UDREGNES_AF_DET_PUBLICEREDE",
         f"""UPDATE noegletal.koblede_populationer SET diskretioneret = false, diskretion_aarsag = NULL, antal = 10
-            WHERE {P} AND omraade = '101' AND population = 'naevner2' AND niveau = 'kommune'""",
-    "datapakker/indhold:noegletal_kan_ikke_udregnes":
+            WHERE {P} AND omraade = '101' AND population = 'naevner2' AND niveau = 'kommune'"""),
+    "datapakker/indhold:noegletal_kan_ikke_udregnes": ("KAN_UDREGNES_AF_DET_PUBLICEREDE",
         f"""UPDATE datapakker.noegletal SET diskretioneret = false, diskretion_aarsag = NULL, taeller = 2,
             naevner = 10, individer = 10, vaerdi = 20
-            WHERE {P} AND omraade = '101' AND noegletal_id = 'skole_segregering_0_9'""",
-    "datapakker/indhold:populationer_kan_ikke_udregnes":
+            WHERE {P} AND omraade = '101' AND noegletal_id = 'skole_segregering_0_9'"""),
+    "datapakker/indhold:populationer_kan_ikke_udregnes": ("KAN_UDREGNES_AF_DET_PUBLICEREDE",
         f"""UPDATE datapakker.noegletal_populationer SET diskretioneret = false, diskretion_aarsag = NULL, antal = 10
-            WHERE {P} AND omraade = '101' AND population = 'naevner2'""",
+            WHERE {P} AND omraade = '101' AND population = 'naevner2'"""),
 }
 
 # Blocking checks whose failing case (and, for the packages, the files never written) is proven elsewhere.
@@ -146,10 +153,11 @@ def test_the_month_passes_every_blocking_check(bl):
 @pytest.mark.parametrize("check", list(BAD_CASES))
 def test_a_bad_case_fails_the_check(bl, kopi, check):
     with duckdb.connect(str(kopi)) as con:
-        assert con.execute(BAD_CASES[check]).fetchone()[0] > 0  # rows changed: the case is there
+        assert con.execute(BAD_CASES[check][1]).fetchone()[0] > 0  # rows changed: the case is there
     e = bl.check_evaluations([check], MAANED)[check]
     assert not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
     assert e.metadata["maaneder_med_fejl"].value == MAANED and e.metadata["antal_fejl"].value > 0
+    assert f"| {MAANED}-01 | {BAD_CASES[check][0]}" in e.metadata["fejl_pr_regel"].value
 
 
 def omdoeb_foerste_tabel(sql: str) -> str:

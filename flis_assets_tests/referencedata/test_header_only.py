@@ -2,6 +2,9 @@
 HAND07 figure, no subscription (then every kommune gets every package). The README's own example
 (two kommuner that never change system) gives such a systemskifte.csv and must run through."""
 
+import shutil
+from pathlib import Path
+
 import dagster as dg
 import polars as pl
 import pytest
@@ -67,6 +70,7 @@ def test_the_readme_example_runs_through(tmp_path, monkeypatch):
     monkeypatch.setenv("FLIS_DUCKDB", str(tmp_path / "data" / "flis.duckdb"))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     (tmp_path / "dagster_home").mkdir()
+    shutil.copy(Path(__file__).parents[2] / "dagster.yaml", tmp_path / "dagster_home")  # as `make run` does
     assert cli.main("generate --from 2024-01 --to 2024-03 --kommuner 101,183 --scale 0.1 --seed 1".split()) == 0
     assert (tmp_path / "data/reference/systemskifte.csv").read_text().strip() == HEADERS["systemskifte.csv"]
     assert cli.main("materialize --from 2024-01 --to 2024-03".split()) == cli.EXIT_OK
