@@ -5,8 +5,13 @@ returns the failing rows (business keys plus `regel`), and turns them into one
 `AssetCheckResult` per run. Months are taken from the run's window, so a ranged backfill is
 checked month by month even though Dagster 1.13 runs the check once, without a partition.
 `pandera_validator` makes a validator of a pandera schema (lazy, so every rule is reported).
+
+A check that cannot read what it guards fails: a table its SQL reads that does not exist (misspelt,
+renamed, never materialised), or a month of the window its asset has never materialised. A month
+that was materialised without rows has nothing wrong in it and passes.
 """
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 
 import dagster as dg
@@ -20,6 +25,7 @@ from flis_assets.resources import Tilstand, query_pl, read_ahead
 
 Validator = Callable[[pl.DataFrame], pl.DataFrame]
 MAX_SHOWN = 200
+LAESER: dict[dg.AssetCheckKey, str] = {}  # the SQL each frame check reads (tests rename its tables)
 
 
 def pandera_validator(schema: pa.DataFrameSchema, keys: Sequence[str]) -> Validator:
@@ -78,20 +84,65 @@ def frame_check(
     def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
         failures = []
         months = partitions.window_months(context)
-        with duckdb.get_connection() as con:
-            for m, frame in frames_in_turn(con, sql, months, tilstand):
-                bad = validate(frame)
-                if bad.height:
-                    failures.append(bad.with_columns(pl.lit(m).alias("maaned")))
-        return result(failures, months, severity)
+        umaterialiseret = ikke_materialiseret(context, months)
+        try:
+            with duckdb.get_connection() as con:
+                for m, frame in frames_in_turn(con, sql, [m for m in months if m not in umaterialiseret], tilstand):
+                    bad = validate(frame)
+                    if bad.height:
+                        failures.append(bad.with_columns(pl.lit(m).alias("maaned")))
+        except TabelMangler as e:
+            return result(failures, months, severity, ulaeselige=umaterialiseret + [m for m in months if m >= e.maaned],
+                          mangler=e.besked)
+        return result(failures, months, severity, ulaeselige=umaterialiseret, mangler=(
+            f"asset'et {asset_key.to_user_string()} er aldrig materialiseret for "
+            f"{'måneden' if len(umaterialiseret) == 1 else 'månederne'}") if umaterialiseret else None)
 
+    asset_key = dg.AssetKey.from_coercible(asset)
+    LAESER[dg.AssetCheckKey(asset_key, name)] = sql
     return _check
+
+
+class TabelMangler(Exception):
+    """A table the check's SQL reads does not exist: the check cannot see what it guards."""
+
+    def __init__(self, tabel: str, maaned):
+        self.maaned = maaned
+        self.besked = (f"tabellen {tabel} findes ikke ({maaned:%Y-%m}), så checket kan ikke læse det, det skal "
+                       "kontrollere (er navnet stavet forkert, er tabellen omdøbt, eller er asset'et aldrig materialiseret?)")
+        super().__init__(self.besked)
+
+
+MANGLENDE_TABEL = re.compile(r'Table with name "?([\w.]+?)"? does not exist')
+
+
+def manglende_tabel(fejl: duckdb.CatalogException, sql: str) -> str | None:
+    """The missing table of DuckDB's catalog error, schema-qualified as `sql` names it; None for others."""
+    found = MANGLENDE_TABEL.search(str(fejl))
+    if not found:
+        return None
+    tabel = found[1]
+    if "." not in tabel:  # DuckDB names the table alone when its schema exists
+        qualified = re.search(r"\b(\w+\." + re.escape(tabel) + r")\b", sql)
+        tabel = qualified[1] if qualified else tabel
+    return tabel
+
+
+def ikke_materialiseret(context: dg.AssetCheckExecutionContext, months: list) -> list:
+    """Months of the window the checked asset has never materialised (in this run or before): there
+    is nothing there to vouch for. Inside a run the asset materialises first, so only a check run
+    on its own for a month never loaded finds any."""
+    key = context.check_specs[0].asset_key
+    if context.job_def.asset_layer.asset_graph.get(key).partitions_def is None:
+        return []
+    done = context.instance.get_materialized_partitions(key)
+    return [m for m in months if m.isoformat() not in done]
 
 
 def frames_in_turn(con: duckdb.DuckDBPyConnection, sql: str, months: list, tilstand: Tilstand | None = None
                    ) -> Iterator[tuple[object, pl.DataFrame]]:
-    """Each month's frame of `sql`, the next one queried while this one is validated. A month
-    whose table does not exist yet (nothing was materialised) is left out."""
+    """Each month's frame of `sql`, the next one queried while this one is validated. A table the
+    SQL reads that does not exist raises `TabelMangler` naming it and the month."""
     oprettet = []
 
     def hent(laeser, m, _):
@@ -102,23 +153,32 @@ def frames_in_turn(con: duckdb.DuckDBPyConnection, sql: str, months: list, tilst
                     oprettet.append(m)
                 tilstand.frem(laeser, m)
             return query_pl(laeser, sql, {"maaned": m})
-        except Exception as e:
-            if "does not exist" not in str(e):
+        except duckdb.CatalogException as e:
+            tabel = manglende_tabel(e, sql)
+            if tabel is None:
                 raise
-            return None
+            raise TabelMangler(tabel, m) from e
 
-    return ((m, frame) for m, frame in read_ahead(con, months, hent) if frame is not None)
+    return read_ahead(con, months, hent)
 
 
-def result(failures: list[pl.DataFrame], months, severity) -> dg.AssetCheckResult:
+def result(failures: list[pl.DataFrame], months, severity, ulaeselige=(), mangler: str | None = None
+           ) -> dg.AssetCheckResult:
+    """Passed when no month has failing rows and every month could be read; `ulaeselige` are the
+    months that could not be (`mangler` says why)."""
     allbad = pl.concat(failures, how="diagonal_relaxed") if failures else pl.DataFrame()
+    ulaeselige = sorted(set(ulaeselige))
     metadata = {
-        "maaneder_kontrolleret": ", ".join(f"{m:%Y-%m}" for m in months) or "ingen",
+        "maaneder_kontrolleret": ", ".join(f"{m:%Y-%m}" for m in months if m not in ulaeselige) or "ingen",
         "antal_fejl": allbad.height,
     }
+    fejlmaaneder = set(ulaeselige) | (set(allbad["maaned"].unique().to_list()) if allbad.height else set())
+    if fejlmaaneder:
+        metadata["maaneder_med_fejl"] = ", ".join(f"{m:%Y-%m}" for m in sorted(fejlmaaneder))
+    if ulaeselige:
+        metadata["ikke_kontrolleret"] = (f"Checket fejler, fordi det ikke kunne kontrollere "
+                                         f"{', '.join(f'{m:%Y-%m}' for m in ulaeselige)}: {mangler}.")
     if allbad.height:
-        metadata["maaneder_med_fejl"] = ", ".join(
-            f"{m:%Y-%m}" for m in sorted(allbad["maaned"].unique().to_list()))
         per_regel = allbad.group_by("maaned", "regel").len("antal").sort("maaned", "regel")
         metadata["fejl_pr_regel"] = dg.MetadataValue.md(markdown(per_regel))
         shown = allbad.head(MAX_SHOWN)
@@ -126,7 +186,7 @@ def result(failures: list[pl.DataFrame], months, severity) -> dg.AssetCheckResul
             markdown(shown)
             + (f"\n\n… og {allbad.height - MAX_SHOWN} flere" if allbad.height > MAX_SHOWN else "")
         )
-    return dg.AssetCheckResult(passed=allbad.height == 0, severity=severity, metadata=metadata)
+    return dg.AssetCheckResult(passed=not fejlmaaneder, severity=severity, metadata=metadata)
 
 
 def markdown(frame: pl.DataFrame) -> str:

@@ -42,7 +42,13 @@ def read_csv(path: Path, header: list[str]) -> pl.DataFrame:
         if len(fields) != len(header):
             raise ReferencefilFejl(path, nr, f"linjen har {len(fields)} felter, forventede {len(header)}")
         rows.append([f.strip() for f in fields] + [nr])
-    return pl.DataFrame(rows, schema=[*header, "linje"], orient="row", schema_overrides={"linje": pl.Int64})
+    return pl.DataFrame(rows, schema=tekst_schema(header), orient="row")
+
+
+def tekst_schema(header: list[str]) -> dict:
+    """Text columns and the line number: typed even for a file that is its header alone (a valid
+    file: no rule, approval or subscription), which polars could not type from no rows."""
+    return {**dict.fromkeys(header, pl.String), "linje": pl.Int64}
 
 
 def _check(frame: pl.DataFrame, path: Path, mask: pl.Expr, aarsag: str) -> None:
@@ -93,7 +99,7 @@ def read_godkendte(folder: Path) -> pl.DataFrame:
             for nr, r in enumerate(rows[1:], start=2)
             if any(v is not None for v in r[:4])
         ]
-        f = pl.DataFrame(data, schema=[*GODKENDT_HEADER, "linje"], orient="row")
+        f = pl.DataFrame(data, schema=tekst_schema(GODKENDT_HEADER), orient="row")
         _check(f, path, _kendt_kommune("kommunekode"), "kommunekoden er ikke en af de 98 kommuner")
         _check(f, path, ~pl.col("kvartal").str.contains(r"^\d{4}K[1-4]$"), "kvartal skal være som 2013K4")
         _check(f, path, ~pl.col("godkendt").is_in(["Ja", "Nej"]), "godkendt skal være Ja eller Nej")
