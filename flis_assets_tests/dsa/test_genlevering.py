@@ -1,0 +1,69 @@
+"""A re-delivery into an old load month, loaded after later months: every later DSA month it affects
+is rebuilt (VH newest stock by delivery date, Økonomi replace-by-period), and only then."""
+
+import pytest
+
+from flis_assets import run
+from flis_assets_tests.conftest import module_flis, vh_line
+from flis_assets_tests.dsa.test_oekonomi import line as oekonomi_line
+
+
+@pytest.fixture(scope="module")
+def genleveret(tmp_path_factory):
+    sagt: list[str] = []
+    mp = pytest.MonkeyPatch()
+    mp.setattr(run, "meld", sagt.append)
+    with module_flis(tmp_path_factory, "genlevering") as f:
+        f.deliver("vh", "2024-01", 147, "CURA", "20240105", [vh_line("147-jan", handle="147")])
+        f.deliver("vh", "2024-03", 147, "CURA", "20240305", [vh_line("147-mar", handle="147")])
+        f.deliver("vh", "2024-01", 751, "NEXUS", "20240105", [vh_line("751-jan", handle="751")])
+        f.deliver("oekonomi", "2024-01", 101, "OPUS", "20240105", [oekonomi_line("202312", "100,00")])
+        f.deliver("oekonomi", "2024-02", 101, "OPUS", "20240210", [oekonomi_line("202312", "200,00")])
+        assert f.materialize("2024-01", "2024-03", perioder=False).ok
+        foer = f.sql("SELECT * FROM dsa.vh ORDER BY ALL")
+        uaendret = f.materialize("2024-01", perioder=False)  # nothing new: later months stay as built
+        assert uaendret.ok and sagt == []
+        assert f.sql("SELECT * FROM dsa.vh ORDER BY ALL").equals(foer)
+        # Dated the month's last day: newer than 147's and 751's January files; Økonomi's is dated
+        # after February's, so it is the newest version of 2023-12 from then on.
+        f.deliver("vh", "2024-01", 147, "CURA", "20240131", [vh_line("147-gen", handle="147")])
+        f.deliver("vh", "2024-01", 751, "NEXUS", "20240131", [vh_line("751-gen", handle="751")])
+        f.deliver("oekonomi", "2024-01", 101, "OPUS", "20240220", [oekonomi_line("202312", "300,00")])
+        outcome = f.materialize("2024-01", perioder=False)
+        yield f, outcome, sagt
+    mp.undo()
+
+
+def ids(f, maaned, kommune):
+    return f.sql("SELECT ydelse_id FROM dsa.vh WHERE indlaesningsmaaned = ? AND kommunekode = ? ORDER BY 1",
+                 [maaned, kommune])["ydelse_id"].to_list()
+
+
+def test_the_later_run_ends_without_failure(genleveret):
+    f, outcome, sagt = genleveret
+    assert outcome.ok
+    assert sagt == ["Leverancerne i indlæsningsmåned 2024-01 er ændret, og indlæsningsmånederne 2024-02..2024-03 "
+                    "byggede på dem: genopbygger DSA (oekonomi, vh) og ændrede perioder for indlæsningsmånederne "
+                    "2024-02..2024-03."]
+
+
+def test_a_redelivery_is_every_later_vh_stock_it_is_newest_in(genleveret):
+    f, *_ = genleveret
+    assert [ids(f, f"2024-0{m}-01", 751) for m in (1, 2, 3)] == [["751-gen"]] * 3
+    assert [ids(f, f"2024-0{m}-01", 147) for m in (1, 2, 3)] == [["147-gen"], ["147-gen"], ["147-mar"]]
+
+
+def test_a_redelivery_replaces_the_period_in_later_oekonomi_stocks_where_it_is_newer(genleveret):
+    f, *_ = genleveret
+    got = [f.sql(f"SELECT sum(beloeb)::DOUBLE AS b FROM dsa.oekonomi_bestand(DATE '2024-0{m}-01')")["b"][0]
+           for m in (1, 2, 3)]
+    assert got == [300.0, 300.0, 300.0]
+
+
+def test_the_later_months_changed_periods_are_recomputed_once(genleveret):
+    f, *_ = genleveret
+    dobbelt = f.sql("""SELECT count(*) AS n FROM (SELECT 1 FROM dsa.aendrede_perioder
+                       GROUP BY indlaesningsmaaned, kilde, kommunekode, periode HAVING count(*) > 1)""")["n"][0]
+    assert dobbelt == 0
+    grundlag = f.sql("SELECT kilde, count(*) AS n FROM dsa.bestandsgrundlag GROUP BY 1 ORDER BY 1")
+    assert dict(grundlag.iter_rows()) == {k: 3 for k in ("cpr", "oekonomi", "skole", "udsatte", "vh")}
