@@ -67,3 +67,38 @@ def test_the_later_months_changed_periods_are_recomputed_once(genleveret):
     assert dobbelt == 0
     grundlag = f.sql("SELECT kilde, count(*) AS n FROM dsa.bestandsgrundlag GROUP BY 1 ORDER BY 1")
     assert dict(grundlag.iter_rows()) == {k: 3 for k in ("cpr", "oekonomi", "skole", "udsatte", "vh")}
+
+
+def test_the_sensor_requests_the_later_months_after_a_ui_run_of_the_old_month(flis):
+    """In the UI a person materialises the old load month alone: the sensor asks for the later months."""
+    import dagster as dg
+
+    from flis_assets.defs.automation import genopbyg_senere_bestande
+    from flis_assets.definitions import build_defs
+
+    flis.deliver("vh", "2024-01", 751, "NEXUS", "20240105", [vh_line("751-jan", handle="751")])
+    assert flis.materialize("2024-01", "2024-03", perioder=False).ok
+    defs = build_defs()
+
+    def tick(cursor=None):
+        return genopbyg_senere_bestande.evaluate_tick(dg.build_sensor_context(instance=flis.instance, cursor=cursor,
+                                                                              definitions=defs))
+
+    foer = tick()
+    assert foer.run_requests == [] and "Ingen senere" in foer.skip_message
+    flis.deliver("vh", "2024-01", 751, "NEXUS", "20240131", [vh_line("751-gen", handle="751")])
+    graph = defs.resolve_asset_graph()
+    keys = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name in ("raadata", "dsa")]
+    assert defs.resolve_implicit_global_asset_job_def().get_subset(asset_selection=set(keys)).execute_in_process(
+        instance=flis.instance, partition_key="2024-01-01", raise_on_error=False).success
+    efter = tick(foer.cursor)
+    (req,) = efter.run_requests
+    subset = req.asset_graph_subset
+    assert {k.to_user_string(): sorted(subset.get_partitions_subset(k).get_partition_keys())
+            for k in subset.asset_keys} == {"dsa/vh": ["2024-02-01", "2024-03-01"],
+                                            "dsa/aendrede_perioder": ["2024-02-01", "2024-03-01"]}
+    assert req.tags["flis/aarsag"] == ("genlevering: DSA (vh) for indlæsningsmånederne 2024-02, 2024-03 "
+                                       "byggede på ændrede leverancer")
+    # once they are built again, nothing more is asked for
+    assert flis.materialize("2024-02", "2024-03", perioder=False).ok
+    assert tick(foer.cursor).run_requests == []
