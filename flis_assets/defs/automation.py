@@ -27,13 +27,14 @@ AENDREDE_PERIODER = dg.AssetKey(["dsa", "aendrede_perioder"])
 FOERSTE_LAG = "harmoniseret"  # the first period layer: it reads the newest DSA stock
 SIDSTE_LAG = dg.AssetKey(["datapakker", "filer"])  # the last layer
 PERIOD_GROUPS = {"harmoniseret", "datamart", "noegletal", "datapakker", "rapporter"}
+# Every sensor here runs by default and reads only Dagster's event log, so it may tick often.
+SENSOR = {"default_status": dg.DefaultSensorStatus.RUNNING, "minimum_interval_seconds": 30}
 
 
 @dg.sensor(
     name="genberegn_aendrede_perioder",
     asset_selection=dg.AssetSelection.groups(*sorted(PERIOD_GROUPS)),
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=30,
+    **SENSOR,
     description="Genberegner de statistiske perioder, som en indlæsningsmåned har ændret (bagudrettede rettelser), "
     "fra harmoniseret til datapakker.",
 )
@@ -102,8 +103,7 @@ def _bestande() -> list[dg.AssetKey]:
 @dg.sensor(
     name="genopbyg_senere_bestande",
     asset_selection=dg.AssetSelection.groups("dsa"),
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=30,
+    **SENSOR,
     description="Genopbygger DSA og ændrede perioder for de senere indlæsningsmåneder, når en tidligere "
     "indlæsningsmåneds leverancer er ændret (en genlevering), så de ikke bygger på forældede leverancer.",
 )
