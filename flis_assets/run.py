@@ -348,7 +348,9 @@ def _genopbyg_senere(defs: dg.Definitions, job, months: list[date], inst: dg.Dag
 
 def _spaend(months: list[date]) -> str:
     first, last = min(months), max(months)
-    return f"indlæsningsmåned {first:%Y-%m}" if first == last else f"indlæsningsmånederne {first:%Y-%m}..{last:%Y-%m}"
+    if first == last:
+        return f"indlæsningsmåned {first:%Y-%m}"
+    return f"indlæsningsmånederne {first:%Y-%m}..{last:%Y-%m}"
 
 
 def _materialize(defs: dg.Definitions, fra: date, til: date, inst: dg.DagsterInstance, progress: bool,

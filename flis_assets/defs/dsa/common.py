@@ -74,7 +74,8 @@ GRUNDLAG_DDL = """CREATE TABLE IF NOT EXISTS dsa.bestandsgrundlag (
 )"""
 # A delivery as the stocks read it. Not `indlaest_tid`: loading an unchanged month again lands its
 # files anew, which changes no stock.
-_LEVERANCE = "fil, status, kommunekode, fagsystem, leverancetype, leverancedato, indlaesningsmaaned, sha256, indhold_fra"
+_LEVERANCE = ("fil, status, kommunekode, fagsystem, leverancetype, leverancedato, indlaesningsmaaned, sha256, "
+              "indhold_fra")
 
 
 def _grundlag_sql(m: str) -> str:
