@@ -4,8 +4,11 @@ is rebuilt (VH newest stock by delivery date, Økonomi replace-by-period), and o
 import pytest
 
 from flis_assets import run
-from flis_assets_tests.conftest import module_flis, vh_line
+from flis_assets_tests.conftest import cpr_line, module_flis, vh_line
 from flis_assets_tests.dsa.test_oekonomi import line as oekonomi_line
+
+
+CPR = "0101801234"
 
 
 @pytest.fixture(scope="module")
@@ -19,6 +22,8 @@ def genleveret(tmp_path_factory):
         f.deliver("vh", "2024-01", 751, "NEXUS", "20240105", [vh_line("751-jan", handle="751")])
         f.deliver("oekonomi", "2024-01", 101, "OPUS", "20240105", [oekonomi_line("202312", "100,00")])
         f.deliver("oekonomi", "2024-02", 101, "OPUS", "20240210", [oekonomi_line("202312", "200,00")])
+        f.deliver("cpr", "2024-01", 0, "CPR", "20240105", [cpr_line(CPR, bopael="101")])
+        f.deliver("cpr", "2024-02", 0, "CPR", "20240205", [cpr_line(CPR, bopael="101")])
         assert f.materialize("2024-01", "2024-03", perioder=False).ok
         foer = f.sql("SELECT * FROM dsa.vh ORDER BY ALL")
         uaendret = f.materialize("2024-01", perioder=False)  # nothing new: later months stay as built
@@ -29,6 +34,8 @@ def genleveret(tmp_path_factory):
         f.deliver("vh", "2024-01", 147, "CURA", "20240131", [vh_line("147-gen", handle="147")])
         f.deliver("vh", "2024-01", 751, "NEXUS", "20240131", [vh_line("751-gen", handle="751")])
         f.deliver("oekonomi", "2024-01", 101, "OPUS", "20240220", [oekonomi_line("202312", "300,00")])
+        # A corrected January extract moves the person; February's extract still says 101.
+        f.deliver("cpr", "2024-01", 0, "CPR", "20240131", [cpr_line(CPR, bopael="147")])
         outcome = f.materialize("2024-01", perioder=False)
         yield f, outcome, sagt
     mp.undo()
@@ -43,7 +50,7 @@ def test_the_later_run_ends_without_failure(genleveret):
     f, outcome, sagt = genleveret
     assert outcome.ok
     assert sagt == ["Leverancerne i indlæsningsmåned 2024-01 er ændret, og indlæsningsmånederne 2024-02..2024-03 "
-                    "byggede på dem: genopbygger DSA (oekonomi, vh) og ændrede perioder for indlæsningsmånederne "
+                    "byggede på dem: genopbygger DSA (cpr, oekonomi, vh) og ændrede perioder for indlæsningsmånederne "
                     "2024-02..2024-03."]
 
 
@@ -58,6 +65,14 @@ def test_a_redelivery_replaces_the_period_in_later_oekonomi_stocks_where_it_is_n
     got = [f.sql(f"SELECT sum(beloeb)::DOUBLE AS b FROM dsa.oekonomi_bestand(DATE '2024-0{m}-01')")["b"][0]
            for m in (1, 2, 3)]
     assert got == [300.0, 300.0, 300.0]
+
+
+def test_a_later_cpr_extract_is_a_change_against_the_corrected_register(genleveret):
+    """CPR keeps each month's changes: February's extract (101) now differs from the corrected January (147)."""
+    f, *_ = genleveret
+    got = [f.sql(f"SELECT bopaelskommune FROM dsa.cpr_register(DATE '2024-0{m}-01') WHERE cpr = ?",
+                 [CPR])["bopaelskommune"].to_list() for m in (1, 2, 3)]
+    assert got == [[147], [101], [101]]
 
 
 def test_the_later_months_changed_periods_are_recomputed_once(genleveret):
