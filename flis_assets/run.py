@@ -318,6 +318,41 @@ def kan_aabnes() -> None:
         raise DatabaseFejl(f"kan ikke åbne databasen {path}: {e.strerror or e}") from None
 
 
+def _genopbyg_senere(defs: dg.Definitions, job, months: list[date], inst: dg.DagsterInstance,
+                     outcome: Outcome) -> list[date]:
+    """When the deliveries of these load months changed (a re-delivery into an old month), the DSA of
+    every later load month already built is stale: it may now be the newest stock there (VH, Skole,
+    Udsatte), and CPR's and Økonomi's monthly changes build on the months before. Rebuild those
+    sources and `dsa/aendrede_perioder` up to the newest load month built; returns the months rebuilt,
+    whose periods are then computed like the load months'."""
+    from flis_assets import snitflader
+    from flis_assets.defs.dsa.common import foraeldede_maaneder
+    from flis_assets.resources import duckdb_resource
+
+    with duckdb_resource().get_connection() as con:
+        foraeldede = {k: foraeldede_maaneder(con, k, months[-1]) for k in snitflader.kilder()}
+    foraeldede = {k: ms for k, ms in foraeldede.items() if ms}
+    if not foraeldede:
+        return []
+    senere = partitions.months(min(min(ms) for ms in foraeldede.values()),
+                               partitions.add_months(max(max(ms) for ms in foraeldede.values()), 1))
+    meld(f"Leverancerne i {_spaend(months)} er ændret, og {_spaend(senere)} byggede på dem: genopbygger "
+         f"DSA ({', '.join(sorted(foraeldede))}) og ændrede perioder for {_spaend(senere)}.")
+    keys = {dg.AssetKey(["dsa", k]) for k in foraeldede} | {dg.AssetKey(["dsa", "aendrede_perioder"])}
+    for first, last in partitions.per_year(senere):
+        _run_range(job, keys, first, last, inst, outcome)
+        if outcome.fejlede_blokerende or outcome.fejlede_trin:
+            break
+    return senere
+
+
+def _spaend(months: list[date]) -> str:
+    first, last = min(months), max(months)
+    if first == last:
+        return f"indlæsningsmåned {first:%Y-%m}"
+    return f"indlæsningsmånederne {first:%Y-%m}..{last:%Y-%m}"
+
+
 def _materialize(defs: dg.Definitions, fra: date, til: date, inst: dg.DagsterInstance, progress: bool,
                  perioder: bool) -> Outcome:
     from flis_assets.defs.dsa.aendrede_perioder import perioder_til_genberegning
@@ -343,6 +378,8 @@ def _materialize(defs: dg.Definitions, fra: date, til: date, inst: dg.DagsterIns
         if outcome.fejlede_blokerende or outcome.fejlede_trin:
             break  # a blocking check stops what comes after it
     bar.close()
+    if not (outcome.fejlede_blokerende or outcome.fejlede_trin):
+        months = months + _genopbyg_senere(defs, job, months, inst, outcome)
     if outcome.fejlede_blokerende or outcome.fejlede_trin or not perioder:
         return outcome  # a blocking check stops what comes after it
     with duckdb_resource().get_connection() as con:

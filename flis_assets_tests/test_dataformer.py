@@ -162,11 +162,6 @@ def test_a_redelivered_old_load_month_is_that_months_stock(former):
     assert dobbelt == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Ny defekt: en genlevering i en gammel indlæsningsmåned (incoming/vh/2024-01/VH_751_..._20240131.csv, efter "
-    "2024-04 er indlæst) kommer kun i dsa.vh for 2024-01: `flis materialize --from 2024-01 --to 2024-01` "
-    "genopbygger ikke de senere måneders bestande, hvor den efter leverancedatoen er kommunens nyeste (147 i "
-    "2024-02, 751 i 2024-02..04), så harmoniseret (der læser den nyeste bestand) mangler 751's nye linje."))
 def test_a_redelivery_is_every_later_stock_it_is_newest_in(former):
     """j: 751 delivered no VH after January, so its new January delivery is its stock in every later load
     month and its harmonised lines are that delivery's; 147's is its stock in 2024-02 (no VH that month)."""

@@ -6,6 +6,11 @@ quarter- and year-to-date views include them) over every period layer, from harm
 datapakker. It reads the changed periods from the materialisation's metadata, so it never
 opens DuckDB while a run is writing. A person can launch the same backfill from the UI.
 A tick that requests nothing says why, and which load month it handled last.
+
+A delivery landed into an old load month (a re-delivery) changes the DSA of every later load month
+already built on it. The DSA asset says which in its metadata (`foraeldede_senere_maaneder`), and
+the sensor `genopbyg_senere_bestande` requests those months of that source and of
+`dsa/aendrede_perioder`; their changed periods then reach the sensor above as usual.
 """
 
 from datetime import date
@@ -14,19 +19,22 @@ import dagster as dg
 from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
 from dagster._core.definitions.events import AssetKeyPartitionKey
 
+from flis_assets import partitions, snitflader
 from flis_assets.defs.dsa.aendrede_perioder import genberegningsperioder
+from flis_assets.defs.dsa.common import FORAELDEDE
 
 AENDREDE_PERIODER = dg.AssetKey(["dsa", "aendrede_perioder"])
 FOERSTE_LAG = "harmoniseret"  # the first period layer: it reads the newest DSA stock
 SIDSTE_LAG = dg.AssetKey(["datapakker", "filer"])  # the last layer
 PERIOD_GROUPS = {"harmoniseret", "datamart", "noegletal", "datapakker", "rapporter"}
+# Every sensor here runs by default and reads only Dagster's event log, so it may tick often.
+SENSOR = {"default_status": dg.DefaultSensorStatus.RUNNING, "minimum_interval_seconds": 30}
 
 
 @dg.sensor(
     name="genberegn_aendrede_perioder",
     asset_selection=dg.AssetSelection.groups(*sorted(PERIOD_GROUPS)),
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=30,
+    **SENSOR,
     description="Genberegner de statistiske perioder, som en indlæsningsmåned har ændret (bagudrettede rettelser), "
     "fra harmoniseret til datapakker.",
 )
@@ -86,3 +94,46 @@ def _indlaesningsmaaneder(records) -> tuple[list[date], list[date]]:
 def _maanedstekst(load_months: list[date]) -> str:
     maaneder = sorted({f"{m:%Y-%m}" for m in load_months})
     return f"indlæsningsmåned{'erne' if len(maaneder) > 1 else ''} {', '.join(maaneder)}"
+
+
+def _bestande() -> list[dg.AssetKey]:
+    return [dg.AssetKey(["dsa", k]) for k in snitflader.kilder()]
+
+
+@dg.sensor(
+    name="genopbyg_senere_bestande",
+    asset_selection=dg.AssetSelection.groups("dsa"),
+    **SENSOR,
+    description="Genopbygger DSA og ændrede perioder for de senere indlæsningsmåneder, når en tidligere "
+    "indlæsningsmåneds leverancer er ændret (en genlevering), så de ikke bygger på forældede leverancer.",
+)
+def genopbyg_senere_bestande(context: dg.SensorEvaluationContext):
+    after = int(context.cursor) if context.cursor else None
+    foraeldede: dict[dg.AssetKey, set[str]] = {}
+    last = after
+    for key in _bestande():
+        for record in context.instance.fetch_materializations(
+                dg.AssetRecordsFilter(asset_key=key, after_storage_id=after), limit=1000, ascending=True).records:
+            last = max(last or 0, record.storage_id)
+            meta = record.asset_materialization.metadata.get(FORAELDEDE)
+            maaneder = {f"{m}-01" for m in (meta.value if meta else [])}
+            # months built again since (e.g. by `flis materialize`) are no longer stale
+            siden = context.instance.fetch_materializations(dg.AssetRecordsFilter(
+                asset_key=key, after_storage_id=record.storage_id, asset_partitions=sorted(maaneder)),
+                limit=10000).records if maaneder else []
+            foraeldede.setdefault(key, set()).update(maaneder - {r.partition_key for r in siden})
+    if last is not None:
+        context.update_cursor(str(last))
+    foraeldede = {k: ms for k, ms in foraeldede.items() if ms}
+    if not foraeldede:
+        return dg.SkipReason("Ingen senere indlæsningsmåneder bygger på ændrede leverancer.")
+    alle = sorted(set().union(*foraeldede.values()))
+    maaneder = [p.isoformat() for p in partitions.months(date.fromisoformat(alle[0]),
+                                                         partitions.add_months(date.fromisoformat(alle[-1]), 1))]
+    subset = AssetGraphSubset.from_asset_partition_set(
+        {AssetKeyPartitionKey(k, m) for k in [*foraeldede, AENDREDE_PERIODER] for m in maaneder},
+        context.repository_def.asset_graph)
+    kilder = ", ".join(sorted(k.path[-1] for k in foraeldede))
+    return dg.RunRequest.for_asset_graph_subset(subset, tags={
+        "flis/aarsag": f"genlevering: DSA ({kilder}) for {_maanedstekst([date.fromisoformat(m) for m in maaneder])} "
+                       "byggede på ændrede leverancer"})

@@ -46,6 +46,6 @@ def checks() -> list[dg.AssetChecksDefinition]:
 
 
 def sensors() -> list[dg.SensorDefinition]:
-    from flis_assets.defs.automation import genberegn_aendrede_perioder
+    from flis_assets.defs.automation import genberegn_aendrede_perioder, genopbyg_senere_bestande
 
-    return [genberegn_aendrede_perioder]
+    return [genberegn_aendrede_perioder, genopbyg_senere_bestande]

@@ -17,6 +17,8 @@ from flis_assets.snitflader import Kilde
 
 NYESTE_FOERST = "leverancedato DESC, indlaesningsmaaned DESC, indlaest_tid DESC, fil DESC"
 
+FORAELDEDE = "foraeldede_senere_maaneder"  # metadata: the later load months this run left stale
+
 # Lineage columns every DSA row carries before the interface's own fields.
 LINEAGE_DDL = """
     indlaesningsmaaned DATE NOT NULL,
@@ -58,6 +60,65 @@ def kendte_leverancer(kilde: str) -> str:
         FROM raadata.leverancer
         WHERE kilde = '{kilde}' AND status = 'indlaest' AND indlaesningsmaaned <= $maaned
     """
+
+
+# What each built DSA month was built from: per source and load month a fingerprint of the
+# deliveries known then. A delivery landed late into an old load month (a re-delivery) changes the
+# fingerprint of every later month, whose stock may now be another delivery (VH, Skole, Udsatte:
+# the newest by delivery date) or whose monthly changes build on the old month's (CPR, Økonomi):
+# those months are stale and are rebuilt (`foraeldede_maaneder`).
+GRUNDLAG_DDL = """CREATE TABLE IF NOT EXISTS dsa.bestandsgrundlag (
+    kilde VARCHAR NOT NULL,
+    indlaesningsmaaned DATE NOT NULL,
+    grundlag UBIGINT NOT NULL
+)"""
+# A delivery as the stocks read it. Not `indlaest_tid`: loading an unchanged month again lands its
+# files anew, which changes no stock.
+_LEVERANCE = ("fil, status, kommunekode, fagsystem, leverancetype, leverancedato, indlaesningsmaaned, sha256, "
+              "indhold_fra")
+
+
+def _grundlag_sql(m: str) -> str:
+    """The fingerprint of the deliveries of source $kilde known after load month `m` (a column)."""
+    return f"""(SELECT hash(count(*), sum(hash({_LEVERANCE})::HUGEINT)) FROM raadata.leverancer l
+        WHERE l.kilde = $kilde AND l.indlaesningsmaaned <= {m})"""
+
+
+def gem_grundlag(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaneder: list[date]) -> None:
+    """Record what the months just built of `kilde` were built from (after their stock is stored:
+    a crash between leaves them stale, so rebuilt, never wrongly fresh)."""
+    con.execute(GRUNDLAG_DDL)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM dsa.bestandsgrundlag WHERE kilde = $kilde AND indlaesningsmaaned IN "
+                    "(SELECT unnest($maaneder::DATE[]))", {"kilde": kilde.kilde, "maaneder": maaneder})
+        con.execute(f"""INSERT INTO dsa.bestandsgrundlag
+            SELECT $kilde, m, {_grundlag_sql("m")} FROM (SELECT unnest($maaneder::DATE[]) AS m)""",
+                    {"kilde": kilde.kilde, "maaneder": maaneder})
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def foraeldede_maaneder(con: duckdb.DuckDBPyConnection, kilde: str, efter: date) -> list[date]:
+    """The load months after `efter` already built for `kilde` whose deliveries have changed since
+    (a delivery landed into an earlier month). A month built before fingerprints were recorded (it
+    has changed periods but no fingerprint) counts as stale: whether it is cannot be known."""
+    ensure_schemas(con)
+    con.execute(GRUNDLAG_DDL)
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raadata' "
+                       "AND table_name = 'leverancer'").fetchone()[0]:
+        return []  # nothing has landed: nothing is built from it
+    bygget = "SELECT indlaesningsmaaned FROM dsa.bestandsgrundlag WHERE kilde = $kilde"
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'dsa' "
+                   "AND table_name = 'aendrede_perioder'").fetchone()[0]:
+        bygget += " UNION SELECT indlaesningsmaaned FROM dsa.aendrede_perioder"
+    return [m for (m,) in con.execute(f"""
+        SELECT b.indlaesningsmaaned FROM ({bygget}) b
+        LEFT JOIN dsa.bestandsgrundlag g ON g.kilde = $kilde AND g.indlaesningsmaaned = b.indlaesningsmaaned
+        WHERE b.indlaesningsmaaned > $efter AND g.grundlag IS DISTINCT FROM {_grundlag_sql("b.indlaesningsmaaned")}
+        ORDER BY 1""", {"kilde": kilde, "efter": efter}).fetchall()]
 
 
 def create_table(con: duckdb.DuckDBPyConnection, kilde: Kilde, extra_ddl: str = "") -> None:
@@ -122,8 +183,13 @@ def materialize_stock(
         else:
             with ThreadPoolExecutor(2) as pool:
                 counts = list(pool.map(lambda m: _replace_month_on_own_connection(con, kilde, m, stock_sql), maaneder))
+        gem_grundlag(con, kilde, maaneder)
+        # Later months built before this window's deliveries changed: the sensor
+        # `genopbyg_senere_bestande` rebuilds them (`flis materialize` does so itself).
+        foraeldede = [f"{m:%Y-%m}" for m in foraeldede_maaneder(con, kilde.kilde, maaneder[-1])]
     counts = {f"{m:%Y-%m}": n for m, n in zip(maaneder, counts)}
-    return dg.MaterializeResult(metadata={noegle: dg.MetadataValue.json(counts), "maaneder": len(counts)})
+    return dg.MaterializeResult(metadata={noegle: dg.MetadataValue.json(counts), "maaneder": len(counts),
+                                          FORAELDEDE: dg.MetadataValue.json(foraeldede)})
 
 
 def _replace_month_on_own_connection(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, select_sql: str) -> int:
