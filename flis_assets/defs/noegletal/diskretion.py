@@ -44,6 +44,10 @@ FRI = "fri"  # expenses: refunds can make them negative
 MAX_TILLAEG = 3
 
 
+class DiskretionFejl(RuntimeError):
+    """Discretion could not be completed: the table would be published with a derivable number."""
+
+
 @dataclass(frozen=True)
 class Tal:
     navn: str
@@ -195,8 +199,10 @@ def undertryk(tabel: Tabel, primaer: Iterable[str], vaegt: Mapping[str, float], 
                ) -> dict[str, str]:
     """The withheld cells with their reason: `primaer` as given, `sekundaer` the cells `foelg`
     (withheld in a linked table that publishes the same numbers) and the fewest further cells
-    (ties: the fewest individuals, `vaegt`) that leave no withheld number derivable."""
-    aarsag = {o: SEKUNDAER for o in foelg if o in tabel.vaerdier}
+    (ties: the fewest individuals, `vaegt`) that leave no withheld number derivable. The `foelg`
+    cells stay withheld: giving one back would have the linked table ask for it again, forever."""
+    tvungne = {o for o in foelg if o in tabel.vaerdier}
+    aarsag = dict.fromkeys(tvungne, SEKUNDAER)
     aarsag.update({o: PRIMAER for o in primaer if o in tabel.vaerdier})
     skjul_regioner = [r for r in tabel.regioner() if r in aarsag]
     for r in tabel.regioner():
@@ -210,7 +216,7 @@ def undertryk(tabel: Tabel, primaer: Iterable[str], vaegt: Mapping[str, float], 
     if skjul_regioner or tabel.land in aarsag:
         for r in skjul_regioner:
             aarsag.setdefault(r, SEKUNDAER)
-        _beskyt_pulje(tabel, aarsag, vaegt)
+        _beskyt_pulje(tabel, aarsag, vaegt, tvungne)
     return aarsag
 
 
@@ -235,22 +241,28 @@ def billigste_tillaeg(tabel: Tabel, region: str, aarsag: dict[str, str], vaegt: 
     return None
 
 
-def _beskyt_pulje(tabel: Tabel, aarsag: dict[str, str], vaegt: Mapping[str, float]) -> None:
+def _beskyt_pulje(tabel: Tabel, aarsag: dict[str, str], vaegt: Mapping[str, float],
+                  tvungne: Container[str] = ()) -> None:
     """Withheld regions and the country: add cells greedily until the attack finds no point,
-    then give back every secondary cell that is no longer needed.
+    then give back every secondary cell that is no longer needed, except the `tvungne`.
 
     Each step takes the cell that leaves the fewest derivable numbers, then adds the fewest cells
     (a region brings its cheapest kommune), then the fewest individuals. Only tiny tables (a
-    region under five individuals) come here, so every candidate is tried.
+    region under five individuals) come here, so every candidate is tried. Each round withholds
+    at least one more cell, so there are at most as many rounds as cells; a table that is unsafe
+    with every candidate withheld stops with `DiskretionFejl` rather than being published.
     """
-    while not sikker(tabel, aarsag):
+    for _ in range(len(tabel.vaerdier) + 1):
+        if sikker(tabel, aarsag):
+            break
         skjulte = [r for r in tabel.regioner() if r in aarsag]
         kandidater = [k for r in skjulte for k in tabel.kommuner(r) if k not in aarsag]
         kandidater += [r for r in tabel.regioner() if r not in aarsag]
         if tabel.land in tabel.vaerdier and tabel.land not in aarsag:
             kandidater.append(tabel.land)
         if not kandidater:
-            return
+            raise DiskretionFejl(f"{len(udledte(tabel, aarsag))} skjulte tal kan stadig regnes ud, "
+                                 "selv med alle celler skjult")
         bedste = None
         for o in sorted(kandidater, key=lambda o: (vaegt.get(o, 0.0), o)):
             proeve = {**aarsag, o: SEKUNDAER}
@@ -263,7 +275,11 @@ def _beskyt_pulje(tabel: Tabel, aarsag: dict[str, str], vaegt: Mapping[str, floa
                 break
         aarsag.clear()
         aarsag.update(bedste[1])
-    for o in sorted((o for o, a in aarsag.items() if a == SEKUNDAER), key=lambda o: (-vaegt.get(o, 0.0), o)):
+    else:  # unreachable while every round withholds one more cell; never spin
+        raise DiskretionFejl(f"intet fremskridt efter {len(tabel.vaerdier) + 1} runder")
+    # one pass over a fixed list: it ends
+    for o in sorted((o for o, a in aarsag.items() if a == SEKUNDAER and o not in tvungne),
+                    key=lambda o: (-vaegt.get(o, 0.0), o)):
         uden = {k: a for k, a in aarsag.items() if k != o}
         if sikker(tabel, uden):
             del aarsag[o]
@@ -286,6 +302,11 @@ def _tabeller(frame: pl.DataFrame, keys: list[str], tal: Callable[[tuple], list[
         yield key, Tabel(tal_, vaerdier), cells
 
 
+def _navn(keys: list[str], key: tuple) -> str:
+    """A table's key as an analyst reads it, e.g. `periode 2024-03-01, noegletal_id vh_x`."""
+    return ", ".join(f"{k} {v}" for k, v in zip(keys, key, strict=True))
+
+
 def anvend(frame: pl.DataFrame, noegle: list[str], tal: Callable[[tuple], list[Tal]], skjul: list[str],
            foelg: Callable[[tuple], Iterable[str]] = lambda key: ()) -> pl.DataFrame:
     """Discretion on a table of cells (periode, `noegle`, niveau, omraade, numbers, individer, diskretion):
@@ -297,7 +318,11 @@ def anvend(frame: pl.DataFrame, noegle: list[str], tal: Callable[[tuple], list[T
     for key, tabel, cells in _tabeller(frame.filter(pl.col("diskretion")), keys, tal):
         individer = {c["omraade"]: float(c["individer"] or 0) for c in cells}
         primaer = [o for o, n in individer.items() if n < MIN_INDIVIDER]
-        rows += [(*key, o, a) for o, a in undertryk(tabel, primaer, individer, foelg(key)).items()]
+        try:
+            aarsager = undertryk(tabel, primaer, individer, foelg(key))
+        except DiskretionFejl as e:
+            raise DiskretionFejl(f"Diskretionen kunne ikke gennemføres for {_navn(keys, key)}: {e}") from e
+        rows += [(*key, o, a) for o, a in aarsager.items()]
     aarsager = pl.DataFrame(rows, schema={**{k: frame.schema[k] for k in keys}, "omraade": pl.String,
                                           "diskretion_aarsag": pl.String}, orient="row")
     skjult = pl.col("diskretion_aarsag").is_not_null()

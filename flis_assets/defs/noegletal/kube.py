@@ -146,18 +146,33 @@ def cube(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> tuple[pl.DataF
     """The cube for periods fra..til with primary and secondary discretion (after `koblede.create_levels`),
     and the benchmark rows the `vh_datamart` package withholds with it (`benchmark_diskretion`).
 
-    A cell the benchmark rows make the cube withhold is withheld with its whole hierarchy again;
-    each round withholds at least one more cell, so it ends."""
+    A cell the benchmark rows make the cube withhold is withheld with its whole hierarchy again,
+    and stays withheld (`diskretion.undertryk` never gives a forced cell back). Each round forces
+    at least one cell not forced before, so there are at most as many rounds as cells; a round
+    that asks only for cells already forced would repeat itself and stops with `DiskretionFejl`."""
     raw = _before_discretion(con, cube_sql(), fra, til)
     benchmark = query_pl(con, benchmark_diskretion.RAEKKER_SQL, {"fra": fra, "til": til})
+    return _afstem_til_ro(raw, benchmark)
+
+
+def _afstem_til_ro(raw: pl.DataFrame, benchmark: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`cube`'s rounds on the cells before discretion and the benchmark rows."""
     tvungne: dict[tuple, set[str]] = {}
-    while True:
+    for _ in range(raw.height + 1):
         kube = diskretion.anvend(raw, ["noegletal_id"], cube_tal, SKJUL, lambda key: tvungne.get(key, ()))
         raekker, nye = benchmark_diskretion.afstem_alle(raw, kube, benchmark)
+        gentaget = sorted((p, i, o) for p, i, o in nye if o in tvungne.get((p, i), ()))
+        if gentaget:
+            periode, noegletal_id, omraade = gentaget[0]
+            raise diskretion.DiskretionFejl(
+                f"Diskretionen af nøgletallet {noegletal_id} for perioden {periode:%Y-%m} kommer ikke videre: "
+                f"kommune {omraade} skal skjules for benchmarkrækkernes skyld, men blev vist igen "
+                f"({len(gentaget)} celle(r) i alt).")
         if not nye:
             return kube, raekker
         for periode, noegletal_id, omraade in nye:
             tvungne.setdefault((periode, noegletal_id), set()).add(omraade)
+    raise diskretion.DiskretionFejl(f"Diskretionen af kuben sluttede ikke efter {raw.height + 1} runder.")
 
 
 def populations(con: duckdb.DuckDBPyConnection, fra: date, til: date, kube: pl.DataFrame) -> pl.DataFrame:

@@ -1,0 +1,62 @@
+"""noegletal.kube: the cube's discretion ends, and forced cells stay withheld.
+
+The hand-made case is the one that spun for 18 minutes: Rødovre (175) has five recipients of
+1.12.0.1 and no Økonomi lines, so the expenses per recipient have no numerator. Its benchmark
+rows would give the figure away (the published row and the zero rows add up to it), so the rows
+force the figure withheld; Hovedstaden then equals Rødovre plus an empty Vallensbæk (187) and is
+withheld too, and the old give-back step released Rødovre again - every round the same.
+"""
+
+from datetime import date
+from unittest import mock
+
+import polars as pl
+import pytest
+
+from flis_assets.defs.noegletal import diskretion as d
+from flis_assets.defs.noegletal import kube
+from flis_assets_tests.noegletal.kube_data import koer, lager, vh_datamart
+from flis_assets_tests.noegletal.samlet_angreb import punkter
+from flis_assets_tests.noegletal.test_diskretion import celle, lp_intervaller, tabel
+from flis_assets_tests.noegletal.test_diskretion import punkter as lp_punkter
+
+P = date(2024, 3, 1)
+F2 = "vh_udgift_pr_modtager_botilbud_sps"
+
+
+def test_a_forced_cell_is_not_given_back_when_a_region_is_protected():
+    """Nordjylland's two primaries protect each other, so 851 is not needed by this table; it is
+    withheld because a linked table withholds it, and Midtjylland (under five) makes the greedy
+    step run, whose give-back used to release 851."""
+    t = tabel({"751": celle(2), "101": celle(30), "147": celle(40), "151": celle(9),
+               "849": celle(3), "810": celle(2), "851": celle(20), "860": celle(25)})
+    vaegt = {o: v["individer"] for o, v in t.vaerdier.items()}
+    aarsag = d.undertryk(t, [o for o, n in vaegt.items() if n < d.MIN_INDIVIDER], vaegt, foelg=["851"])
+    assert aarsag["851"] == d.SEKUNDAER
+    assert lp_punkter(lp_intervaller(t, aarsag)) == []
+
+
+def test_vh_without_oekonomi_ends_with_the_figure_withheld():
+    con = lager({P: ({(175, "1.12.0.1"): 5}, {}, {175: 1000, 187: 1000})})
+    with mock.patch.object(kube.benchmark_diskretion, "afstem_alle",
+                           wraps=kube.benchmark_diskretion.afstem_alle) as runder:
+        cube, raekker = koer(con, P, P)
+    assert runder.call_count == 2  # one round forces Rødovre's figure, the next asks nothing
+    celler = {(c["niveau"], c["omraade"]): c for c in cube.filter(pl.col("noegletal_id") == F2).to_dicts()}
+    assert celler[("kommune", "175")]["diskretion_aarsag"] == d.SEKUNDAER
+    assert celler[("kommune", "175")]["naevner"] is None
+    assert celler[("region", "Hovedstaden")]["diskretioneret"]
+    assert punkter(cube, vh_datamart(con, P, raekker)) == []
+
+
+def test_a_round_that_asks_again_for_a_forced_cell_stops_with_a_danish_error():
+    """Should a forced cell ever be shown again, the cube stops at once, naming period and figure."""
+    con = lager({P: ({(175, "1.12.0.1"): 5}, {}, {175: 1000, 187: 1000})})
+    glemsom = d.anvend  # the cube without its forced cells: the benchmark rows ask for them again
+
+    def anvend_uden_tvang(frame, noegle, tal, skjul, foelg=None):
+        return glemsom(frame, noegle, tal, skjul)
+
+    with mock.patch.object(kube.diskretion, "anvend", anvend_uden_tvang), pytest.raises(d.DiskretionFejl) as fejl:
+        koer(con, P, P)
+    assert f"nøgletallet {F2} for perioden 2024-03 kommer ikke videre: kommune 175" in str(fejl.value)
