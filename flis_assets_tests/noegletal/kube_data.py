@@ -22,24 +22,32 @@ TABELLER = [
         godkendt VARCHAR)""",
 ]
 
-# One period's data: (kommunekode, ydelseskode) -> recipients (each a full month) or expenses, and
-# kommunekode -> residents aged 18-64.
-Periode = tuple[dict[tuple[int, str], int], dict[tuple[int, str], float], dict[int, int]]
+# One period's data: (kommunekode, ydelseskode) -> recipients (each a full month, or with their
+# full-time recipients: (recipients, helaarsmodtagere)) or expenses, and kommunekode -> residents aged 18-64.
+Periode = tuple[dict[tuple[int, str], int | tuple[int, float]], dict[tuple[int, str], float], dict[int, int]]
 
 
-def lager(perioder: dict[date, Periode], threads: int = 1) -> duckdb.DuckDBPyConnection:
+def _modtagere(v: int | tuple[int, float]) -> tuple[int, float]:
+    return v if isinstance(v, tuple) else (v, float(v))
+
+
+def lager(perioder: dict[date, Periode], threads: int = 1, omvendt: bool = False) -> duckdb.DuckDBPyConnection:
+    """The warehouse; `omvendt` inserts every table's rows in reverse order (same data, other order)."""
     con = duckdb.connect(config={"threads": threads})
     load_kodelister(con)
     for ddl in TABELLER:
         con.execute(ddl)
     for periode, (modtagere, udgifter, befolkning) in perioder.items():
-        linjer = [(periode, k, f"{k:03d}{y}{i:04d}", y) for (k, y), n in modtagere.items() for i in range(n)]
+        orden = (lambda xs: xs[::-1]) if omvendt else list
+        modtagere = {ky: _modtagere(v) for ky, v in orden(list(modtagere.items()))}
+        udgifter = dict(orden(list(udgifter.items())))
+        linjer = [(periode, k, f"{k:03d}{y}{i:04d}", y) for (k, y), (n, _) in modtagere.items() for i in range(n)]
         if linjer:
             con.executemany("""INSERT INTO harmoniseret.vh_ydelser (periode, kommunekode, fagsystem, ydelse_id, cpr,
                 handlekommune, betalingskommune, handlekommune_leveret, ydelseskode, godkendt_dst, dage_i_periode,
                 slettes_af_dst, indlaesningsmaaned)
                 SELECT $1, $2, 'X', $3, $3, $2, $2, $2, $4, 'Ja', day(last_day($1)), false, $1""", linjer)
-        rows = [(periode, k, y, n, float(n)) for (k, y), n in modtagere.items() if n]
+        rows = [(periode, k, y, n, h) for (k, y), (n, h) in modtagere.items() if n]
         if rows:
             con.executemany("INSERT INTO datamart.vh_benchmark VALUES (?, ?, ?, ?, ?, 'Ja')", rows)
         if udgifter:

@@ -60,3 +60,21 @@ def test_a_round_that_asks_again_for_a_forced_cell_stops_with_a_danish_error():
     with mock.patch.object(kube.diskretion, "anvend", anvend_uden_tvang), pytest.raises(d.DiskretionFejl) as fejl:
         koer(con, P, P)
     assert f"nøgletallet {F2} for perioden 2024-03 kommer ikke videre: kommune 175" in str(fejl.value)
+
+
+def test_the_same_data_in_another_order_and_thread_count_gives_the_same_bytes():
+    """Full-time recipients and expenses whose float sums depend on their order (0.1 + 0.2 + 0.3):
+    inserted in reverse and summed with four threads instead of one, the cube is identical, and
+    every value has its stated precision (`praecision`)."""
+    kommuner = [int(k) for ks in d.regioner().values() for k in ks[:6]]
+    seks = ["1.8.1", "1.8.2", "1.12.0.1", "1.12.0.2", "1.18.1", "1.18.2"]
+    modtagere = {(k, y): (7, 0.1 * (1 + (i + j) % 3)) for i, k in enumerate(kommuner) for j, y in enumerate(seks)}
+    udgifter = {(k, y): 254168.35 / (3 + (i + j) % 7) for i, k in enumerate(kommuner) for j, y in enumerate(seks)}
+    data = {P: (modtagere, udgifter, {k: 1000 + k for k in kommuner})}
+    kuber = []
+    for threads, omvendt in ((1, False), (4, True)):
+        cube, _ = koer(lager(data, threads=threads, omvendt=omvendt), P, P)
+        kuber.append(cube.sort("noegletal_id", "niveau", "omraade"))
+    assert kuber[0].equals(kuber[1])
+    vaerdier = kuber[0]["vaerdi"].drop_nulls()
+    assert vaerdier.len() > 0 and (vaerdier == vaerdier.round(kube.praecision.VAERDI_DECIMALER)).all()

@@ -19,7 +19,7 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import kodelister, partitions
-from flis_assets.defs.noegletal import benchmark_diskretion, diskretion, koblede
+from flis_assets.defs.noegletal import benchmark_diskretion, diskretion, koblede, praecision
 from flis_assets.defs.noegletal.benchmark_diskretion import helaarsmodtager_ydelser
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
 from flis_assets.resources import ensure_schemas, query_pl, replace_periods, used_params
@@ -38,15 +38,18 @@ def _ydelser(spec: str) -> str:
 
 
 def measure_sql(maal: str, ydelser: str, fra: str = "$fra", til: str = "$til") -> str:
-    """One measure per period and kommune: columns periode, kommunekode, v."""
+    """One measure per period and kommune: columns periode, kommunekode, v (an exact DECIMAL of the
+    measure's precision, `praecision`, so its sums do not depend on DuckDB's order of summation)."""
     if maal == "helaarsmodtagere":
-        return (f"SELECT periode, handlekommune AS kommunekode, sum(helaarsmodtagere) AS v FROM datamart.vh_benchmark "
+        v = praecision.eksakt("helaarsmodtagere", praecision.DAGE_DECIMALER)
+        return (f"SELECT periode, handlekommune AS kommunekode, sum({v}) AS v FROM datamart.vh_benchmark "
                 f"WHERE periode BETWEEN {fra} AND {til} AND ydelseskode IN {_ydelser(ydelser)} GROUP BY ALL")
     if maal == "udgifter":
-        return (f"SELECT periode, kommunekode, sum(udgifter) AS v FROM datamart.vh_udgifter "
+        v = praecision.eksakt("udgifter", praecision.KRONER_DECIMALER)
+        return (f"SELECT periode, kommunekode, sum({v}) AS v FROM datamart.vh_udgifter "
                 f"WHERE periode BETWEEN {fra} AND {til} AND ydelseskode IN {_ydelser(ydelser)} GROUP BY ALL")
     if maal == "befolkning_18_64":
-        return (f"SELECT periode, kommunekode, antal_18_64::DOUBLE AS v FROM datamart.befolkning "
+        return (f"SELECT periode, kommunekode, antal_18_64::DECIMAL(38, 0) AS v FROM datamart.befolkning "
                 f"WHERE periode BETWEEN {fra} AND {til}")
     raise ValueError(f"ukendt mål {maal} i noegletal.csv")
 
@@ -88,7 +91,8 @@ def figure_sql(f: dict) -> str:
         LEFT JOIN (SELECT periode, count(DISTINCT cpr) AS individer FROM i GROUP BY ALL) il USING (periode)
     )
     SELECT periode, niveau, omraade, '{f["noegletal_id"]}' AS noegletal_id,
-        {f["faktor"]} * taeller / nullif(naevner, 0) AS vaerdi, taeller, naevner,
+        {praecision.vaerdi(f["faktor"], "taeller", "naevner")} AS vaerdi, taeller::DOUBLE AS taeller,
+        naevner::DOUBLE AS naevner,
         {"individer" if helaar else "NULL::BIGINT"} AS individer
     FROM niveauer
     """
