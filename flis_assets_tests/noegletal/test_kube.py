@@ -12,6 +12,8 @@ from unittest import mock
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from flis_assets.defs.noegletal import diskretion as d
 from flis_assets.defs.noegletal import kube
@@ -54,8 +56,8 @@ def test_a_round_that_asks_again_for_a_forced_cell_stops_with_a_danish_error():
     con = lager({P: ({(175, "1.12.0.1"): 5}, {}, {175: 1000, 187: 1000})})
     glemsom = d.anvend  # the cube without its forced cells: the benchmark rows ask for them again
 
-    def anvend_uden_tvang(frame, noegle, tal, skjul, foelg=None):
-        return glemsom(frame, noegle, tal, skjul)
+    def anvend_uden_tvang(frame, noegle, tal, skjul, foelg=None, nedre=lambda key: {}):
+        return glemsom(frame, noegle, tal, skjul, nedre=nedre)
 
     with mock.patch.object(kube.diskretion, "anvend", anvend_uden_tvang), pytest.raises(d.DiskretionFejl) as fejl:
         koer(con, P, P)
@@ -78,3 +80,67 @@ def test_the_same_data_in_another_order_and_thread_count_gives_the_same_bytes():
     assert kuber[0].equals(kuber[1])
     vaerdier = kuber[0]["vaerdi"].drop_nulls()
     assert vaerdier.len() > 0 and (vaerdier == vaerdier.round(kube.praecision.VAERDI_DECIMALER)).all()
+
+
+# -- property: any data shape on the real 98-kommune structure ends, and gives nothing away ----------
+
+REGIONER = d.regioner()
+SEKS = ["1.8.1", "1.8.2", "1.12.0.1", "1.12.0.2", "1.18.1", "1.18.2"]
+FORMER = ("blandet", "en_kommune_i_regionen", "alle_kommuner_under_fem", "alle_nul")
+KILDER = ("vh_og_oekonomi", "vh_uden_oekonomi", "oekonomi_uden_vh")
+
+
+@st.composite
+def perioder(draw):
+    """One or two periods, each with its own shape: kommuner of one to three regions, each with VH
+    and Økonomi, VH without Økonomi or Økonomi without VH, residents or none, tiny counts."""
+    data = {}
+    for periode in draw(st.sampled_from([[P], [P, date(2024, 4, 1)]])):
+        form = draw(st.sampled_from(FORMER))
+        modtagere, udgifter, befolkning = {}, {}, {}
+        for r in draw(st.lists(st.sampled_from(sorted(REGIONER)), min_size=1, max_size=3, unique=True)):
+            antal = 1 if form == "en_kommune_i_regionen" else draw(st.integers(1, 4))
+            for k in draw(st.lists(st.sampled_from(REGIONER[r]), min_size=antal, max_size=antal, unique=True)):
+                k, kilde = int(k), draw(st.sampled_from(KILDER))
+                if draw(st.integers(0, 4)):  # now and then no residents (CPR) either
+                    befolkning[k] = draw(st.integers(0, 3000))
+                ydelser = draw(st.lists(st.sampled_from([*SEKS, "1.4"]), min_size=1,
+                                        max_size=1 if form == "alle_kommuner_under_fem" else 4, unique=True))
+                for y in ydelser:
+                    n = (0 if form == "alle_nul" else draw(st.integers(0, 4)) if form == "alle_kommuner_under_fem"
+                         else draw(st.one_of(st.integers(0, 6), st.integers(0, 25))))
+                    if kilde != "oekonomi_uden_vh":
+                        modtagere[(k, y)] = n
+                    if kilde != "vh_uden_oekonomi":
+                        udgifter[(k, y)] = draw(st.integers(-10_000, 500_000)) / 100
+        data[periode] = (modtagere, udgifter, befolkning)
+    return data
+
+
+@given(perioder())
+@example({P: ({(175, "1.12.0.1"): 5}, {}, {175: 1000, 187: 1000})})  # the shape that spun
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_every_shape_ends_within_as_many_rounds_as_cells_and_gives_nothing_away(data):
+    con = lager(data)
+    with mock.patch.object(kube.benchmark_diskretion, "afstem_alle",
+                           wraps=kube.benchmark_diskretion.afstem_alle) as runder:
+        cube, raekker = koer(con, min(data), max(data))
+    # each round but the last forces a cell not forced before: at most one round per cell, plus one
+    assert 1 <= runder.call_count <= cube.height + 1
+    for periode in data:
+        publiceret = cube.filter(pl.col("periode") == periode)
+        assert punkter(publiceret, vh_datamart(con, periode, raekker)) == []
+        assert d.angrib(publiceret, ["noegletal_id"], kube.cube_tal).height == 0
+
+
+def test_a_kommune_with_only_oekonomi_is_in_the_rows_and_a_lone_kommune_gives_no_zeros_away():
+    """Horsens (615) alone has recipients (six of 1.8.1), three kommuner of Hovedstaden have only
+    Økonomi lines, and nobody has residents. The package must show the three kommuner's (empty)
+    rows, withheld, as the cube shows their cells; and Danmark's expenses per recipient, equal to
+    Horsens' published 1.8.1 figure, would say that every other withheld row is zero."""
+    data = {P: ({(615, "1.8.1"): 6}, {(k, "1.8.1"): 0.0 for k in (101, 147, 151)}, {})}
+    con = lager(data)
+    cube, raekker = koer(con, P, P)
+    pakke = vh_datamart(con, P, raekker)
+    assert pakke.filter(pl.col("handlekommune") == 101)["diskretioneret"].to_list() == [True] * 13
+    assert punkter(cube, pakke) == []

@@ -67,14 +67,18 @@ def figurer() -> tuple[Figur, ...]:
     return tuple(out)
 
 
+# Every kommune of the period's data, whichever source it came from (residents, VH, Økonomi): the
+# cube has a cell and the package a row for each, so an absent one never tells that it is empty.
+KOMMUNER_SQL = """
+    SELECT periode, kommunekode FROM datamart.befolkning WHERE periode BETWEEN $fra AND $til
+    UNION SELECT periode, handlekommune FROM datamart.vh_benchmark WHERE periode BETWEEN $fra AND $til
+    UNION SELECT periode, kommunekode FROM datamart.vh_udgifter WHERE periode BETWEEN $fra AND $til"""
+
 # The benchmark rows as the package publishes them: every kommune of the period's data and every
 # ydelse of the code list, zero where nobody received it. A row left out would say "zero": a
 # withheld cell of the cube that the package shows to be empty is no cover for its neighbours.
 RAEKKER_SQL = f"""
-WITH kommuner AS (
-    SELECT periode, kommunekode FROM datamart.befolkning WHERE periode BETWEEN $fra AND $til
-    UNION SELECT periode, handlekommune FROM datamart.vh_benchmark WHERE periode BETWEEN $fra AND $til
-)
+WITH kommuner AS ({KOMMUNER_SQL})
 SELECT k.periode, k.kommunekode AS handlekommune, y.ydelseskode,
     coalesce(b.unikke_modtagere, 0) AS unikke_modtagere, coalesce(b.helaarsmodtagere, 0) AS helaarsmodtagere,
     coalesce(b.godkendt_dst, {GODKENDT_DST}) AS godkendt_dst
@@ -137,6 +141,27 @@ def afstem(raekker: Mapping[str, Vaerdier], celler: Mapping[str, Vaerdier | None
             enkelte = [g for g in figurer() if len(g.ydelser) == 1 and g.ydelser <= til_stede and celler.get(g.noegletal_id)]
             tving.add(min(enkelte, key=lambda g: (vaegt[next(iter(g.ydelser))], g.noegletal_id)).noegletal_id)
     return aarsag, tving
+
+
+def nedre_graenser(kube: pl.DataFrame) -> dict[tuple, dict[tuple[str, str], float]]:
+    """(periode, noegletal_id) → (omraade, number) → the least a withheld figure's number can be,
+    given the published single-ydelse figures of the same area over its ydelser: their full-time
+    recipients add up (the ydelser are distinct) and its individuals are at least each one's. Without
+    these bounds, a country figure equal to one kommune's published single-ydelse figure would say
+    that every other withheld cell is empty."""
+    enkelte = {f.noegletal_id: f for f in figurer() if len(f.ydelser) == 1}
+    vist = kube.filter(pl.col("noegletal_id").is_in(list(enkelte)) & ~pl.col("diskretioneret")).to_dicts()
+    ud: dict[tuple, dict[tuple[str, str], float]] = {}
+    for g in figurer():
+        for c in vist:
+            f = enkelte[c["noegletal_id"]]
+            if len(g.ydelser) == 1 or not f.ydelser <= g.ydelser:
+                continue
+            graenser = ud.setdefault((c["periode"], g.noegletal_id), {})
+            o = c["omraade"]
+            graenser[(o, g.side)] = graenser.get((o, g.side), 0.0) + (c[f.side] or 0.0)
+            graenser[(o, INDIVIDER.navn)] = max(graenser.get((o, INDIVIDER.navn), 0.0), float(c["individer"] or 0))
+    return ud
 
 
 def _numbers(row: dict, f: Figur | None) -> dict[str, float | None]:

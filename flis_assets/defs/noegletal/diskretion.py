@@ -71,6 +71,8 @@ class Tabel:
     vaerdier: dict[str, dict[str, float | None]]
     land: str = "Danmark"
     struktur: Mapping[str, tuple[str, ...]] = field(default_factory=regioner)
+    # (omraade, number) → what other published tables say a withheld number is at least
+    nedre: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     def __post_init__(self):  # the areas present, once: the search asks for them thousands of times
         self._regioner = [r for r in self.struktur if r in self.vaerdier]
@@ -142,7 +144,8 @@ class _Sum:
 def _egen(tabel: Tabel, o: str, t: Tal, aarsag: Mapping[str, str]) -> Interval:
     """What is known of one number before any equation: its value if published, else its bounds."""
     if o in aarsag:
-        return graenser(t, aarsag[o])
+        lo, hi = graenser(t, aarsag[o])
+        return max(lo, tabel.nedre.get((o, t.navn), lo)), hi
     v = _val(tabel.vaerdier[o][t.navn])
     return v, v
 
@@ -293,13 +296,14 @@ def _billigste_kommune(tabel: Tabel, region: str, aarsag: Mapping[str, str], vae
     return [min(kommuner, key=lambda k: (vaegt.get(k, 0.0), k))]
 
 
-def _tabeller(frame: pl.DataFrame, keys: list[str], tal: Callable[[tuple], list[Tal]]):
+def _tabeller(frame: pl.DataFrame, keys: list[str], tal: Callable[[tuple], list[Tal]],
+              nedre: Callable[[tuple], Mapping[tuple[str, str], float]] = lambda key: {}):
     """(key, Tabel, its rows as dicts) for each key of a table of cells."""
     for key, part in frame.partition_by(keys, as_dict=True).items():
         tal_ = tal(key)
         cells = part.to_dicts()
         vaerdier = {c["omraade"]: {t.navn: c[t.navn] for t in tal_} for c in cells}
-        yield key, Tabel(tal_, vaerdier), cells
+        yield key, Tabel(tal_, vaerdier, nedre=nedre(key)), cells
 
 
 def _navn(keys: list[str], key: tuple) -> str:
@@ -308,14 +312,16 @@ def _navn(keys: list[str], key: tuple) -> str:
 
 
 def anvend(frame: pl.DataFrame, noegle: list[str], tal: Callable[[tuple], list[Tal]], skjul: list[str],
-           foelg: Callable[[tuple], Iterable[str]] = lambda key: ()) -> pl.DataFrame:
+           foelg: Callable[[tuple], Iterable[str]] = lambda key: (),
+           nedre: Callable[[tuple], Mapping[tuple[str, str], float]] = lambda key: {}) -> pl.DataFrame:
     """Discretion on a table of cells (periode, `noegle`, niveau, omraade, numbers, individer, diskretion):
     per period and key the withheld cells get their numbers `skjul` NULL, `diskretioneret` and
     `diskretion_aarsag`; tables with `diskretion` false are shown whole. `foelg(key)` names cells a
-    linked table publishing the same numbers has withheld: they are withheld here too."""
+    linked table publishing the same numbers has withheld: they are withheld here too. `nedre(key)`
+    gives the lower bounds other published tables put on the table's numbers (`Tabel.nedre`)."""
     keys = ["periode", *noegle]
     rows: list[tuple] = []
-    for key, tabel, cells in _tabeller(frame.filter(pl.col("diskretion")), keys, tal):
+    for key, tabel, cells in _tabeller(frame.filter(pl.col("diskretion")), keys, tal, nedre):
         individer = {c["omraade"]: float(c["individer"] or 0) for c in cells}
         primaer = [o for o, n in individer.items() if n < MIN_INDIVIDER]
         try:

@@ -70,8 +70,7 @@ def figure_sql(f: dict) -> str:
     i AS ({individer}),
     k AS (  -- every kommune of the period's data, none left out: a missing cell would say "zero"
         SELECT periode, kommunekode, km.region, t.v AS taeller, n.v AS naevner
-        FROM (SELECT periode, kommunekode FROM t UNION SELECT periode, kommunekode FROM n
-              UNION SELECT periode, kommunekode FROM datamart.befolkning WHERE periode BETWEEN $fra AND $til) p
+        FROM ({benchmark_diskretion.KOMMUNER_SQL}) p
         JOIN kodelister.kommuner km USING (kommunekode)
         LEFT JOIN t USING (periode, kommunekode) LEFT JOIN n USING (periode, kommunekode)
     ),
@@ -163,7 +162,10 @@ def _afstem_til_ro(raw: pl.DataFrame, benchmark: pl.DataFrame) -> tuple[pl.DataF
     """`cube`'s rounds on the cells before discretion and the benchmark rows."""
     tvungne: dict[tuple, set[str]] = {}
     for _ in range(raw.height + 1):
-        kube = diskretion.anvend(raw, ["noegletal_id"], cube_tal, SKJUL, lambda key: tvungne.get(key, ()))
+        # twice: the single-ydelse figures first, then, with what they publish, the figures over several
+        forced = lambda key: tvungne.get(key, ())  # noqa: E731
+        nedre = benchmark_diskretion.nedre_graenser(diskretion.anvend(raw, ["noegletal_id"], cube_tal, SKJUL, forced))
+        kube = diskretion.anvend(raw, ["noegletal_id"], cube_tal, SKJUL, forced, lambda key: nedre.get(key, {}))
         raekker, nye = benchmark_diskretion.afstem_alle(raw, kube, benchmark)
         gentaget = sorted((p, i, o) for p, i, o in nye if o in tvungne.get((p, i), ()))
         if gentaget:
@@ -248,6 +250,7 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
         dg.AssetSpec(
             ["noegletal", "vh_benchmark_diskretion"], group_name="noegletal", kinds={"duckdb"},
             deps=[dg.AssetKey(["datamart", "vh_benchmark"]), dg.AssetKey(["datamart", "befolkning"]),
+                  dg.AssetKey(["datamart", "vh_udgifter"]),
                   dg.AssetKey(["referencedata", "godkendte_kommuner"])],
             description="De benchmarkrækker (kommune og ydelse), som datapakken vh_datamart skjuler, med årsag: "
             "færre end fem modtagere (primær), et skjult nøgletal hviler på rækken, eller rækken kunne ellers "
