@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from flis_assets.defs.noegletal import diskretion as d
 from flis_assets.defs.noegletal import kube
+from flis_assets.defs.noegletal.checks import mangler_data_sql
 from flis_assets_tests.noegletal.kube_data import koer, lager, vh_datamart
 from flis_assets_tests.noegletal.samlet_angreb import punkter
 from flis_assets_tests.noegletal.test_diskretion import celle, lp_intervaller, tabel
@@ -170,3 +171,14 @@ def test_known_gap_country_figures_across_withheld_regions():
     con = lager(data)
     cube, raekker = koer(con, P, P)
     assert punkter(cube, vh_datamart(con, P, raekker)) == []
+
+
+def test_a_figure_without_its_oekonomi_says_so():
+    """Rødovre's expenses per recipient have recipients and no Økonomi lines: the warning check
+    says which side is missing and why; Vallensbæk has neither, so nothing is missing."""
+    con = lager({P: ({(175, "1.12.0.1"): 5}, {}, {175: 1000, 187: 1000})})
+    fundet = kube.query_pl(con, mangler_data_sql(), {"maaned": P})
+    raekke = fundet.filter(pl.col("noegletal_id") == F2).to_dicts()
+    assert [(r["omraade"], r["regel"]) for r in raekke] == [("175", "NOEGLETAL_MANGLER_DATA")]
+    assert raekke[0]["aarsag"].startswith("tælleren mangler data: ingen udgifter fra Økonomi")
+    assert "187" not in fundet.filter(pl.col("noegletal_id") == F2)["omraade"].to_list()

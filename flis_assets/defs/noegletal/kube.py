@@ -54,6 +54,11 @@ def measure_sql(maal: str, ydelser: str, fra: str = "$fra", til: str = "$til") -
     raise ValueError(f"ukendt mål {maal} i noegletal.csv")
 
 
+# Where each measure comes from, as an analyst names it (for "mangler data").
+MAAL_KILDE = {"helaarsmodtagere": "helårsmodtagere fra Voksenhandicap på nøgletallets ydelser",
+              "udgifter": "udgifter fra Økonomi på nøgletallets konti", "befolkning_18_64": "18-64-årige fra CPR"}
+
+
 def figure_sql(f: dict) -> str:
     """Every level of one figure for the periods $fra..$til, before discretion."""
     helaar = helaarsmodtager_ydelser(f)
