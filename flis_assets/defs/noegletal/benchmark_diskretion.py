@@ -67,14 +67,18 @@ def figurer() -> tuple[Figur, ...]:
     return tuple(out)
 
 
+# Every kommune of the period's data, whichever source it came from (residents, VH, Økonomi): the
+# cube has a cell and the package a row for each, so an absent one never tells that it is empty.
+KOMMUNER_SQL = """
+    SELECT periode, kommunekode FROM datamart.befolkning WHERE periode BETWEEN $fra AND $til
+    UNION SELECT periode, handlekommune FROM datamart.vh_benchmark WHERE periode BETWEEN $fra AND $til
+    UNION SELECT periode, kommunekode FROM datamart.vh_udgifter WHERE periode BETWEEN $fra AND $til"""
+
 # The benchmark rows as the package publishes them: every kommune of the period's data and every
 # ydelse of the code list, zero where nobody received it. A row left out would say "zero": a
 # withheld cell of the cube that the package shows to be empty is no cover for its neighbours.
 RAEKKER_SQL = f"""
-WITH kommuner AS (
-    SELECT periode, kommunekode FROM datamart.befolkning WHERE periode BETWEEN $fra AND $til
-    UNION SELECT periode, handlekommune FROM datamart.vh_benchmark WHERE periode BETWEEN $fra AND $til
-)
+WITH kommuner AS ({KOMMUNER_SQL})
 SELECT k.periode, k.kommunekode AS handlekommune, y.ydelseskode,
     coalesce(b.unikke_modtagere, 0) AS unikke_modtagere, coalesce(b.helaarsmodtagere, 0) AS helaarsmodtagere,
     coalesce(b.godkendt_dst, {GODKENDT_DST}) AS godkendt_dst
@@ -139,6 +143,62 @@ def afstem(raekker: Mapping[str, Vaerdier], celler: Mapping[str, Vaerdier | None
     return aarsag, tving
 
 
+def afstem_omraade(celler: Mapping[str, Vaerdier | str], raekker: Mapping[tuple[int, str], Vaerdier],
+                   aarsag: Mapping[tuple[int, str], str]) -> set[str]:
+    """One region or the country: the shown figures over several ydelser to withhold, because their
+    equation over the area's rows would give a withheld number away. A figure is the sum of the
+    area's shown single-ydelse figures over its ydelser, its withheld ones (each known to be under
+    five or not by its reason, and at least its published rows) and the area's other rows of its
+    ydelser (when that rest is zero, every one of them is zero).
+
+    `celler`: noegletal_id → the area's numbers, or the reason when withheld; `raekker`: (kommune,
+    ydelseskode) → every row of the area's kommuner; `aarsag`: the withheld rows' reasons."""
+    enkelte = [f for f in figurer() if len(f.ydelser) == 1 and f.noegletal_id in celler]
+    tving = set()
+    for f in figurer():
+        if len(f.ydelser) == 1 or not isinstance(celler.get(f.noegletal_id), Mapping):
+            continue
+        under = [g for g in enkelte if g.ydelser <= f.ydelser]
+        vist = [g for g in under if isinstance(celler[g.noegletal_id], Mapping)]
+        skjult = [g for g in under if g not in vist]
+        dele = [d for d in raekker if d[1] in f.ydelser and not any(d[1] in g.ydelser for g in under)]
+        if not skjult and not any(d in aarsag for d in dele):
+            continue
+        total = {t.navn: celler[f.noegletal_id][t.navn] - sum(celler[g.noegletal_id][t.navn] for g in vist) for t in TAL}
+        navn = {d: f"{d[0]} {d[1]}" for d in dele}
+        tabel = diskretion.Tabel(
+            TAL, {f.noegletal_id: total, **{navn[d]: raekker[d] for d in dele}, **{g.noegletal_id: {} for g in skjult}},
+            land="", struktur={f.noegletal_id: (*navn.values(), *(g.noegletal_id for g in skjult))},
+            nedre={(g.noegletal_id, t.navn): sum(raekker[d][t.navn] for d in raekker
+                                                 if d[1] in g.ydelser and d not in aarsag) for g in skjult for t in TAL})
+        del_aarsag = {navn[d]: aarsag[d] for d in dele if d in aarsag} | {g.noegletal_id: celler[g.noegletal_id]
+                                                                          for g in skjult}
+        if not diskretion.sikker(tabel, del_aarsag, f.noegletal_id):
+            tving.add(f.noegletal_id)
+    return tving
+
+
+def nedre_graenser(kube: pl.DataFrame) -> dict[tuple, dict[tuple[str, str], float]]:
+    """(periode, noegletal_id) → (omraade, number) → the least a withheld figure's number can be,
+    given the published single-ydelse figures of the same area over its ydelser: their full-time
+    recipients add up (the ydelser are distinct) and its individuals are at least each one's. Without
+    these bounds, a country figure equal to one kommune's published single-ydelse figure would say
+    that every other withheld cell is empty."""
+    enkelte = {f.noegletal_id: f for f in figurer() if len(f.ydelser) == 1}
+    vist = kube.filter(pl.col("noegletal_id").is_in(list(enkelte)) & ~pl.col("diskretioneret")).to_dicts()
+    ud: dict[tuple, dict[tuple[str, str], float]] = {}
+    for g in figurer():
+        for c in vist:
+            f = enkelte[c["noegletal_id"]]
+            if len(g.ydelser) == 1 or not f.ydelser <= g.ydelser:
+                continue
+            graenser = ud.setdefault((c["periode"], g.noegletal_id), {})
+            o = c["omraade"]
+            graenser[(o, g.side)] = graenser.get((o, g.side), 0.0) + (c[f.side] or 0.0)
+            graenser[(o, INDIVIDER.navn)] = max(graenser.get((o, INDIVIDER.navn), 0.0), float(c["individer"] or 0))
+    return ud
+
+
 def _numbers(row: dict, f: Figur | None) -> dict[str, float | None]:
     """A cell's (or, with f None, a benchmark row's) numbers as the equations name them."""
     if f is None:
@@ -171,9 +231,34 @@ def afstem_alle(foer: pl.DataFrame, kube: pl.DataFrame, benchmark: pl.DataFrame
                              {i: None if x["diskretioneret"] else _numbers(x, figur[i]) for i, x in c.items()})
         ud += [(periode, int(omraade), y, a) for y, a in aarsag.items()]
         tving += [(periode, i, omraade) for i in nye]
+    tving += _tving_omraader(foer, kube, raekker, {(p, k, y): a for p, k, y, a in ud})
     frame = pl.DataFrame(ud, orient="row", schema={"periode": pl.Date, "handlekommune": pl.Int32,
                                                    "ydelseskode": pl.String, "diskretion_aarsag": pl.String})
     return frame, tving
+
+
+def _tving_omraader(foer: pl.DataFrame, kube: pl.DataFrame, raekker: pl.DataFrame, aarsag: Mapping[tuple, str]
+                    ) -> list[tuple]:
+    """`afstem_omraade` for every region and the country of every period: (periode, noegletal_id, omraade)."""
+    figur = {f.noegletal_id: f for f in figurer()}
+    omraader = pl.col("niveau").is_in(["region", "land"]) & pl.col("noegletal_id").is_in(list(figur))
+    celler = foer.filter(omraader).join(
+        kube.filter(omraader).select("periode", "omraade", "noegletal_id", "diskretioneret", "diskretion_aarsag"),
+        on=["periode", "omraade", "noegletal_id"])
+    region = {int(k): r for r, ks in diskretion.regioner().items() for k in ks}
+    rows: dict[tuple, dict[tuple[int, str], Vaerdier]] = {}
+    for x in raekker.to_dicts():
+        k = x["handlekommune"]
+        for o in (region.get(k), "Danmark"):
+            rows.setdefault((x["periode"], o), {})[(k, x["ydelseskode"])] = _numbers(x, None)
+    tving = []
+    for (periode, omraade), part in celler.partition_by(["periode", "omraade"], as_dict=True).items():
+        r = rows.get((periode, omraade), {})
+        c = {x["noegletal_id"]: x["diskretion_aarsag"] if x["diskretioneret"] else _numbers(x, figur[x["noegletal_id"]])
+             for x in part.to_dicts()}
+        a = {(k, y): aarsag[(periode, k, y)] for k, y in r if (periode, k, y) in aarsag}
+        tving += [(periode, i, omraade) for i in afstem_omraade(c, r, a)]
+    return tving
 
 
 def angrib(frame: pl.DataFrame) -> pl.DataFrame:

@@ -7,7 +7,7 @@ from flis_assets import kodelister
 from flis_assets.checks.factory import frame_check
 from flis_assets.defs.noegletal import diskretion
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
-from flis_assets.defs.noegletal.kube import cube_tal, measure_sql, population_tal
+from flis_assets.defs.noegletal.kube import MAAL_KILDE, cube_tal, measure_sql, population_tal
 
 
 def taeller_sql() -> str:
@@ -21,6 +21,25 @@ def taeller_sql() -> str:
           ON k.periode = $maaned AND k.niveau = 'kommune' AND k.noegletal_id = '{f["noegletal_id"]}'
          AND k.omraade = lpad(d.kommunekode::VARCHAR, 3, '0')
         WHERE NOT k.diskretioneret AND abs(k.taeller - d.v) > 1e-6""")
+    return " UNION ALL ".join(parts)
+
+
+def mangler_data_sql() -> str:
+    """The kommuner of the month whose figure cannot be computed because one side has data and the
+    other none (VH without Økonomi, Økonomi without VH, no residents): said plainly, not a silent NULL."""
+    parts = []
+    for f in kodelister.load("noegletal").iter_rows(named=True):
+        t = measure_sql(f["taeller_maal"], f["taeller_ydelser"], fra="$maaned", til="$maaned")
+        n = measure_sql(f["naevner_maal"], f["naevner_ydelser"], fra="$maaned", til="$maaned")
+        mangler = {side: f"{side} mangler data: ingen {MAAL_KILDE[f[maal]]} for kommunen i måneden, "
+                   "så nøgletallet kan ikke beregnes" for side, maal in (("tælleren", "taeller_maal"),
+                                                                          ("nævneren", "naevner_maal"))}
+        parts.append(f"""
+        SELECT '{f["noegletal_id"]}' AS noegletal_id, lpad(kommunekode::VARCHAR, 3, '0') AS omraade,
+            CASE WHEN t.v IS NULL THEN '{mangler["tælleren"]}' ELSE '{mangler["nævneren"]}' END AS aarsag,
+            'NOEGLETAL_MANGLER_DATA' AS regel
+        FROM ({t}) t FULL JOIN ({n}) n USING (periode, kommunekode)
+        WHERE (t.v IS NULL) <> (n.v IS NULL)""")
     return " UNION ALL ".join(parts)
 
 
@@ -60,6 +79,12 @@ checks = [
         description=f"Blokerende: intet nøgletal med diskretion viser værdi, tæller, nævner eller individer, "
         f"når det hviler på færre end {MIN_INDIVIDER} individer.",
         sql=DISKRETION_SQL,
+    ),
+    frame_check(
+        asset=dg.AssetKey(["noegletal", "kube"]), name="mangler_data",
+        description="Advarsel: nøgletal, der ikke kan beregnes for en kommune, fordi den ene side har data og den "
+        "anden ingen (fx voksenhandicap uden økonomidata); værdien er tom, og årsagen står her.",
+        sql=mangler_data_sql(),
     ),
     angrebs_check(dg.AssetKey(["noegletal", "kube"]), "noegletal.kube", "diskretion_kan_ikke_udregnes"),
     angrebs_check(dg.AssetKey(["noegletal", "koblede_populationer"]), "noegletal.koblede_populationer",

@@ -44,6 +44,10 @@ FRI = "fri"  # expenses: refunds can make them negative
 MAX_TILLAEG = 3
 
 
+class DiskretionFejl(RuntimeError):
+    """Discretion could not be completed: the table would be published with a derivable number."""
+
+
 @dataclass(frozen=True)
 class Tal:
     navn: str
@@ -67,6 +71,8 @@ class Tabel:
     vaerdier: dict[str, dict[str, float | None]]
     land: str = "Danmark"
     struktur: Mapping[str, tuple[str, ...]] = field(default_factory=regioner)
+    # (omraade, number) → what other published tables say a withheld number is at least
+    nedre: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     def __post_init__(self):  # the areas present, once: the search asks for them thousands of times
         self._regioner = [r for r in self.struktur if r in self.vaerdier]
@@ -138,7 +144,8 @@ class _Sum:
 def _egen(tabel: Tabel, o: str, t: Tal, aarsag: Mapping[str, str]) -> Interval:
     """What is known of one number before any equation: its value if published, else its bounds."""
     if o in aarsag:
-        return graenser(t, aarsag[o])
+        lo, hi = graenser(t, aarsag[o])
+        return max(lo, tabel.nedre.get((o, t.navn), lo)), hi
     v = _val(tabel.vaerdier[o][t.navn])
     return v, v
 
@@ -195,8 +202,10 @@ def undertryk(tabel: Tabel, primaer: Iterable[str], vaegt: Mapping[str, float], 
                ) -> dict[str, str]:
     """The withheld cells with their reason: `primaer` as given, `sekundaer` the cells `foelg`
     (withheld in a linked table that publishes the same numbers) and the fewest further cells
-    (ties: the fewest individuals, `vaegt`) that leave no withheld number derivable."""
-    aarsag = {o: SEKUNDAER for o in foelg if o in tabel.vaerdier}
+    (ties: the fewest individuals, `vaegt`) that leave no withheld number derivable. The `foelg`
+    cells stay withheld: giving one back would have the linked table ask for it again, forever."""
+    tvungne = {o for o in foelg if o in tabel.vaerdier}
+    aarsag = dict.fromkeys(tvungne, SEKUNDAER)
     aarsag.update({o: PRIMAER for o in primaer if o in tabel.vaerdier})
     skjul_regioner = [r for r in tabel.regioner() if r in aarsag]
     for r in tabel.regioner():
@@ -210,7 +219,7 @@ def undertryk(tabel: Tabel, primaer: Iterable[str], vaegt: Mapping[str, float], 
     if skjul_regioner or tabel.land in aarsag:
         for r in skjul_regioner:
             aarsag.setdefault(r, SEKUNDAER)
-        _beskyt_pulje(tabel, aarsag, vaegt)
+        _beskyt_pulje(tabel, aarsag, vaegt, tvungne)
     return aarsag
 
 
@@ -235,22 +244,28 @@ def billigste_tillaeg(tabel: Tabel, region: str, aarsag: dict[str, str], vaegt: 
     return None
 
 
-def _beskyt_pulje(tabel: Tabel, aarsag: dict[str, str], vaegt: Mapping[str, float]) -> None:
+def _beskyt_pulje(tabel: Tabel, aarsag: dict[str, str], vaegt: Mapping[str, float],
+                  tvungne: Container[str] = ()) -> None:
     """Withheld regions and the country: add cells greedily until the attack finds no point,
-    then give back every secondary cell that is no longer needed.
+    then give back every secondary cell that is no longer needed, except the `tvungne`.
 
     Each step takes the cell that leaves the fewest derivable numbers, then adds the fewest cells
     (a region brings its cheapest kommune), then the fewest individuals. Only tiny tables (a
-    region under five individuals) come here, so every candidate is tried.
+    region under five individuals) come here, so every candidate is tried. Each round withholds
+    at least one more cell, so there are at most as many rounds as cells; a table that is unsafe
+    with every candidate withheld stops with `DiskretionFejl` rather than being published.
     """
-    while not sikker(tabel, aarsag):
+    for _ in range(len(tabel.vaerdier) + 1):
+        if sikker(tabel, aarsag):
+            break
         skjulte = [r for r in tabel.regioner() if r in aarsag]
         kandidater = [k for r in skjulte for k in tabel.kommuner(r) if k not in aarsag]
         kandidater += [r for r in tabel.regioner() if r not in aarsag]
         if tabel.land in tabel.vaerdier and tabel.land not in aarsag:
             kandidater.append(tabel.land)
         if not kandidater:
-            return
+            raise DiskretionFejl(f"{len(udledte(tabel, aarsag))} skjulte tal kan stadig regnes ud, "
+                                 "selv med alle celler skjult")
         bedste = None
         for o in sorted(kandidater, key=lambda o: (vaegt.get(o, 0.0), o)):
             proeve = {**aarsag, o: SEKUNDAER}
@@ -263,7 +278,11 @@ def _beskyt_pulje(tabel: Tabel, aarsag: dict[str, str], vaegt: Mapping[str, floa
                 break
         aarsag.clear()
         aarsag.update(bedste[1])
-    for o in sorted((o for o, a in aarsag.items() if a == SEKUNDAER), key=lambda o: (-vaegt.get(o, 0.0), o)):
+    else:  # unreachable while every round withholds one more cell; never spin
+        raise DiskretionFejl(f"intet fremskridt efter {len(tabel.vaerdier) + 1} runder")
+    # one pass over a fixed list: it ends
+    for o in sorted((o for o, a in aarsag.items() if a == SEKUNDAER and o not in tvungne),
+                    key=lambda o: (-vaegt.get(o, 0.0), o)):
         uden = {k: a for k, a in aarsag.items() if k != o}
         if sikker(tabel, uden):
             del aarsag[o]
@@ -277,27 +296,39 @@ def _billigste_kommune(tabel: Tabel, region: str, aarsag: Mapping[str, str], vae
     return [min(kommuner, key=lambda k: (vaegt.get(k, 0.0), k))]
 
 
-def _tabeller(frame: pl.DataFrame, keys: list[str], tal: Callable[[tuple], list[Tal]]):
+def _tabeller(frame: pl.DataFrame, keys: list[str], tal: Callable[[tuple], list[Tal]],
+              nedre: Callable[[tuple], Mapping[tuple[str, str], float]] = lambda key: {}):
     """(key, Tabel, its rows as dicts) for each key of a table of cells."""
     for key, part in frame.partition_by(keys, as_dict=True).items():
         tal_ = tal(key)
         cells = part.to_dicts()
         vaerdier = {c["omraade"]: {t.navn: c[t.navn] for t in tal_} for c in cells}
-        yield key, Tabel(tal_, vaerdier), cells
+        yield key, Tabel(tal_, vaerdier, nedre=nedre(key)), cells
+
+
+def _navn(keys: list[str], key: tuple) -> str:
+    """A table's key as an analyst reads it, e.g. `periode 2024-03-01, noegletal_id vh_x`."""
+    return ", ".join(f"{k} {v}" for k, v in zip(keys, key, strict=True))
 
 
 def anvend(frame: pl.DataFrame, noegle: list[str], tal: Callable[[tuple], list[Tal]], skjul: list[str],
-           foelg: Callable[[tuple], Iterable[str]] = lambda key: ()) -> pl.DataFrame:
+           foelg: Callable[[tuple], Iterable[str]] = lambda key: (),
+           nedre: Callable[[tuple], Mapping[tuple[str, str], float]] = lambda key: {}) -> pl.DataFrame:
     """Discretion on a table of cells (periode, `noegle`, niveau, omraade, numbers, individer, diskretion):
     per period and key the withheld cells get their numbers `skjul` NULL, `diskretioneret` and
     `diskretion_aarsag`; tables with `diskretion` false are shown whole. `foelg(key)` names cells a
-    linked table publishing the same numbers has withheld: they are withheld here too."""
+    linked table publishing the same numbers has withheld: they are withheld here too. `nedre(key)`
+    gives the lower bounds other published tables put on the table's numbers (`Tabel.nedre`)."""
     keys = ["periode", *noegle]
     rows: list[tuple] = []
-    for key, tabel, cells in _tabeller(frame.filter(pl.col("diskretion")), keys, tal):
+    for key, tabel, cells in _tabeller(frame.filter(pl.col("diskretion")), keys, tal, nedre):
         individer = {c["omraade"]: float(c["individer"] or 0) for c in cells}
         primaer = [o for o, n in individer.items() if n < MIN_INDIVIDER]
-        rows += [(*key, o, a) for o, a in undertryk(tabel, primaer, individer, foelg(key)).items()]
+        try:
+            aarsager = undertryk(tabel, primaer, individer, foelg(key))
+        except DiskretionFejl as e:
+            raise DiskretionFejl(f"Diskretionen kunne ikke gennemføres for {_navn(keys, key)}: {e}") from e
+        rows += [(*key, o, a) for o, a in aarsager.items()]
     aarsager = pl.DataFrame(rows, schema={**{k: frame.schema[k] for k in keys}, "omraade": pl.String,
                                           "diskretion_aarsag": pl.String}, orient="row")
     skjult = pl.col("diskretion_aarsag").is_not_null()

@@ -16,12 +16,13 @@ from datetime import date
 import duckdb
 
 from flis_assets import kodelister
+from flis_assets.defs.noegletal import praecision
 
-# A pupil's contribution to each school-side measure.
+# A pupil's contribution to each school-side measure (absence in days is a DOUBLE: summed exactly).
 ELEV_MAAL = {
     "specialklasse": "(undervisningstilbud = 'SPECIALKLASSE')::INTEGER",
     "elever": "1",
-    "fravaersdage": "fravaersdage",
+    "fravaersdage": praecision.eksakt("fravaersdage", praecision.DAGE_DECIMALER),
     "skoledage": "skoledage",
 }
 
@@ -80,7 +81,7 @@ def figure_sql(f: dict) -> str:
     t, n = f["taeller2"], f["naevner2"]
     return f"""
     SELECT periode, niveau, omraade, '{f["noegletal_id"]}' AS noegletal_id,
-        {f["faktor"]} * {t} / nullif({n}, 0) AS vaerdi, {t}::DOUBLE AS taeller, {n}::DOUBLE AS naevner, individer
+        {praecision.vaerdi(f["faktor"], t, n)} AS vaerdi, {t}::DOUBLE AS taeller, {n}::DOUBLE AS naevner, individer
     FROM niveauer_{"koblede" if f["kobling"] == "udsatte" else "elever"}"""
 
 

@@ -19,7 +19,7 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import kodelister, partitions
-from flis_assets.defs.noegletal import benchmark_diskretion, diskretion, koblede
+from flis_assets.defs.noegletal import benchmark_diskretion, diskretion, koblede, praecision
 from flis_assets.defs.noegletal.benchmark_diskretion import helaarsmodtager_ydelser
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
 from flis_assets.resources import ensure_schemas, query_pl, replace_periods, used_params
@@ -38,17 +38,25 @@ def _ydelser(spec: str) -> str:
 
 
 def measure_sql(maal: str, ydelser: str, fra: str = "$fra", til: str = "$til") -> str:
-    """One measure per period and kommune: columns periode, kommunekode, v."""
+    """One measure per period and kommune: columns periode, kommunekode, v (an exact DECIMAL of the
+    measure's precision, `praecision`, so its sums do not depend on DuckDB's order of summation)."""
     if maal == "helaarsmodtagere":
-        return (f"SELECT periode, handlekommune AS kommunekode, sum(helaarsmodtagere) AS v FROM datamart.vh_benchmark "
+        v = praecision.eksakt("helaarsmodtagere", praecision.DAGE_DECIMALER)
+        return (f"SELECT periode, handlekommune AS kommunekode, sum({v}) AS v FROM datamart.vh_benchmark "
                 f"WHERE periode BETWEEN {fra} AND {til} AND ydelseskode IN {_ydelser(ydelser)} GROUP BY ALL")
     if maal == "udgifter":
-        return (f"SELECT periode, kommunekode, sum(udgifter) AS v FROM datamart.vh_udgifter "
+        v = praecision.eksakt("udgifter", praecision.KRONER_DECIMALER)
+        return (f"SELECT periode, kommunekode, sum({v}) AS v FROM datamart.vh_udgifter "
                 f"WHERE periode BETWEEN {fra} AND {til} AND ydelseskode IN {_ydelser(ydelser)} GROUP BY ALL")
     if maal == "befolkning_18_64":
-        return (f"SELECT periode, kommunekode, antal_18_64::DOUBLE AS v FROM datamart.befolkning "
+        return (f"SELECT periode, kommunekode, antal_18_64::DECIMAL(38, 0) AS v FROM datamart.befolkning "
                 f"WHERE periode BETWEEN {fra} AND {til}")
     raise ValueError(f"ukendt mål {maal} i noegletal.csv")
+
+
+# Where each measure comes from, as an analyst names it (for "mangler data").
+MAAL_KILDE = {"helaarsmodtagere": "helårsmodtagere fra Voksenhandicap på nøgletallets ydelser",
+              "udgifter": "udgifter fra Økonomi på nøgletallets konti", "befolkning_18_64": "18-64-årige fra CPR"}
 
 
 def figure_sql(f: dict) -> str:
@@ -67,8 +75,7 @@ def figure_sql(f: dict) -> str:
     i AS ({individer}),
     k AS (  -- every kommune of the period's data, none left out: a missing cell would say "zero"
         SELECT periode, kommunekode, km.region, t.v AS taeller, n.v AS naevner
-        FROM (SELECT periode, kommunekode FROM t UNION SELECT periode, kommunekode FROM n
-              UNION SELECT periode, kommunekode FROM datamart.befolkning WHERE periode BETWEEN $fra AND $til) p
+        FROM ({benchmark_diskretion.KOMMUNER_SQL}) p
         JOIN kodelister.kommuner km USING (kommunekode)
         LEFT JOIN t USING (periode, kommunekode) LEFT JOIN n USING (periode, kommunekode)
     ),
@@ -88,7 +95,8 @@ def figure_sql(f: dict) -> str:
         LEFT JOIN (SELECT periode, count(DISTINCT cpr) AS individer FROM i GROUP BY ALL) il USING (periode)
     )
     SELECT periode, niveau, omraade, '{f["noegletal_id"]}' AS noegletal_id,
-        {f["faktor"]} * taeller / nullif(naevner, 0) AS vaerdi, taeller, naevner,
+        {praecision.vaerdi(f["faktor"], "taeller", "naevner")} AS vaerdi, taeller::DOUBLE AS taeller,
+        naevner::DOUBLE AS naevner,
         {"individer" if helaar else "NULL::BIGINT"} AS individer
     FROM niveauer
     """
@@ -146,18 +154,36 @@ def cube(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> tuple[pl.DataF
     """The cube for periods fra..til with primary and secondary discretion (after `koblede.create_levels`),
     and the benchmark rows the `vh_datamart` package withholds with it (`benchmark_diskretion`).
 
-    A cell the benchmark rows make the cube withhold is withheld with its whole hierarchy again;
-    each round withholds at least one more cell, so it ends."""
+    A cell the benchmark rows make the cube withhold is withheld with its whole hierarchy again,
+    and stays withheld (`diskretion.undertryk` never gives a forced cell back). Each round forces
+    at least one cell not forced before, so there are at most as many rounds as cells; a round
+    that asks only for cells already forced would repeat itself and stops with `DiskretionFejl`."""
     raw = _before_discretion(con, cube_sql(), fra, til)
     benchmark = query_pl(con, benchmark_diskretion.RAEKKER_SQL, {"fra": fra, "til": til})
+    return _afstem_til_ro(raw, benchmark)
+
+
+def _afstem_til_ro(raw: pl.DataFrame, benchmark: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`cube`'s rounds on the cells before discretion and the benchmark rows."""
     tvungne: dict[tuple, set[str]] = {}
-    while True:
-        kube = diskretion.anvend(raw, ["noegletal_id"], cube_tal, SKJUL, lambda key: tvungne.get(key, ()))
+    for _ in range(raw.height + 1):
+        # twice: the single-ydelse figures first, then, with what they publish, the figures over several
+        forced = lambda key: tvungne.get(key, ())  # noqa: E731
+        nedre = benchmark_diskretion.nedre_graenser(diskretion.anvend(raw, ["noegletal_id"], cube_tal, SKJUL, forced))
+        kube = diskretion.anvend(raw, ["noegletal_id"], cube_tal, SKJUL, forced, lambda key: nedre.get(key, {}))
         raekker, nye = benchmark_diskretion.afstem_alle(raw, kube, benchmark)
+        gentaget = sorted((p, i, o) for p, i, o in nye if o in tvungne.get((p, i), ()))
+        if gentaget:
+            periode, noegletal_id, omraade = gentaget[0]
+            raise diskretion.DiskretionFejl(
+                f"Diskretionen af nøgletallet {noegletal_id} for perioden {periode:%Y-%m} kommer ikke videre: "
+                f"kommune {omraade} skal skjules for benchmarkrækkernes skyld, men blev vist igen "
+                f"({len(gentaget)} celle(r) i alt).")
         if not nye:
             return kube, raekker
         for periode, noegletal_id, omraade in nye:
             tvungne.setdefault((periode, noegletal_id), set()).add(omraade)
+    raise diskretion.DiskretionFejl(f"Diskretionen af kuben sluttede ikke efter {raw.height + 1} runder.")
 
 
 def populations(con: duckdb.DuckDBPyConnection, fra: date, til: date, kube: pl.DataFrame) -> pl.DataFrame:
@@ -229,6 +255,7 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
         dg.AssetSpec(
             ["noegletal", "vh_benchmark_diskretion"], group_name="noegletal", kinds={"duckdb"},
             deps=[dg.AssetKey(["datamart", "vh_benchmark"]), dg.AssetKey(["datamart", "befolkning"]),
+                  dg.AssetKey(["datamart", "vh_udgifter"]),
                   dg.AssetKey(["referencedata", "godkendte_kommuner"])],
             description="De benchmarkrækker (kommune og ydelse), som datapakken vh_datamart skjuler, med årsag: "
             "færre end fem modtagere (primær), et skjult nøgletal hviler på rækken, eller rækken kunne ellers "

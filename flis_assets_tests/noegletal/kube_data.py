@@ -1,0 +1,75 @@
+"""A small in-memory warehouse for `noegletal.kube.cube`: the code lists and the tables the cube
+reads, filled from per-kommune numbers, so a data shape (VH without Økonomi, a lone kommune with
+data, ...) runs through the cube's real SQL and discretion in well under a second."""
+
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from flis_assets.defs.datamart.voksenhandicap import DDL as DATAMART_DDL
+from flis_assets.defs.harmoniseret.voksenhandicap import YDELSER_DDL
+from flis_assets.defs.noegletal import kube
+from flis_assets.resources import load_kodelister
+
+TABELLER = [
+    *DATAMART_DDL, YDELSER_DDL,
+    """CREATE TABLE harmoniseret.skole_elever (periode DATE, kommunekode INTEGER, cpr VARCHAR,
+        undervisningstilbud VARCHAR, fravaersdage DOUBLE, skoledage INTEGER, klassetrin_0_9 BOOLEAN)""",
+    """CREATE TABLE harmoniseret.udsatte_foranstaltninger (periode DATE, cpr VARCHAR, handlekommune INTEGER,
+        aaben_sidste_dag BOOLEAN)""",
+    """CREATE TABLE referencedata.godkendte_kommuner (kommunekode INTEGER, ydelseskode VARCHAR, kvartal VARCHAR,
+        godkendt VARCHAR)""",
+]
+
+# One period's data: (kommunekode, ydelseskode) -> recipients (each a full month, or with their
+# full-time recipients: (recipients, helaarsmodtagere)) or expenses, and kommunekode -> residents aged 18-64.
+Periode = tuple[dict[tuple[int, str], int | tuple[int, float]], dict[tuple[int, str], float], dict[int, int]]
+
+
+def _modtagere(v: int | tuple[int, float]) -> tuple[int, float]:
+    return v if isinstance(v, tuple) else (v, float(v))
+
+
+def lager(perioder: dict[date, Periode], threads: int = 1, omvendt: bool = False) -> duckdb.DuckDBPyConnection:
+    """The warehouse; `omvendt` inserts every table's rows in reverse order (same data, other order)."""
+    con = duckdb.connect(config={"threads": threads})
+    load_kodelister(con)
+    for ddl in TABELLER:
+        con.execute(ddl)
+    for periode, (modtagere, udgifter, befolkning) in perioder.items():
+        orden = (lambda xs: xs[::-1]) if omvendt else list
+        modtagere = {ky: _modtagere(v) for ky, v in orden(list(modtagere.items()))}
+        udgifter = dict(orden(list(udgifter.items())))
+        linjer = [(periode, k, f"{k:03d}{y}{i:04d}", y) for (k, y), (n, _) in modtagere.items() for i in range(n)]
+        if linjer:
+            con.executemany("""INSERT INTO harmoniseret.vh_ydelser (periode, kommunekode, fagsystem, ydelse_id, cpr,
+                handlekommune, betalingskommune, handlekommune_leveret, ydelseskode, godkendt_dst, dage_i_periode,
+                slettes_af_dst, indlaesningsmaaned)
+                SELECT $1, $2, 'X', $3, $3, $2, $2, $2, $4, 'Ja', day(last_day($1)), false, $1""", linjer)
+        rows = [(periode, k, y, n, h) for (k, y), (n, h) in modtagere.items() if n]
+        if rows:
+            con.executemany("INSERT INTO datamart.vh_benchmark VALUES (?, ?, ?, ?, ?, 'Ja')", rows)
+        if udgifter:
+            con.executemany("INSERT INTO datamart.vh_udgifter VALUES (?, ?, ?, ?)",
+                            [(periode, k, y, v) for (k, y), v in udgifter.items()])
+        if befolkning:
+            con.executemany("INSERT INTO datamart.befolkning VALUES (?, ?, ?, ?)",
+                            [(periode, k, n, 2 * n) for k, n in befolkning.items()])
+    return con
+
+
+def koer(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The cube and its withheld benchmark rows, as `kube.build` computes them."""
+    kube.koblede.create_levels(con, fra, til)
+    return kube.cube(con, fra, til)
+
+
+def vh_datamart(con: duckdb.DuckDBPyConnection, periode: date, raekker: pl.DataFrame) -> pl.DataFrame:
+    """One period's benchmark rows as the package publishes them: withheld numbers NULL, with reason."""
+    alle = kube.query_pl(con, kube.benchmark_diskretion.RAEKKER_SQL, {"fra": periode, "til": periode})
+    skjult = pl.col("diskretion_aarsag").is_not_null()
+    return (alle.join(raekker.filter(pl.col("periode") == periode), on=["periode", "handlekommune", "ydelseskode"],
+                      how="left")
+            .with_columns(*(pl.when(skjult).then(None).otherwise(pl.col(c)).alias(c)
+                            for c in ("helaarsmodtagere", "unikke_modtagere")), diskretioneret=skjult))
