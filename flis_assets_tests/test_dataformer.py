@@ -294,10 +294,6 @@ PEOPLE = [f"{i:02d}0175{3000 + i}" for i in range(1, 6)]
 NABOER = [f"{i:02d}0275{4000 + i}" for i in range(1, 6)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Kendt defekt: noegletal/kube løber i ring (benchmark_diskretion.afstem_alle tvinger Rødovres udgift pr. "
-    "modtager skjult, Hovedstaden skjules, og undertryk giver Rødovre tilbage - hver runde den samme), når en "
-    "kommune har VH-modtagere men ingen Økonomi-linjer; kørslen når sin timeout."))
 def test_vh_without_oekonomi_ends(tmp_path):
     """a: Rødovre (175) has five recipients of 1.12.0.1 and nobody delivers Økonomi; Vallensbæk (187)
     has inhabitants only. The run ends, every line is there, and the expenses per recipient, which

@@ -17,7 +17,7 @@ TABELLER = [
     """CREATE TABLE harmoniseret.skole_elever (periode DATE, kommunekode INTEGER, cpr VARCHAR,
         undervisningstilbud VARCHAR, fravaersdage DOUBLE, skoledage INTEGER, klassetrin_0_9 BOOLEAN)""",
     """CREATE TABLE harmoniseret.udsatte_foranstaltninger (periode DATE, cpr VARCHAR, handlekommune INTEGER,
-        aaben_sidste_dag BOOLEAN)""",
+        aaben_sidste_dag BOOLEAN, slettes_af_dst BOOLEAN)""",
     """CREATE TABLE referencedata.godkendte_kommuner (kommunekode INTEGER, ydelseskode VARCHAR, kvartal VARCHAR,
         godkendt VARCHAR)""",
 ]
