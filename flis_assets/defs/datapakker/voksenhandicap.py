@@ -87,7 +87,8 @@ VH_INDIVID_SQL = """
 WITH o AS (SELECT periode, kommunekode, fagsystem, ydelse_id,
                string_agg(regel || ' (' || dst_handling || ')', ', ' ORDER BY regel) AS opmaerkninger
            FROM harmoniseret.vh_opmaerkninger WHERE periode BETWEEN $fra AND $til GROUP BY ALL)
-SELECT y.handlekommune AS modtager, y.* EXCLUDE (kommunekode), y.kommunekode AS leverandoer, o.opmaerkninger
+SELECT y.handlekommune AS modtager, y.* EXCLUDE (kommunekode, indlaesningsmaaned), y.kommunekode AS leverandoer,
+    o.opmaerkninger
 FROM harmoniseret.vh_ydelser y LEFT JOIN o USING (periode, kommunekode, fagsystem, ydelse_id)
 WHERE y.periode BETWEEN $fra AND $til
 """
@@ -108,8 +109,10 @@ SELECT periode, kommunekode AS modtager, * EXCLUDE (periode) FROM harmoniseret.s
 WHERE periode BETWEEN $fra AND $til
 """
 
+# Not the stock's load month (`indlaesningsmaaned`): a period no correction touched keeps the month
+# it was last computed from, so the package would differ from a full rebuild of the same data.
 UDSATTE_INDIVID_SQL = """
-SELECT periode, handlekommune AS modtager, * EXCLUDE (periode) FROM harmoniseret.udsatte_foranstaltninger
+SELECT periode, handlekommune AS modtager, * EXCLUDE (periode, indlaesningsmaaned) FROM harmoniseret.udsatte_foranstaltninger
 WHERE periode BETWEEN $fra AND $til
 """
 
