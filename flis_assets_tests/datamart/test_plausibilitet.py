@@ -30,12 +30,17 @@ def recipients(con, kommune: int, per_month: dict[date, int], slettes: int = 0) 
     con.executemany("INSERT INTO harmoniseret.vh_ydelser VALUES (?, ?, ?, ?)", rows)
 
 
+def database(con) -> None:
+    """The code lists and the columns of harmoniseret.vh_ydelser that the Voksenhandicap measure reads."""
+    load_kodelister(con)
+    con.execute("CREATE TABLE harmoniseret.vh_ydelser (periode DATE, handlekommune INTEGER, cpr VARCHAR, "
+                "slettes_af_dst BOOLEAN)")
+
+
 @pytest.fixture
 def con():
     with duckdb.connect() as c:
-        load_kodelister(c)
-        c.execute("CREATE TABLE harmoniseret.vh_ydelser (periode DATE, handlekommune INTEGER, cpr VARCHAR, "
-                  "slettes_af_dst BOOLEAN)")
+        database(c)
         yield c
 
 
@@ -92,9 +97,7 @@ def test_the_check_warns_naming_kommune_measure_month_value_and_range(con, tmp_p
     """Run through Dagster as a run does (a stand-in for the asset): a warning, never blocking."""
     path = tmp_path / "flis.duckdb"
     with duckdb.connect(str(path)) as disk:
-        load_kodelister(disk)
-        disk.execute("CREATE TABLE harmoniseret.vh_ydelser (periode DATE, handlekommune INTEGER, cpr VARCHAR, "
-                     "slettes_af_dst BOOLEAN)")
+        database(disk)
         recipients(disk, 751, {**history(12, 40), MAANED: 100})
         recipients(disk, 751, {month(1): 41})
     check = next(c for c in plausibilitet.checks if VH in c.check_keys)

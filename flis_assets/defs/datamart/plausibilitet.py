@@ -110,12 +110,18 @@ def sql(maal: dict, linje: int) -> str:
     )
 
 
+def tal(tekst: str) -> str:
+    """A catalogue number as a Dane writes it: 1,5 and 100.000."""
+    x = float(tekst)
+    return f"{x:,.0f}".replace(",", ".") if x == int(x) else str(x).replace(".", ",")
+
+
 def beskrivelse(maal: dict) -> str:
-    f = maal["faktor"]
+    f = tal(maal["faktor"])
     return (
         f"Advarer (blokerer ikke), når en kommunes {maal['navn']} ({maal['omraade']}) i en måned ligger langt fra "
         f"kommunens egen historik: mindst median × {f} eller højst median / {f}, hvor medianen er af kommunens "
-        f"{HISTORIK_MAANEDER} foregående måneder, og samtidig mindst {maal['minimum_afvigelse']} fra medianen; "
+        f"{HISTORIK_MAANEDER} foregående måneder, og samtidig mindst {tal(maal['minimum_afvigelse'])} fra medianen; "
         "eller 0 efter en historik med en median over 0. Kommuner med data i færre end "
         f"{MIN_HISTORIK} af de {HISTORIK_MAANEDER} foregående måneder bedømmes ikke (for lidt historik). "
         f"Kilde: {maal['tabel']}."
