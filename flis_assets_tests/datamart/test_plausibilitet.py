@@ -44,9 +44,9 @@ def con():
         yield c
 
 
-def flagged(con, m: date = MAANED) -> pl.DataFrame:
+def flagged(con, m: date = MAANED, check: dg.AssetCheckKey = VH) -> pl.DataFrame:
     """The check's failing rows for month `m`, read as the check reads them."""
-    ((_, frame),) = factory.frames_in_turn(con, factory.LAESER[VH], [m])
+    ((_, frame),) = factory.frames_in_turn(con, factory.LAESER[check], [m])
     return frame
 
 
@@ -117,6 +117,19 @@ def test_the_check_warns_naming_kommune_measure_month_value_and_range(con, tmp_p
     assert "| 751 | Aarhus | unikke modtagere | 100 | 20.0 | 80.0 | 40.0 | 12 | UDEN_FOR_EGEN_HISTORIK | 2024-06-01 |" in vist
     spec = next(iter(check.check_specs))
     assert not spec.blocking and "for lidt historik" in spec.description
+
+
+def test_net_expenses_are_judged_by_their_own_factor_and_a_negative_median_too(con):
+    """Økonomi: factor 3 and a minimum of 100.000 kr.; a net income (negative) has its range turned round."""
+    udgifter = dg.AssetCheckKey(dg.AssetKey(["datamart", "vh_udgifter"]), "plausibel_oekonomi_nettoudgifter")
+    con.execute("CREATE TABLE datamart.vh_udgifter (periode DATE, kommunekode INTEGER, ydelseskode VARCHAR, "
+                "udgifter DOUBLE)")
+    rows = [(m, 751, "1.8.1", v) for m, v in {**history(12, 1_000_000), MAANED: 2_500_000}.items()]  # within 3x
+    rows += [(m, 101, "1.8.1", v) for m, v in {**history(12, -300_000), MAANED: -1_000_000}.items()]
+    rows += [(m, 825, "1.8.1", v) for m, v in {**history(12, 20_000), MAANED: 90_000}.items()]  # under 100.000 kr.
+    con.executemany("INSERT INTO datamart.vh_udgifter VALUES (?, ?, ?, ?)", rows)
+    assert flagged(con, check=udgifter).select("kommunekode", "vaerdi", "forventet_fra", "forventet_til").to_dicts() == [
+        {"kommunekode": 101, "vaerdi": -1_000_000.0, "forventet_fra": -900_000.0, "forventet_til": -100_000.0}]
 
 
 def katalog_med(**aendret) -> dict:
