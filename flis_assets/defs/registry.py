@@ -36,13 +36,15 @@ def assets() -> list[dg.AssetsDefinition]:
 
 def checks() -> list[dg.AssetChecksDefinition]:
     from flis_assets.defs.datamart import checks as datamart
+    from flis_assets.defs.datamart.plausibilitet import checks as plausibilitet
     from flis_assets.defs.datapakker import checks as datapakker
     from flis_assets.defs.dsa import checks as dsa
     from flis_assets.defs.harmoniseret import checks as harmoniseret
     from flis_assets.defs.noegletal import checks as noegletal
     from flis_assets.defs.raadata import checks as raadata
 
-    return [*raadata.checks, *dsa.checks, *harmoniseret.checks, *datamart.checks, *noegletal.checks, *datapakker.checks]
+    return [*raadata.checks, *dsa.checks, *harmoniseret.checks, *datamart.checks, *noegletal.checks, *datapakker.checks,
+            *plausibilitet]
 
 
 def sensors() -> list[dg.SensorDefinition]:
