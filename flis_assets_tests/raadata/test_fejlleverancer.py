@@ -8,6 +8,7 @@ import pytest
 
 from flis_assets import snitflader
 from flis_assets.defs.raadata.landing import Karantaene, parse_linjer
+from flis_assets.defs.raadata import tables
 from flis_assets_tests.conftest import vh_line
 
 VH = snitflader.kilde("vh")
@@ -177,3 +178,23 @@ def test_files_landing_never_reads_are_named_by_a_warning(flis):
     assert flis.sql("SELECT status FROM raadata.leverancer WHERE kommunekode = 151")["status"].to_list() == ["indlaest"]
     ev = flis.check_evaluations([check], "2024-01")[check]
     assert ev.metadata["antal_usete_filer"].value == 4 and "VH_151" not in ev.metadata["usete_filer"].value
+
+
+def test_a_database_wedged_by_an_earlier_version_lands_the_file_again(flis):
+    """An earlier version committed a re-sent file as landed with no lines; the next run of its
+    month quarantines that row (naming why) and lands the file whole."""
+    lines = [vh_line(str(i)) for i in range(1, 6)]
+    path = flis.deliver("vh", "2026-02", 101, "NEXUS", "20260226", lines)
+    assert flis.materialize("2026-02", perioder=False).ok
+    fil = f"incoming/vh/2026-02/{path.name}"
+    # the old table had no CHECK: made again as it was, then the wedged row as it left it
+    flis.execute("CREATE TABLE raadata.gammel AS SELECT * FROM raadata.leverancer")
+    flis.execute("DROP TABLE raadata.leverancer")
+    flis.execute("ALTER TABLE raadata.gammel RENAME TO leverancer")
+    flis.execute(f"UPDATE raadata.leverancer SET indhold_fra = NULL, antal_linjer = NULL WHERE fil = '{fil}'")
+    flis.execute(f"DELETE FROM raadata.vh WHERE fil = '{fil}'")
+    outcome = flis.materialize("2026-02", perioder=False)
+    assert outcome.fejlede_blokerende == [] and outcome.fejlede_trin == []
+    lev = flis.sql("SELECT status, antal_linjer, aarsag FROM raadata.leverancer ORDER BY status")
+    assert lev.rows() == [("indlaest", 5, None), ("karantaene", None, tables.UDEN_LINJER)]
+    assert flis.sql("SELECT count(*) AS n FROM dsa.vh WHERE indlaesningsmaaned = '2026-02-01'")["n"][0] == 5

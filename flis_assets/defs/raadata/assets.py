@@ -117,11 +117,13 @@ def forbered(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, ikke_ge
         data = path.read_bytes()
         files.append((path, relativ_sti(path, root), data, sha256(data)))
     # what is already known of these files, in one look-up: every row of the same path (a re-run),
-    # and the landed rows of the same content
+    # but a row an earlier version left landed without lines (`tables.UDEN_LINJER`), and the landed
+    # rows of the same content
     known = [Kendt(*r) for r in con.execute(
         "SELECT fil, sha256, status, indhold_fra, antal_linjer FROM raadata.leverancer WHERE kilde = ? AND "
-        "(fil IN (SELECT unnest(?)) OR (sha256 IN (SELECT unnest(?)) AND status = 'indlaest'))",
-        [kilde.kilde, [f[1] for f in files], [f[3] for f in files]]).fetchall()]
+        "((fil IN (SELECT unnest(?)) AND aarsag IS DISTINCT FROM ?) "
+        "OR (sha256 IN (SELECT unnest(?)) AND status = 'indlaest'))",
+        [kilde.kilde, [f[1] for f in files], tables.UDEN_LINJER, [f[3] for f in files]]).fetchall()]
     known += [Kendt(r["fil"], r["sha256"], r["status"], r["indhold_fra"], r["antal_linjer"])
               for r in ikke_gemt if r["status"] == "indlaest"]
     for path, fil, data, digest in files:

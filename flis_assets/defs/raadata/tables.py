@@ -18,6 +18,10 @@ LEVERANCE_KOLONNER = """
 """
 
 
+UDEN_LINJER = ("registreret som indlæst uden linjer af en tidligere version af FLIS; filen indlæses igen, "
+               "når dens indlæsningsmåned køres igen")
+
+
 def create(con: duckdb.DuckDBPyConnection, kilde: Kilde) -> None:
     """The line table keeps per line only its file, load month and line number: the rest of the
     delivery's metadata is one row in `raadata.leverancer` (joined by `fil`), which keeps landing
@@ -37,6 +41,11 @@ def create(con: duckdb.DuckDBPyConnection, kilde: Kilde) -> None:
             CHECK (status = 'karantaene' OR (indhold_fra IS NOT NULL AND antal_linjer IS NOT NULL))
         )"""
     )
+    # A database landed by an earlier version may hold a landed row with no lines (a quarantined
+    # file re-sent with the same bytes): it counted as the kommune's stock with no lines, and every
+    # later run failed. Quarantined with that reason, the file lands whole when its month runs again.
+    con.execute(f"""UPDATE raadata.leverancer SET status = 'karantaene', aarsag = '{UDEN_LINJER}'
+                    WHERE status = 'indlaest' AND (indhold_fra IS NULL OR antal_linjer IS NULL)""")
     felter = ",\n".join(f"felt_{i} VARCHAR" for i in range(1, kilde.antal_felter + 1))
     con.execute(
         f"""CREATE TABLE IF NOT EXISTS raadata.{kilde.kilde} (
