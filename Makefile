@@ -16,7 +16,7 @@ DEMO_SCALE ?= 0.05
 DEMO_KOMMUNER ?= 101,147,155,183,185,187,173,265,330,479,657,751,851,461,259
 PORT ?= 3000
 
-.PHONY: run test install demo-data materialize bench clean
+.PHONY: run test install demo-data materialize bench bench-ui clean
 
 install: $(VENV)/.installed
 
@@ -56,6 +56,13 @@ test: install
 
 bench: install
 	$(BIN)/python bench/national_month.py
+
+# Screenshots of datavalidering in the Dagster UI (issue 16) into bench/ui_out/: Debian's chromium
+# (apt, as root or through sudo) driven by Playwright; Playwright never downloads a browser here.
+bench-ui: install
+	@[ -x /usr/bin/chromium ] || { S=$$([ "$$(id -u)" = 0 ] || echo sudo); $$S apt-get update && $$S apt-get install -y chromium; }
+	$(BIN)/pip install --quiet --require-hashes -r bench/requirements-ui.txt
+	$(BIN)/python bench/datavalidering_ui.py
 
 clean:
 	rm -rf $(VENV) $(DAGSTER_HOME) .pytest_cache
