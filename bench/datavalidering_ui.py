@@ -227,14 +227,23 @@ def screenshots(base: str, out: Path) -> tuple[list[Path], list[str]]:
                 dialog = page.get_by_role("dialog").filter(has_text=re.compile("[Pp]artition")).first
                 dialog.wait_for(state="visible")
                 page.wait_for_timeout(SETTLE_MS)
-                # the period range a steward would backfill: the demo's load months (not launched)
-                felt = dialog.locator("input[type=text]").first
-                if felt.count():
-                    felt.fill(f"[{FRA}-01...{TIL}-01]")
-                    felt.press("Enter")
-                    page.wait_for_timeout(SETTLE_MS)
 
             shot("08b_backfill_dialog", backfill_dialog)
+
+            def backfill_periode() -> None:
+                # the dialog offers only the last 90 days until "Show all partitions"; then the
+                # period range a steward would backfill: the demo's load months (never launched)
+                dialog = page.get_by_role("dialog").filter(has_text=re.compile("[Pp]artition")).first
+                alle = dialog.get_by_text("Show all partitions", exact=True)
+                if alle.count():
+                    alle.first.click()
+                    page.wait_for_timeout(SETTLE_MS)
+                felt = dialog.locator("input[type=text]").first
+                felt.fill(f"[{FRA}-01...{TIL}-01]")
+                felt.press("Enter")
+                page.wait_for_timeout(SETTLE_MS)
+
+            shot("08c_backfill_periode", backfill_periode)
         finally:
             browser.close()
     return saved, failed
