@@ -73,8 +73,11 @@ def make_demo(work: Path, env: dict[str, str]) -> None:
     home.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
     print(f"Genererer demodata under {work} ...", flush=True)
-    subprocess.run([str(BIN / "flis"), *GENERATE], env=env, cwd=REPO, check=True, timeout=GENERATE_TIMEOUT_S,
-                   stdout=subprocess.DEVNULL)
+    with (work / "generate.log").open("w") as log:
+        res = subprocess.run([str(BIN / "flis"), *GENERATE], env=env, cwd=REPO, timeout=GENERATE_TIMEOUT_S,
+                             stdout=log, stderr=subprocess.STDOUT)
+    if res.returncode != 0:
+        raise SystemExit(f"flis generate fejlede (kode {res.returncode}); se {work / 'generate.log'}")
     print("Materialiserer (et par minutter) ...", flush=True)
     res = subprocess.run([str(BIN / "flis"), *MATERIALIZE], env=env, cwd=REPO, timeout=MATERIALIZE_TIMEOUT_S,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
