@@ -255,7 +255,7 @@ def screenshots(base: str, out: Path) -> tuple[list[Path], list[str]]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "ui_out", help="mappe til PNG (standard bench/ui_out)")
-    ap.add_argument("--workdir", type=Path, default=None, help="demo-mappe (standard: midlertidig, slettes)")
+    ap.add_argument("--workdir", type=Path, default=None, help="demo-mappe (standard: midlertidig, slettes når alt lykkedes)")
     ap.add_argument("--reuse", action="store_true", help="genbrug demoen i --workdir (spring generate/materialize over)")
     ap.add_argument("--port", type=int, default=None)
     args = ap.parse_args(argv)
@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     env = demo_env(work)
-    proc = None
+    proc, saved, failed = None, [], ["kørslen stoppede før skærmbillederne"]
     try:
         if not (args.reuse and Path(env["FLIS_DUCKDB"]).exists()):
             make_demo(work, env)
@@ -283,8 +283,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if proc is not None:
             stop_server(proc)
-        if not args.workdir:
-            shutil.rmtree(work, ignore_errors=True)
+        if not args.workdir:  # kept when something failed: its logs say why
+            if failed:
+                print(f"Demoen og dens logge er bevaret i {work}", file=sys.stderr)
+            else:
+                shutil.rmtree(work, ignore_errors=True)
     for f in saved:
         print(f"Gemt: {f}")
     for f in failed:
