@@ -10,7 +10,8 @@ warning checks fail), serves it with `dagster dev` and drives the UI in headless
    (one bar per month);
 3. a failing check's latest execution with its metadata, and the `fejlende_noegler` table opened;
 4. a load-month asset's Partitions tab;
-5. the launch dialog for a period-layer asset (materialize -> partition range), not launched.
+5. the launch dialog for a period-layer asset and for the period layers' job `genberegn_perioder`
+   (materialize -> partition range), never launched.
 
 Not part of `make test`: `make bench-ui` installs chromium and bench/requirements-ui.txt, then runs
 
@@ -48,6 +49,7 @@ MATERIALIZE = ["materialize", "--from", FRA, "--to", TIL]
 # and a load-month asset whose validity-rule check fails on the generated data.
 PERIODE_ASSET = "datamart/vh_hand07_afstemning"
 MAANED_ASSET, FEJLENDE_CHECK = "dsa/vh", "gyldighedsregler"
+PERIODE_JOB = "genberegn_perioder"  # the job that recomputes every period layer
 
 GENERATE_TIMEOUT_S, MATERIALIZE_TIMEOUT_S = 300, 1200
 SERVER_START_TIMEOUT_S, SERVER_STOP_TIMEOUT_S = 180, 30
@@ -247,6 +249,21 @@ def screenshots(base: str, out: Path) -> tuple[list[Path], list[str]]:
                 page.wait_for_timeout(SETTLE_MS)
 
             shot("08c_backfill_periode", backfill_periode)
+            page.keyboard.press("Escape")
+
+            def job_dialog() -> None:
+                # the steward's own path: the period layers' job, "Materialize all" -> partitions
+                visit(f"/locations/flis/jobs/{PERIODE_JOB}", PERIODE_JOB)
+                page.locator("button", has_text=re.compile(r"^\s*Materialize")).first.click()
+                bekraeft = page.get_by_role("button", name="Confirm", exact=True)
+                page.get_by_role("dialog").first.wait_for(state="visible")
+                if bekraeft.count():
+                    bekraeft.first.click()
+                page.get_by_role("dialog").filter(has_text=re.compile("[Pp]artition")).first.wait_for(state="visible")
+                page.wait_for_timeout(SETTLE_MS)
+
+            shot("09a_job_backfill_dialog", job_dialog)
+            shot("09b_job_backfill_periode", backfill_periode)
         finally:
             browser.close()
     return saved, failed
