@@ -1,9 +1,12 @@
 """Asset checks that validate each month of a run and report the failing business keys.
 
 `frame_check` is the one factory: it loads a month with SQL, hands the frame to a validator that
-returns the failing rows (business keys plus `regel`), and turns them into one
-`AssetCheckResult` per run. Months are taken from the run's window, so a ranged backfill is
-checked month by month even though Dagster 1.13 runs the check once, without a partition.
+returns the failing rows (business keys plus `regel`), and records the outcome per month
+(`per_maaned`). Checks are partitioned by month: a single-month run's `AssetCheckResult` is that
+month's; Dagster 1.13 runs a check once for a ranged run (a backfill), so the check logs an
+`AssetCheckEvaluation` for each month's partition itself and ends with the whole window as one
+result (without a partition). A later run over some months thus never hides the others' results.
+Every failing key (not only the `MAX_SHOWN` in the metadata) is kept in `validering.fejl`.
 `pandera_validator` makes a validator of a pandera schema (lazy, so every rule is reported).
 
 A check that cannot read what it guards fails: a table its SQL reads that does not exist (misspelt,
@@ -19,6 +22,9 @@ import dagster as dg
 import duckdb
 import pandera.polars as pa
 import polars as pl
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (  # not exported by dagster
+    AssetCheckEvaluationTargetMaterializationData,
+)
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
@@ -185,8 +191,22 @@ def per_maaned(context: dg.AssetCheckExecutionContext, con: duckdb.DuckDBPyConne
             r = result(month, [m], severity, [u for u in ulaeselige if u == m], mangler, navngiv, tjek)
             yield dg.AssetCheckEvaluation(
                 asset_key=spec.asset_key, check_name=spec.name, passed=r.passed, metadata=r.metadata,
-                severity=severity, blocking=spec.blocking, partition=m.isoformat())
+                severity=severity, blocking=spec.blocking, partition=m.isoformat(),
+                target_materialization_data=maal(context, spec.asset_key, m.isoformat()))
     yield result(failures, months, severity, ulaeselige, mangler, navngiv, tjek)
+
+
+def maal(context: dg.AssetCheckExecutionContext, asset_key: dg.AssetKey, partition: str
+         ) -> AssetCheckEvaluationTargetMaterializationData | None:
+    """The month's latest materialisation, which the evaluation vouches for: the UI shows a month's
+    status only while it is the latest (as Dagster does for an `AssetCheckResult` in a
+    single-partition run)."""
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[partition]), limit=1).records
+    if not records:
+        return None
+    return AssetCheckEvaluationTargetMaterializationData(
+        run_id=records[0].event_log_entry.run_id, storage_id=records[0].storage_id, timestamp=records[0].timestamp)
 
 
 def result(failures: list[pl.DataFrame], months, severity, ulaeselige=(), mangler: str | None = None,

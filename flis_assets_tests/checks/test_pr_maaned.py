@@ -7,6 +7,8 @@ run over March alone leaves January's and February's in place."""
 
 import json
 
+import dagster as dg
+
 import pytest
 
 from flis_assets.checks import validering
@@ -20,6 +22,12 @@ query ($assetKey: AssetKeyInput!, $checkName: String!, $partition: String) {
   assetCheckExecutions(assetKey: $assetKey, checkName: $checkName, partition: $partition, limit: 10) {
     runId partition status
     evaluation { success partition metadataEntries { label ... on IntMetadataEntry { intValue } } }
+  }
+  assetNodes(assetKeys: [$assetKey]) {
+    assetCheckOrError(checkName: $checkName) {
+      ... on AssetCheck { partitionStatuses { ... on AssetCheckTimePartitionStatuses {
+          ranges { startKey endKey status } } } }
+    }
   }
 }"""
 
@@ -40,9 +48,10 @@ def kvartal(tmp_path_factory):
         yield flis
 
 
-def seneste(flis) -> dict[str, tuple[bool, int, str]]:
+def seneste(flis) -> tuple[dict[str, tuple[bool, int, str]], list[tuple[str, str, str]]]:
     """Per month: the latest execution's result, its antal_fejl and run, asked through GraphQL per
-    partition as the UI asks for a check's months."""
+    partition as the UI asks for a check's months; and the check's partition status ranges (the
+    UI's bar of months)."""
     from dagster._core.test_utils import in_process_test_workspace
     from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
     from dagster_graphql.test.utils import execute_dagster_graphql
@@ -57,21 +66,27 @@ def seneste(flis) -> dict[str, tuple[bool, int, str]]:
             assert e["partition"] == e["evaluation"]["partition"] == f"{m}-01"
             antal = {x["label"]: x.get("intValue") for x in e["evaluation"]["metadataEntries"]}["antal_fejl"]
             out[m] = (e["evaluation"]["success"], antal, e["runId"])
-    return out
+        statuser = res.data["assetNodes"][0]["assetCheckOrError"]["partitionStatuses"]["ranges"]
+    return out, [(r["startKey"], r["endKey"], r["status"]) for r in statuser]
 
 
 def test_each_month_keeps_its_own_result_through_later_runs(kvartal):
     samlet = kvartal.check_evaluations([SKEMA], MAANEDER[0], MAANEDER[-1])[SKEMA]
     assert not samlet.passed and samlet.metadata["maaneder_med_fejl"].value == "2024-02"  # the run's summary
 
-    foer = seneste(kvartal)
+    foer, statuser = seneste(kvartal)
     assert {m: r[:2] for m, r in foer.items()} == {"2024-01": (True, 0), "2024-02": (False, 2), "2024-03": (True, 0)}
-    assert len({r[2] for r in foer.values()}) == 1  # one ranged run
+    assert statuser == [("2024-01-01", "2024-01-01", "SUCCEEDED"), ("2024-02-01", "2024-02-01", "FAILED"),
+                        ("2024-03-01", "2024-03-01", "SUCCEEDED")]
+    run_ids = {r[2] for r in foer.values()}
+    assert len(run_ids) == 1  # one ranged run, and the blocking check still fails it
+    assert kvartal.instance.get_run_by_id(run_ids.pop()).status == dg.DagsterRunStatus.FAILURE
 
     kvartal.check_evaluations([SKEMA], "2024-03")
-    efter = seneste(kvartal)
+    efter, statuser = seneste(kvartal)
     assert efter["2024-03"][2] != foer["2024-03"][2] and efter["2024-03"][:2] == (True, 0)
     assert efter["2024-01"] == foer["2024-01"] and efter["2024-02"] == foer["2024-02"]  # still shown
+    assert ("2024-02-01", "2024-02-01", "FAILED") in statuser
 
 
 def test_every_failing_key_is_in_the_validation_table_once_with_kommune_names(kvartal):
