@@ -233,7 +233,9 @@ def result(failures: list[pl.DataFrame], months, severity, ulaeselige=(), mangle
         shown = navngiv(validering.uden_cpr(allbad.head(MAX_SHOWN)))
         metadata["fejlende_noegler"] = dg.MetadataValue.md(
             markdown(shown)
-            + (f"\n\n… og {allbad.height - MAX_SHOWN} flere" if allbad.height > MAX_SHOWN else "")
+            + (f"\n\n… og {allbad.height - MAX_SHOWN} flere"
+               + (f": alle står i `{validering.TABEL}` (se alle_fejl)" if tjek else "")
+               if allbad.height > MAX_SHOWN else "")
         )
     if fejlmaaneder and tjek:
         metadata["alle_fejl"] = dg.MetadataValue.md(

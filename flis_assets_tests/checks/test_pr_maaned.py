@@ -6,12 +6,13 @@ ranged run over the three months records each month's result for its own partiti
 run over March alone leaves January's and February's in place."""
 
 import json
+from datetime import date
 
 import dagster as dg
-
+import polars as pl
 import pytest
 
-from flis_assets.checks import validering
+from flis_assets.checks import factory, validering
 from flis_assets_tests.conftest import Flis, module_flis, vh_line
 
 SKEMA = "dsa/vh:skema"
@@ -118,9 +119,16 @@ def test_a_month_that_passes_again_has_no_keys_left(kvartal):
 
 
 def test_cpr_columns_never_reach_the_table():
-    import polars as pl
-    from datetime import date
-
     rows = validering.raekker(pl.DataFrame({"cpr": ["0101801234"], "handlekommune": ["751"], "regel": ["R"],
                                             "maaned": [date(2024, 1, 1)]}))
     assert rows["kommunekode"].to_list() == [751] and "0101801234" not in rows["noegle"][0]
+
+
+def test_past_the_shown_keys_the_metadata_points_to_the_table():
+    maaned = date(2024, 2, 1)
+    fejl = pl.DataFrame({"kommunekode": [101] * 250, "linjenr": list(range(250)), "regel": ["R"] * 250,
+                         "maaned": [maaned] * 250})
+    r = factory.result([fejl], [maaned], dg.AssetCheckSeverity.WARN, tjek=SKEMA)
+    assert r.metadata["fejlende_noegler"].value.endswith(
+        f"… og 50 flere: alle står i `{validering.TABEL}` (se alle_fejl)")
+    assert "SELECT maaned, regel, kommunekode, noegle FROM validering.fejl" in r.metadata["alle_fejl"].value
