@@ -154,8 +154,9 @@ PAKKER = {
     "udsatte_individ": ["udsatte_individ"],
     "datavalidering": ["datavalidering"],
 }
-# Packages a kommune gets only by subscribing in reference/abonnementer.csv, not by default.
-KUN_MED_ABONNEMENT = {"datavalidering"}
+# Packages a kommune gets only by subscribing in reference/abonnementer.csv, not by default
+# (none now: every kommune gets its own datavalidering, as the steward validates by kommune).
+KUN_MED_ABONNEMENT: set[str] = set()
 PER_MODTAGER = {"vh_individ", "vh_regelrapport", "vh_hand07_benchmark", "skole_individ", "udsatte_individ",
                 "datavalidering"}  # the rest is the same for every kommune
 ORDER = {"noegletal": "niveau, omraade, noegletal_id", "vh_datamart": "handlekommune, ydelseskode",
