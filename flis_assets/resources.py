@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
+import dagster as dg
 import duckdb
 import polars as pl
 import pyarrow as pa
@@ -181,6 +182,41 @@ def replace_periods(
         for table, n in got.items():
             counts[table] = counts.get(table, 0) + n
     return counts
+
+
+# What a window's partition column is called where a steward reads it (issue 16): the two axes share keys.
+AKSE = {"indlaesningsmaaned": partitions.INDLAESNINGSMAANED, "periode": partitions.STATISTISK_PERIODE}
+
+
+def tabel_metadata(con: duckdb.DuckDBPyConnection, table: str, column: str, months: Sequence[date]) -> dict[str, object]:
+    """What a materialisation of `table` shows in the Dagster UI: Dagster's standard table keys
+    (name, column schema, rows in the whole table and in the run's window) and the rows per month of
+    the window as a table with its total, so a steward sees a month that came out empty."""
+    fra, til = (min(months), partitions.add_months(max(months), 1)) if months else (partitions.START, partitions.START)
+    pr_maaned = dict(con.execute(
+        f"SELECT {column}, count(*) FROM {table} WHERE {column} >= ? AND {column} < ? GROUP BY 1",
+        [fra, til]).fetchall())
+    rows = [(m, pr_maaned.get(m, 0)) for m in months]
+    i_vinduet = sum(n for _, n in rows)
+    akse = AKSE.get(column, column).capitalize()
+    tal = lambda n: f"{n:,}".replace(",", ".")  # noqa: E731 - Danish thousands separator
+    tabel = "\n".join([f"| {akse} | Rækker |", "|---|---:|", *(f"| {m:%Y-%m} | {tal(n)} |" for m, n in rows),
+                       f"| **I alt** | **{tal(i_vinduet)}** |"])
+    skema = dg.TableSchema(columns=[
+        dg.TableColumn(name, type_) for name, type_, *_ in con.execute(f"DESCRIBE {table}").fetchall()])
+    return {  # the keys of Dagster's TableMetadataSet (not exported by `dagster` in 1.13)
+        "dagster/table_name": table,
+        "dagster/column_schema": skema,
+        "dagster/row_count": con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0],
+        "dagster/partition_row_count": i_vinduet,
+        "flis/partitionsakse": akse.lower(),
+        "raekker_pr_maaned": dg.MetadataValue.md(tabel),
+    }
+
+
+def perioder_metadata(con: duckdb.DuckDBPyConnection, tables, months: Sequence[date]) -> dict[str, dict[str, object]]:
+    """`tabel_metadata` of each period-layer table, by table name."""
+    return {t: tabel_metadata(con, t, "periode", months) for t in tables}
 
 
 def used_params(params, sql: str):

@@ -357,8 +357,10 @@ KW = dict(**partitions.MAANEDLIG, group_name="datapakker", kinds={"duckdb"})
 )
 def indhold(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
-        counts = build_indhold(con, partitions.window_months(context))
-    return dg.MaterializeResult(metadata={t: n for t, n in counts.items()})
+        months = partitions.window_months(context)
+        counts = build_indhold(con, months)
+    # one asset over several tables: each table's rows, and their sum as the window's rows
+    return dg.MaterializeResult(metadata={**counts, "dagster/partition_row_count": sum(counts.values())})
 
 
 class AfvistePerioder(Exception):
@@ -390,7 +392,11 @@ def filer(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> Iterator
         afvist = afviste_perioder(con, months)
         for p, n in write_files(con, [m for m in months if m not in afvist]):
             written.append(p)
-            yield dg.AssetMaterialization(asset_key=context.asset_key, partition=p.isoformat(),
-                                          metadata={"filer_skrevet": n})
+            yield dg.AssetMaterialization(asset_key=context.asset_key, partition=p.isoformat(), metadata={
+                "filer_skrevet": n,
+                # where the steward finds the period's packages: one folder per kommune under this root
+                "dagster/uri": (settings.data_dir() / "datapakker").as_uri(),
+                "mapper": dg.MetadataValue.path(str(settings.data_dir() / "datapakker" / "{kommunekode}" / f"{p:%Y-%m}")),
+            })
     if afvist:
         raise AfvistePerioder(afvist, written)
