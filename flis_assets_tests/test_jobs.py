@@ -1,8 +1,15 @@
 """The steward's jobs: 'indlæs måneder' and 'genberegn perioder', launched with a range of months."""
 
+import logging
+
 import dagster as dg
 import pytest
+from dagster._core.definitions.partitions.partition_key_range import PartitionKeyRange
+from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
+from dagster._core.execution.job_backfill import _get_partitions_chunk
 from dagster._core.remote_representation.external_data import PartitionSetSnap
+from dagster._core.test_utils import in_process_test_workspace
+from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 
 from flis_assets import partitions
 from flis_assets.defs.automation import PERIOD_GROUPS
@@ -47,6 +54,23 @@ def test_jobs_select_their_layers_with_monthly_single_run_partitions():
         assert snap.backfill_policy == dg.BackfillPolicy.single_run(), name
     # dsa/aendrede_perioder drives the period recomputation: the load job must build it
     assert dg.AssetKey(["dsa", "aendrede_perioder"]) in defs.resolve_job_def("indlaes_maaneder").asset_layer.executable_asset_keys
+
+
+@pytest.mark.parametrize("job", ["indlaes_maaneder", "genberegn_perioder"])
+def test_a_backfill_from_the_job_page_launches_one_run_per_contiguous_range(job):
+    """What the daemon does with Partitions > Launch backfill on the job's page (a job backfill, not an
+    asset backfill): the months it submits at once, as Dagster 1.13 chunks them for the job."""
+    target = LoadableTargetOrigin(module_name="flis_assets.definitions", attribute="defs")
+    with dg.instance_for_test() as inst, in_process_test_workspace(inst, target) as ws:
+        repo = next(iter(ws.get_code_location(ws.code_location_names[0]).get_repositories().values()))
+        partition_set = repo.get_partition_set(f"{job}_partition_set")
+        backfill = PartitionBackfill(
+            backfill_id="b", status=BulkActionStatus.REQUESTED, from_failure=False, tags={}, backfill_timestamp=0.0,
+            partition_set_origin=partition_set.get_remote_origin(),
+            partition_names=["2024-01-01", "2024-02-01", "2024-03-01", "2024-06-01"])
+        chunk, _, more = _get_partitions_chunk(inst, logging.getLogger(__name__), backfill, 100, partition_set)
+    assert chunk == [PartitionKeyRange("2024-01-01", "2024-03-01"), PartitionKeyRange("2024-06-01", "2024-06-01")]
+    assert not more
 
 
 def test_a_ranged_launch_is_one_run_materialising_every_asset_of_the_job_for_each_month(jobbet):
