@@ -202,16 +202,20 @@ def tabel_metadata(con: duckdb.DuckDBPyConnection, table: str, column: str, mont
     tal = lambda n: f"{n:,}".replace(",", ".")  # noqa: E731 - Danish thousands separator
     tabel = "\n".join([f"| {akse} | Rækker |", "|---|---:|", *(f"| {m:%Y-%m} | {tal(n)} |" for m, n in rows),
                        f"| **I alt** | **{tal(i_vinduet)}** |"])
-    skema = dg.TableSchema(columns=[
-        dg.TableColumn(name, type_) for name, type_, *_ in con.execute(f"DESCRIBE {table}").fetchall()])
     return {  # the keys of Dagster's TableMetadataSet (not exported by `dagster` in 1.13)
         "dagster/table_name": table,
-        "dagster/column_schema": skema,
+        "dagster/column_schema": kolonneskema(con, table),
         "dagster/row_count": con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0],
         "dagster/partition_row_count": i_vinduet,
         "flis/partitionsakse": akse.lower(),
         "raekker_pr_maaned": dg.MetadataValue.md(tabel),
     }
+
+
+def kolonneskema(con: duckdb.DuckDBPyConnection, table: str) -> dg.TableSchema:
+    """A table's columns and DuckDB types, as Dagster shows them (`dagster/column_schema`)."""
+    return dg.TableSchema(columns=[
+        dg.TableColumn(name, type_) for name, type_, *_ in con.execute(f"DESCRIBE {table}").fetchall()])
 
 
 def perioder_metadata(con: duckdb.DuckDBPyConnection, tables, months: Sequence[date]) -> dict[str, dict[str, object]]:

@@ -28,7 +28,7 @@ def koert(tmp_path_factory):
 
 def materialisations(f, *key: str) -> dict[str, dict]:
     recs = f.instance.fetch_materializations(dg.AssetKey(list(key)), limit=100).records
-    return {r.partition_key[:7]: r.asset_materialization.metadata for r in recs}
+    return {r.partition_key and r.partition_key[:7]: r.asset_materialization.metadata for r in recs}
 
 
 @pytest.mark.parametrize("key, table, akse", [
@@ -78,6 +78,13 @@ def test_written_packages_name_their_folder(koert):
     assert meta["dagster/uri"].value == root.as_uri()
     assert meta["mapper"].value == str(root / "{kommunekode}" / "2024-02")
     assert (root / "101" / "2024-02").is_dir()
+
+
+def test_reference_tables_show_their_columns(koert):
+    meta = materialisations(koert, "referencedata", "godkendte_kommuner")[None]
+    assert meta["dagster/table_name"].value == "referencedata.godkendte_kommuner"
+    assert [c.name for c in meta["dagster/column_schema"].schema.columns] == \
+        koert.sql("DESCRIBE referencedata.godkendte_kommuner")["column_name"].to_list()
 
 
 def test_monthly_assets_say_which_month_their_partitions_are():
