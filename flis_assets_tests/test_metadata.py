@@ -1,11 +1,15 @@
 """What a steward sees of each materialisation in the Dagster UI: rows per month, the column schema,
 the table, and where the packages were written."""
 
+from datetime import date
+
 import dagster as dg
+import duckdb
 import pytest
 
 from flis_assets import settings
 from flis_assets.definitions import build_defs
+from flis_assets.resources import tabel_metadata
 from flis_assets_tests.conftest import cpr_line, module_flis, vh_line
 
 PEOPLE = ["0101801234", "0202802345", "0303803456"]
@@ -65,11 +69,33 @@ def test_a_ranged_run_shows_the_rows_of_each_month_and_their_total(koert):
                          f"| **I alt** | **{per['2024-01'] + per['2024-02']}** |"]
 
 
+def test_a_month_without_rows_shows_zero_and_counts_use_danish_thousands():
+    con = duckdb.connect()
+    # a TIMESTAMP month column counts too (DATE + INTERVAL gives one)
+    con.execute("CREATE TABLE t AS SELECT DATE '2024-01-01' + INTERVAL (i % 2) MONTH AS indlaesningsmaaned FROM range(2500) r(i)")
+    meta = tabel_metadata(con, "t", "indlaesningsmaaned", [date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1)])
+    assert meta["raekker_pr_maaned"].value.splitlines() == [
+        "| Indlæsningsmåned | Rækker |", "| --- | ---: |", "| 2024-01 | 1.250 |", "| 2024-02 | 1.250 |",
+        "| 2024-03 | 0 |", "| **I alt** | **2.500** |"]
+    assert meta["dagster/partition_row_count"] == meta["dagster/row_count"] == 2500
+
+
 def test_dsa_counts_the_stock_of_each_load_month(koert):
     meta = materialisations(koert, "dsa", "vh")["2024-02"]
     per = dict(koert.sql("SELECT strftime(indlaesningsmaaned, '%Y-%m') AS m, count(*) AS n FROM dsa.vh GROUP BY 1").rows())
     assert per == {"2024-01": 4, "2024-02": 4}
     assert meta["raekker_pr_maaned"].value.splitlines()[2:] == ["| 2024-01 | 4 |", "| 2024-02 | 4 |", "| **I alt** | **8** |"]
+
+
+def test_package_content_counts_each_table_per_period(koert):
+    meta = materialisations(koert, "datapakker", "indhold")["2024-01"]
+    per = dict(koert.sql("SELECT strftime(periode, '%Y-%m') AS p, count(*) AS n FROM datapakker.vh_individ GROUP BY 1").rows())
+    tabel = meta["raekker_pr_maaned"].value.splitlines()
+    kolonne = tabel[0].split(" | ").index("vh_individ")
+    assert [r.split(" | ")[kolonne].strip(" |*") for r in tabel[2:]] == \
+        [str(per["2024-01"]), str(per["2024-02"]), str(per["2024-01"] + per["2024-02"])]
+    assert meta["dagster/partition_row_count"].value == sum(
+        v.value for k, v in meta.items() if k.startswith("datapakker."))
 
 
 def test_written_packages_name_their_folder(koert):

@@ -42,6 +42,7 @@ from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
 from flis_assets.resources import (
     create_tables_like,
     ensure_schemas,
+    maanedstabel,
     query_pl,
     registreret,
     replace_periods,
@@ -359,8 +360,10 @@ def indhold(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Mat
     with duckdb.get_connection() as con:
         months = partitions.window_months(context)
         counts = build_indhold(con, months)
-    # one asset over several tables: each table's rows, and their sum as the window's rows
-    return dg.MaterializeResult(metadata={**counts, "dagster/partition_row_count": sum(counts.values())})
+        # one asset over several tables: a column per table in the rows per period
+        tabel, _ = maanedstabel(con, {t: t.split(".")[1] for t in SELECTS}, "periode", months)
+    return dg.MaterializeResult(metadata={**counts, "dagster/partition_row_count": sum(counts.values()),
+                                          "raekker_pr_maaned": tabel})
 
 
 class AfvistePerioder(Exception):
