@@ -83,6 +83,9 @@ def test_a_ranged_launch_is_one_run_materialising_every_asset_of_the_job_for_eac
         got = {(e.asset_key, e.partition) for e in res.get_asset_materialization_events() for e in [e.materialization]}
         wanted = {(k, m) for k in keys_of(defs, groups) for m in ("2024-01-01", "2024-02-01")}
         assert wanted <= got, sorted(wanted - got)
+        # the layers' checks run in the same run
+        checked = {e.asset_key for e in res.get_asset_check_evaluations()}
+        assert checked and checked <= keys_of(defs, groups), name
 
 
 def test_the_period_job_computed_the_periods_from_the_loaded_months(jobbet):
