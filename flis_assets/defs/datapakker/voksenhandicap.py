@@ -45,6 +45,7 @@ from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
 from flis_assets.resources import (
     create_tables_like,
     ensure_schemas,
+    maanedstabel,
     query_pl,
     registreret,
     replace_periods,
@@ -378,8 +379,12 @@ KW = dict(**partitions.MAANEDLIG, group_name="datapakker", kinds={"duckdb"})
 )
 def indhold(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
-        counts = build_indhold(con, partitions.window_months(context))
-    return dg.MaterializeResult(metadata={t: n for t, n in counts.items()})
+        months = partitions.window_months(context)
+        counts = build_indhold(con, months)
+        # one asset over several tables: a column per table in the rows per period
+        tabel, _ = maanedstabel(con, {t: t.split(".")[1] for t in SELECTS}, "periode", months)
+    return dg.MaterializeResult(metadata={**counts, "dagster/partition_row_count": sum(counts.values()),
+                                          "raekker_pr_maaned": tabel})
 
 
 class AfvistePerioder(Exception):
@@ -411,7 +416,11 @@ def filer(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> Iterator
         afvist = afviste_perioder(con, months)
         for p, n in write_files(con, [m for m in months if m not in afvist]):
             written.append(p)
-            yield dg.AssetMaterialization(asset_key=context.asset_key, partition=p.isoformat(),
-                                          metadata={"filer_skrevet": n})
+            yield dg.AssetMaterialization(asset_key=context.asset_key, partition=p.isoformat(), metadata={
+                "filer_skrevet": n,
+                # where the steward finds the period's packages: one folder per kommune under this root
+                "dagster/uri": (settings.data_dir() / "datapakker").as_uri(),
+                "mapper": dg.MetadataValue.path(str(settings.data_dir() / "datapakker" / "{kommunekode}" / f"{p:%Y-%m}")),
+            })
     if afvist:
         raise AfvistePerioder(afvist, written)

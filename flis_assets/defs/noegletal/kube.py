@@ -22,7 +22,7 @@ from flis_assets import kodelister, partitions
 from flis_assets.defs.noegletal import benchmark_diskretion, diskretion, koblede, praecision
 from flis_assets.defs.noegletal.benchmark_diskretion import helaarsmodtager_ydelser
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
-from flis_assets.resources import ensure_schemas, query_pl, replace_periods, used_params
+from flis_assets.resources import ensure_schemas, perioder_metadata, query_pl, replace_periods, used_params
 
 DDL = """CREATE TABLE IF NOT EXISTS noegletal.kube (
     periode DATE NOT NULL, niveau VARCHAR NOT NULL, omraade VARCHAR NOT NULL, noegletal_id VARCHAR NOT NULL,
@@ -267,6 +267,9 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
 )
 def kube(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:
-        counts = build(con, partitions.window_months(context))
+        months = partitions.window_months(context)
+        counts = build(con, months)
+        meta = perioder_metadata(con, counts, months)
     for t in ("kube", "koblede_populationer", "vh_benchmark_diskretion"):
-        yield dg.MaterializeResult(asset_key=["noegletal", t], metadata={"raekker": counts.get(f"noegletal.{t}", 0)})
+        yield dg.MaterializeResult(asset_key=["noegletal", t],
+                                   metadata={"raekker": counts.get(f"noegletal.{t}", 0), **meta[f"noegletal.{t}"]})
