@@ -79,7 +79,7 @@ def med_kommunenavne(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> pl.
     """`frame` with `kommunenavn` right after its kommune column, when it has one and the code list
     is loaded."""
     kommune = next((c for c in KOMMUNE_KOLONNER if c in frame.columns), None)
-    if kommune is None:
+    if kommune is None or "kommunenavn" in frame.columns:  # none, or the check named them itself
         return frame
     try:
         navne = con.sql(KOMMUNENAVNE).pl()
