@@ -8,9 +8,10 @@ each withheld cell and what that implies (`primaer`: fewer than five individuals
 at least five), that counts are not negative, and which cells are empty: a kommune without
 recipients delivers no VH data (who delivers is public), so the individuals and full-time
 recipients of its withheld cells, and of a region's without any, are known to be zero
-(`Tabel.kendte`): such a cell covers no neighbour. From that alone, `intervaller` gives the
-tightest interval the attacker can derive for each withheld number, i.e. the minimum and maximum
-of a linear programme over every equation. The equations form a tree of sums, for which interval
+(`Tabel.kendte`): such a cell covers no neighbour. The table is held against an attacker who does
+not know them as well, so an empty cell's zero is not published by arithmetic either. From that
+alone, `intervaller` gives the tightest interval the attacker can derive for each withheld number,
+i.e. the minimum and maximum of a linear programme over every equation. The equations form a tree of sums, for which interval
 propagation up and down the tree gives exactly those (the tests hold it against scipy's LP on
 random tables). A number is disclosed when its interval collapses to a point.
 
@@ -82,6 +83,7 @@ class Tabel:
     kendte: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     def __post_init__(self):  # the areas present, once: the search asks for them thousands of times
+        self._uden_kendte: Tabel | None = None
         self._regioner = [r for r in self.struktur if r in self.vaerdier]
         self._kommuner = {r: [k for k in ks if k in self.vaerdier] for r, ks in self.struktur.items()}
 
@@ -194,18 +196,35 @@ def intervaller(tabel: Tabel, aarsag: Mapping[str, str]) -> dict[tuple[str, str]
     return {(o, t.navn): iv for t in tabel.tal for o, iv in _tal_intervaller(tabel, t, aarsag).items()}
 
 
+def _modeller(tabel: Tabel) -> list[Tabel]:
+    """The attackers to hold the table against: one knowing the empty cells (they cover no one), and,
+    when there are any, one that does not (an empty cell's zero is not to be worked out either by
+    someone who does not know who delivers)."""
+    if not tabel.kendte:
+        return [tabel]
+    if tabel._uden_kendte is None:
+        tabel._uden_kendte = Tabel(tabel.tal, tabel.vaerdier, tabel.land, tabel.struktur, tabel.nedre)
+    return [tabel, tabel._uden_kendte]
+
+
 def udledte(tabel: Tabel, aarsag: Mapping[str, str]) -> list[tuple[str, str, float, float]]:
-    """The withheld numbers whose interval collapses: (omraade, number, lo, hi)."""
-    return [(o, t, lo, hi) for (o, t), (lo, hi) in intervaller(tabel, aarsag).items() if er_punkt(lo, hi)]
+    """The withheld numbers whose interval collapses for either attacker (`_modeller`):
+    (omraade, number, lo, hi)."""
+    fundet = {}
+    for m in _modeller(tabel):
+        fundet.update({(o, t): (lo, hi) for (o, t), (lo, hi) in intervaller(m, aarsag).items()
+                       if er_punkt(lo, hi) and (o, t) not in fundet})
+    return [(o, t, lo, hi) for (o, t), (lo, hi) in fundet.items()]
 
 
 def sikker(tabel: Tabel, aarsag: Mapping[str, str], region: str | None = None) -> bool:
     """No withheld number can be derived (by the region's equation alone when `region` is given);
-    number by number, stopping at the first that can."""
-    for t in tabel.tal:
-        ivs = region_intervaller(tabel, region, t, aarsag) if region else _tal_intervaller(tabel, t, aarsag)
-        if any(er_punkt(lo, hi) for lo, hi in ivs.values()):
-            return False
+    number by number, stopping at the first that can; for either attacker (`_modeller`)."""
+    for m in _modeller(tabel):
+        for t in m.tal:
+            ivs = region_intervaller(m, region, t, aarsag) if region else _tal_intervaller(m, t, aarsag)
+            if any(er_punkt(lo, hi) for lo, hi in ivs.values()):
+                return False
     return True
 
 
