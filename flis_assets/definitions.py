@@ -16,6 +16,7 @@ def build_defs() -> dg.Definitions:
         assets=registry.assets(),
         asset_checks=registry.checks(),
         sensors=registry.sensors(),
+        jobs=registry.jobs(),
         resources={"duckdb": duckdb_resource()},
         executor=dg.in_process_executor,  # one DuckDB writer at a time; steps need no own process
     )

@@ -1,6 +1,7 @@
 """Monthly partitions: load months (rådata, DSA) and statistical periods (later layers).
 
-Both axes use the same keys (`YYYY-MM-01`, Dagster's default) from 2013-01.
+Both axes use the same keys (`YYYY-MM-01`, Dagster's default) from 2013-01, so every monthly
+asset says in its description and metadata which of the two its months are (`med_akse`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,37 @@ single_run = dg.BackfillPolicy.single_run()
 
 # Every monthly asset that writes DuckDB: partitioned by month, ranged runs, one writer at a time.
 MAANEDLIG = {"partitions_def": maaned, "backfill_policy": single_run, "pool": "duckdb"}
+
+
+# The layers partitioned by load month; the rest by statistical period.
+LOAD_MONTH_GROUPS = ("raadata", "dsa")
+INDLAESNINGSMAANED = "indlæsningsmåned"
+STATISTISK_PERIODE = "statistisk periode"
+AKSE_BESKRIVELSE = {
+    INDLAESNINGSMAANED: "Partitioneret efter indlæsningsmåned: den måned, leverancerne er indlæst i. Kun måneder "
+    "med leverancer bliver materialiseret; måneder fra før den første leverance står derfor som manglende.",
+    STATISTISK_PERIODE: "Partitioneret efter statistisk periode: den måned, tallene gælder for, beregnet ud fra den "
+    "nyeste indlæste viden.",
+}
+
+
+def akse(group_name: str | None) -> str:
+    return INDLAESNINGSMAANED if group_name in LOAD_MONTH_GROUPS else STATISTISK_PERIODE
+
+
+def med_akse(assets: list) -> list:
+    """The assets, each monthly one's description opening with what its months are, and the axis in
+    its metadata (`flis/partitionsakse`): the UI shows the same keys for both axes."""
+    def beskriv(spec: dg.AssetSpec) -> dg.AssetSpec:
+        if spec.partitions_def is None:
+            return spec
+        a = akse(spec.group_name)
+        return spec.replace_attributes(
+            description=f"{AKSE_BESKRIVELSE[a]}\n\n{spec.description or ''}".strip(),
+            metadata={**spec.metadata, "flis/partitionsakse": a},
+        )
+
+    return dg.map_asset_specs(beskriv, assets)
 
 
 def add_months(d: date, n: int) -> date:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
+import dagster as dg
 import duckdb
 import polars as pl
 import pyarrow as pa
@@ -181,6 +182,60 @@ def replace_periods(
         for table, n in got.items():
             counts[table] = counts.get(table, 0) + n
     return counts
+
+
+# What a window's partition column is called where a steward reads it (issue 16): the two axes share keys.
+AKSE = {"indlaesningsmaaned": partitions.INDLAESNINGSMAANED, "periode": partitions.STATISTISK_PERIODE}
+
+
+def tabel_metadata(con: duckdb.DuckDBPyConnection, table: str, column: str, months: Sequence[date]) -> dict[str, object]:
+    """What a materialisation of `table` shows in the Dagster UI: Dagster's standard table keys
+    (name, column schema, rows in the whole table and in the run's window) and the rows per month of
+    the window as a table with its total, so a steward sees a month that came out empty."""
+    tabel, i_vinduet = maanedstabel(con, {table: "Rækker"}, column, months)
+    return {  # the keys of Dagster's TableMetadataSet (not exported by `dagster` in 1.13)
+        "dagster/table_name": table,
+        "dagster/column_schema": kolonneskema(con, table),
+        "dagster/row_count": con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0],
+        "dagster/partition_row_count": i_vinduet[table],
+        "flis/partitionsakse": AKSE.get(column, column),
+        "raekker_pr_maaned": tabel,
+    }
+
+
+def maanedstabel(con: duckdb.DuckDBPyConnection, tables: Mapping[str, str], column: str, months: Sequence[date]
+                 ) -> tuple[dg.MetadataValue, dict[str, int]]:
+    """The rows of each table (a column headed by its value in `tables`) per month of the window, with
+    a total row, as markdown; and each table's rows in the window."""
+    fra, til = (min(months), partitions.add_months(max(months), 1)) if months else (partitions.START, partitions.START)
+    pr_maaned = {t: dict(con.execute(
+        f"SELECT {column}::DATE, count(*) FROM {t} WHERE {column} >= ? AND {column} < ? GROUP BY 1", [fra, til]).fetchall())
+        for t in tables}
+    i_vinduet = {t: sum(pr_maaned[t].get(m, 0) for m in months) for t in tables}
+
+    def tal(n: int) -> str:
+        return f"{n:,}".replace(",", ".")  # Danish thousands separator
+
+    def linje(celler) -> str:
+        return "| " + " | ".join(celler) + " |"
+
+    return dg.MetadataValue.md("\n".join([
+        linje([AKSE.get(column, column).capitalize(), *tables.values()]),
+        linje(["---", *("---:" for _ in tables)]),
+        *(linje([f"{m:%Y-%m}", *(tal(pr_maaned[t].get(m, 0)) for t in tables)]) for m in months),
+        linje(["**I alt**", *(f"**{tal(i_vinduet[t])}**" for t in tables)]),
+    ])), i_vinduet
+
+
+def kolonneskema(con: duckdb.DuckDBPyConnection, table: str) -> dg.TableSchema:
+    """A table's columns and DuckDB types, as Dagster shows them (`dagster/column_schema`)."""
+    return dg.TableSchema(columns=[
+        dg.TableColumn(name, type_) for name, type_, *_ in con.execute(f"DESCRIBE {table}").fetchall()])
+
+
+def perioder_metadata(con: duckdb.DuckDBPyConnection, tables, months: Sequence[date]) -> dict[str, dict[str, object]]:
+    """`tabel_metadata` of each period-layer table, by table name."""
+    return {t: tabel_metadata(con, t, "periode", months) for t in tables}
 
 
 def used_params(params, sql: str):

@@ -210,10 +210,9 @@ def _collect(result: dg.ExecuteInProcessResult, label: str, outcome: Outcome) ->
         failed = ev.metadata.get("maaneder_med_fejl")
         for when in (failed.value.split(", ") if failed else [label]):
             name = f"{ev.asset_key.to_user_string()}:{ev.check_name} ({when})"
-            if ev.severity == dg.AssetCheckSeverity.ERROR:
-                outcome.fejlede_blokerende.append(name)
-            else:
-                outcome.advarsler.append(name)
+            liste = outcome.fejlede_blokerende if ev.severity == dg.AssetCheckSeverity.ERROR else outcome.advarsler
+            if name not in liste:  # a ranged run reports each month and then its whole window
+                liste.append(name)
     for ev in result.all_events:
         if ev.event_type == dg.DagsterEventType.STEP_FAILURE:
             err = ev.event_specific_data.error

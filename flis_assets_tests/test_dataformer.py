@@ -237,11 +237,6 @@ def test_all_of_a_region_under_five_is_withheld(former):
     assert nord.height > 0 and nord["diskretioneret"].all()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Ny defekt: en kommune uden VH-data i perioden (den findes i kuben kun via CPR/befolkning) skjules 'primaer' "
-    "med 0 individer og tæller som dækning for sine naboer, skønt den kendes som tom. I Midtjylland (kun 751 "
-    "leverer) er 751 skjult 'sekundaer' for vh_udgift_pr_modtager_botilbud_sps, mens regionen viser individer, "
-    "tæller og nævner - som er 751's (2024-01: 30 individer)."))
 def test_a_region_of_one_delivering_kommune_shows_nothing_withheld_of_it(former):
     """e: Midtjylland holds only Aarhus among the kommuner with VH data. An attacker who knows which
     kommuner have no VH recipients at all (they deliver none: the packages' subscribers are public) knows

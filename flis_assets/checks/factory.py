@@ -1,9 +1,12 @@
 """Asset checks that validate each month of a run and report the failing business keys.
 
 `frame_check` is the one factory: it loads a month with SQL, hands the frame to a validator that
-returns the failing rows (business keys plus `regel`), and turns them into one
-`AssetCheckResult` per run. Months are taken from the run's window, so a ranged backfill is
-checked month by month even though Dagster 1.13 runs the check once, without a partition.
+returns the failing rows (business keys plus `regel`), and records the outcome per month
+(`per_maaned`). Checks are partitioned by month: a single-month run's `AssetCheckResult` is that
+month's; Dagster 1.13 runs a check once for a ranged run (a backfill), so the check logs an
+`AssetCheckEvaluation` for each month's partition itself and ends with the whole window as one
+result (without a partition). A later run over some months thus never hides the others' results.
+Every failing key (not only the `MAX_SHOWN` in the metadata) is kept in `validering.fejl`.
 `pandera_validator` makes a validator of a pandera schema (lazy, so every rule is reported).
 
 A check that cannot read what it guards fails: a table its SQL reads that does not exist (misspelt,
@@ -13,14 +16,19 @@ that was materialised without rows has nothing wrong in it and passes.
 
 import re
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 
 import dagster as dg
 import duckdb
 import pandera.polars as pa
 import polars as pl
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (  # not exported by dagster
+    AssetCheckEvaluationTargetMaterializationData,
+)
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
+from flis_assets.checks import validering
 from flis_assets.resources import Tilstand, query_pl, read_ahead
 
 Validator = Callable[[pl.DataFrame], pl.DataFrame]
@@ -79,24 +87,24 @@ def frame_check(
 
     @dg.asset_check(
         asset=asset, name=name, description=description, blocking=blocking, pool="duckdb",
-        additional_deps=list(additional_deps),
+        additional_deps=list(additional_deps), partitions_def=partitions.maaned,
     )
-    def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
         failures = []
         months = partitions.window_months(context)
         umaterialiseret = ikke_materialiseret(context, months)
-        try:
-            with duckdb.get_connection() as con:
+        ulaeselige, mangler = umaterialiseret, (
+            f"asset'et {asset_key.to_user_string()} er aldrig materialiseret for "
+            f"{'måneden' if len(umaterialiseret) == 1 else 'månederne'}") if umaterialiseret else None
+        with duckdb.get_connection() as con:
+            try:
                 for m, frame in frames_in_turn(con, sql, [m for m in months if m not in umaterialiseret], tilstand):
                     bad = validate(frame)
                     if bad.height:
                         failures.append(bad.with_columns(pl.lit(m).alias("maaned")))
-        except TabelMangler as e:
-            return result(failures, months, severity, ulaeselige=umaterialiseret + [m for m in months if m >= e.maaned],
-                          mangler=e.besked)
-        return result(failures, months, severity, ulaeselige=umaterialiseret, mangler=(
-            f"asset'et {asset_key.to_user_string()} er aldrig materialiseret for "
-            f"{'måneden' if len(umaterialiseret) == 1 else 'månederne'}") if umaterialiseret else None)
+            except TabelMangler as e:
+                ulaeselige, mangler = umaterialiseret + [m for m in months if m >= e.maaned], e.besked
+            yield from per_maaned(context, con, failures, months, severity, ulaeselige, mangler)
 
     asset_key = dg.AssetKey.from_coercible(asset)
     LAESER[dg.AssetCheckKey(asset_key, name)] = sql
@@ -162,10 +170,51 @@ def frames_in_turn(con: duckdb.DuckDBPyConnection, sql: str, months: list, tilst
     return read_ahead(con, months, hent)
 
 
-def result(failures: list[pl.DataFrame], months, severity, ulaeselige=(), mangler: str | None = None
+def per_maaned(context: dg.AssetCheckExecutionContext, con: duckdb.DuckDBPyConnection,
+               failures: list[pl.DataFrame], months: list, severity, ulaeselige=(), mangler: str | None = None
+               ) -> Iterator[dg.AssetCheckEvaluation | dg.AssetCheckResult]:
+    """The check's outcome for each month of the run, recorded for that month's partition, so a
+    later run over other months leaves it in place; a ranged run ends with its whole window as
+    one result (Dagster gives that no partition). All failing keys replace the check's rows of
+    those months in the validation table."""
+    spec = context.check_specs[0]
+    tjek = f"{spec.asset_key.to_user_string()}:{spec.name}"
+    allbad = pl.concat(failures, how="diagonal_relaxed") if failures else None
+    ikke = [pl.DataFrame({"regel": ["IKKE_KONTROLLERET"], "maaned": [m]}) for m in sorted(set(ulaeselige))]
+    validering.erstat(con, tjek, months, pl.concat([f for f in (allbad, *ikke) if f is not None],
+                                                    how="diagonal_relaxed") if allbad is not None or ikke else None,
+                      context.run.run_id)
+    navngiv = partial(validering.med_kommunenavne, con)
+    if len(months) > 1:
+        for m in months:
+            month = [f for f in failures if f["maaned"][0] == m]
+            r = result(month, [m], severity, [u for u in ulaeselige if u == m], mangler, navngiv, tjek)
+            yield dg.AssetCheckEvaluation(
+                asset_key=spec.asset_key, check_name=spec.name, passed=r.passed, metadata=r.metadata,
+                severity=severity, blocking=spec.blocking, partition=m.isoformat(),
+                target_materialization_data=maal(context, spec.asset_key, m.isoformat()))
+    yield result(failures, months, severity, ulaeselige, mangler, navngiv, tjek)
+
+
+def maal(context: dg.AssetCheckExecutionContext, asset_key: dg.AssetKey, partition: str
+         ) -> AssetCheckEvaluationTargetMaterializationData | None:
+    """The month's latest materialisation, which the evaluation vouches for: the UI shows a month's
+    status only while it is the latest (as Dagster does for an `AssetCheckResult` in a
+    single-partition run)."""
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[partition]), limit=1).records
+    if not records:
+        return None
+    return AssetCheckEvaluationTargetMaterializationData(
+        run_id=records[0].event_log_entry.run_id, storage_id=records[0].storage_id, timestamp=records[0].timestamp)
+
+
+def result(failures: list[pl.DataFrame], months, severity, ulaeselige=(), mangler: str | None = None,
+           navngiv: Callable[[pl.DataFrame], pl.DataFrame] = lambda f: f, tjek: str | None = None
            ) -> dg.AssetCheckResult:
     """Passed when no month has failing rows and every month could be read; `ulaeselige` are the
-    months that could not be (`mangler` says why)."""
+    months that could not be (`mangler` says why). `navngiv` puts kommune names beside the shown
+    keys; `tjek` names the check in the validation table that holds every failing key."""
     allbad = pl.concat(failures, how="diagonal_relaxed") if failures else pl.DataFrame()
     ulaeselige = sorted(set(ulaeselige))
     metadata = {
@@ -181,11 +230,18 @@ def result(failures: list[pl.DataFrame], months, severity, ulaeselige=(), mangle
     if allbad.height:
         per_regel = allbad.group_by("maaned", "regel").len("antal").sort("maaned", "regel")
         metadata["fejl_pr_regel"] = dg.MetadataValue.md(markdown(per_regel))
-        shown = allbad.head(MAX_SHOWN)
+        shown = navngiv(validering.uden_cpr(allbad.head(MAX_SHOWN)))
         metadata["fejlende_noegler"] = dg.MetadataValue.md(
             markdown(shown)
-            + (f"\n\n… og {allbad.height - MAX_SHOWN} flere" if allbad.height > MAX_SHOWN else "")
+            + (f"\n\n… og {allbad.height - MAX_SHOWN} flere"
+               + (f": alle står i `{validering.TABEL}` (se alle_fejl)" if tjek else "")
+               if allbad.height > MAX_SHOWN else "")
         )
+    if fejlmaaneder and tjek:
+        metadata["alle_fejl"] = dg.MetadataValue.md(
+            f"Alle fejlende nøgler (ikke kun de første {MAX_SHOWN}) står i DuckDB-tabellen `{validering.TABEL}`, "
+            f"én række pr. nøgle og regel, med kommunekoden når nøglen har en. For fx {min(fejlmaaneder):%Y-%m}:"
+            f"\n\n```sql\n{validering.sql_eksempel(tjek, min(fejlmaaneder))}\n```")
     return dg.AssetCheckResult(passed=not fejlmaaneder, severity=severity, metadata=metadata)
 
 

@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from flis_assets import partitions
+
 
 def assets() -> list[dg.AssetsDefinition]:
     from flis_assets.defs.dsa import aendrede_perioder, borger, nyeste_bestand, oekonomi, voksenhandicap
@@ -15,7 +17,7 @@ def assets() -> list[dg.AssetsDefinition]:
     from flis_assets.defs.raadata import assets as raadata
     from flis_assets.defs.referencedata import assets as referencedata
 
-    return [
+    return partitions.med_akse([
         *referencedata.assets,
         *raadata.assets,
         voksenhandicap.dsa_vh,
@@ -31,7 +33,7 @@ def assets() -> list[dg.AssetsDefinition]:
         datapakker_vh.indhold,
         datapakker_vh.filer,
         *rapporter_vh.assets,
-    ]
+    ])
 
 
 def checks() -> list[dg.AssetChecksDefinition]:
@@ -51,3 +53,9 @@ def sensors() -> list[dg.SensorDefinition]:
     from flis_assets.defs.automation import genberegn_aendrede_perioder, genopbyg_senere_bestande
 
     return [genberegn_aendrede_perioder, genopbyg_senere_bestande]
+
+
+def jobs() -> list:
+    from flis_assets.defs.jobs import jobs
+
+    return jobs

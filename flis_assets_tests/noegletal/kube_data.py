@@ -10,6 +10,7 @@ import polars as pl
 from flis_assets.defs.datamart.voksenhandicap import DDL as DATAMART_DDL
 from flis_assets.defs.harmoniseret.voksenhandicap import YDELSER_DDL
 from flis_assets.defs.noegletal import kube
+from flis_assets.defs.noegletal.checks import kube_med_kendte_sql
 from flis_assets.resources import load_kodelister
 
 TABELLER = [
@@ -73,3 +74,23 @@ def vh_datamart(con: duckdb.DuckDBPyConnection, periode: date, raekker: pl.DataF
                       how="left")
             .with_columns(*(pl.when(skjult).then(None).otherwise(pl.col(c)).alias(c)
                             for c in ("helaarsmodtagere", "unikke_modtagere")), diskretioneret=skjult))
+
+
+def tomme_raekker(con: duckdb.DuckDBPyConnection, periode: date) -> set[tuple[str, str]]:
+    """The benchmark rows (kommune, ydelse) of a period's kommuner without VH data: an outsider knows them empty."""
+    alle = kube.query_pl(con, kube.benchmark_diskretion.RAEKKER_SQL, {"fra": periode, "til": periode})
+    med_data = {o for _, o in kube.query_pl(con, kube.med_vh_data_sql(), {"fra": periode, "til": periode}).iter_rows()}
+    return {(f"{k:03d}", y) for k, y in alle.select("handlekommune", "ydelseskode").iter_rows()
+            if f"{k:03d}" not in med_data}
+
+
+def med_kendte(con: duckdb.DuckDBPyConnection, cube: pl.DataFrame) -> pl.DataFrame:
+    """The published cube with the column the attack check adds: which cells are known to be empty."""
+    if cube.is_empty():
+        return cube.with_columns(pl.lit(False).alias(kube.diskretion.UDEN_INDIVIDER))
+    con.register("kube_publiceret", cube)
+    try:
+        sql = kube_med_kendte_sql("kube_publiceret")
+        return pl.concat([kube.query_pl(con, sql, {"maaned": p}) for p in sorted(set(cube["periode"]))])
+    finally:
+        con.unregister("kube_publiceret")

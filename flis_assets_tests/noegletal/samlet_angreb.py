@@ -5,9 +5,12 @@ Unknowns are the withheld benchmark rows (kommune, ydelse) that a figure rests o
 figure cell (kommune, region or Danmark) says its rows' full-time recipients sum to its number and,
 counting individuals as additive, that their recipients sum to its individuals; a withheld cell
 says its individuals are under five (`primaer`) or at least five (`sekundaer`), as does each
-withheld row. A withheld row, or the rows of a withheld cell, is disclosed when the programme's
-minimum and maximum of it meet.
+withheld row. The attacker also knows which rows are empty (no recipients: a kommune without any
+delivers no VH data), so those are zero and no secret. A withheld row, or the rows of a withheld
+cell, is disclosed when the programme's minimum and maximum of it meet.
 """
+
+from collections.abc import Container
 
 import numpy as np
 import polars as pl
@@ -18,8 +21,11 @@ from flis_assets.defs.noegletal import benchmark_diskretion as b
 from flis_assets.defs.noegletal import diskretion as d
 
 
-def punkter(noegletal: pl.DataFrame, vh_datamart: pl.DataFrame) -> list[tuple[str, str, float]]:
-    """(number, what, value) for each withheld number one period's published tables give away."""
+def punkter(noegletal: pl.DataFrame, vh_datamart: pl.DataFrame, tomme: Container[tuple[str, str]] = (),
+            binder: bool = True) -> list[tuple[str, str, float]]:
+    """(number, what, value) for each withheld number one period's published tables give away;
+    `tomme` are the rows (kommune, ydelse) the attacker knows to be empty: no secret, and (`binder`)
+    zero in every equation."""
     figurer = {f.noegletal_id: f for f in b.figurer()}
     region = {k: r for r, ks in d.regioner().items() for k in ks}
     rows = {(f"{r['handlekommune']:03d}", r["ydelseskode"]): r for r in vh_datamart.to_dicts()}
@@ -57,7 +63,8 @@ def punkter(noegletal: pl.DataFrame, vh_datamart: pl.DataFrame) -> list[tuple[st
                 else:
                     a_ub.append(-row)
                     b_ub.append(kendt - d.MIN_INDIVIDER)
-        bounds = [((0, d.MIN_INDIVIDER - 1) if rows[k]["diskretion_aarsag"] == d.PRIMAER else (d.MIN_INDIVIDER, None))
+        bounds = [(0, 0) if binder and k in tomme else
+                  ((0, d.MIN_INDIVIDER - 1) if rows[k]["diskretion_aarsag"] == d.PRIMAER else (d.MIN_INDIVIDER, None))
                   if tal == "individer" else (0, None) for k in ukendte]
         kw = {}
         if a_eq:
@@ -67,9 +74,9 @@ def punkter(noegletal: pl.DataFrame, vh_datamart: pl.DataFrame) -> list[tuple[st
         # a row a shown single-ydelse figure of its kommune publishes is no secret to find
         udgivet = {(c["omraade"], y) for c in cells if c["niveau"] == "kommune" and not c["diskretioneret"]
                    for y in figurer[c["noegletal_id"]].ydelser if len(figurer[c["noegletal_id"]].ydelser) == 1}
-        maal = [([k], f"{k[0]} {k[1]}") for k in ukendte if k not in udgivet]
+        maal = [([k], f"{k[0]} {k[1]}") for k in ukendte if k not in udgivet and k not in tomme]
         maal += [([k for k in rows_of(c) if k in idx], f"{c['omraade']} {c['noegletal_id']}")
-                 for c in cells if c["diskretioneret"] and rows_of(c)]
+                 for c in cells if c["diskretioneret"] and any(k not in tomme for k in rows_of(c))]
         # One feasible point (the least of everything): a number whose maximum lies above its value
         # there is no point, so most numbers need one programme, not two.
         nedre = linprog(np.ones(len(ukendte)), bounds=bounds, method="highs", **kw) if ukendte else None

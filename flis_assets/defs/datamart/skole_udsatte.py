@@ -10,7 +10,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
-from flis_assets.resources import create_tables_like, ensure_schemas, replace_periods
+from flis_assets.resources import create_tables_like, ensure_schemas, perioder_metadata, replace_periods
 
 SELECTS = {
     "datamart.skole_elever": """
@@ -46,6 +46,9 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
 )
 def skole_udsatte_datamart(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:
-        counts = build(con, partitions.window_months(context))
+        months = partitions.window_months(context)
+        counts = build(con, months)
+        meta = perioder_metadata(con, SELECTS, months)
     for t in ("skole_elever", "udsatte_foranstaltninger"):
-        yield dg.MaterializeResult(asset_key=["datamart", t], metadata={"raekker": counts.get(f"datamart.{t}", 0)})
+        yield dg.MaterializeResult(asset_key=["datamart", t],
+                                   metadata={"raekker": counts.get(f"datamart.{t}", 0), **meta[f"datamart.{t}"]})

@@ -14,7 +14,7 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
 from flis_assets.defs.dsa import common
-from flis_assets.resources import ensure_schemas, replace_periods
+from flis_assets.resources import ensure_schemas, perioder_metadata, replace_periods
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS datamart.vh_benchmark (
@@ -211,6 +211,9 @@ DESCRIPTIONS = {
 )
 def vh_datamart(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:
-        counts = build(con, partitions.window_months(context))
+        months = partitions.window_months(context)
+        counts = build(con, months)
+        meta = perioder_metadata(con, SELECTS, months)
     for t in TABLES:
-        yield dg.MaterializeResult(asset_key=["datamart", t], metadata={"raekker": counts.get(f"datamart.{t}", 0)})
+        yield dg.MaterializeResult(asset_key=["datamart", t],
+                                   metadata={"raekker": counts.get(f"datamart.{t}", 0), **meta[f"datamart.{t}"]})

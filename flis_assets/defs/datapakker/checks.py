@@ -22,7 +22,7 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
-from flis_assets.checks.factory import Validator, failing_rows_validator, frames_in_turn, result
+from flis_assets.checks.factory import Validator, failing_rows_validator, frames_in_turn, per_maaned
 from flis_assets.defs.noegletal import benchmark_diskretion, diskretion
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
 from flis_assets.defs.noegletal.benchmark_diskretion import hviler_paa_sql
@@ -208,13 +208,13 @@ def _asset_check(kontrol: Kontrol) -> dg.AssetChecksDefinition:
     not Dagster-blocking, which would hold back the whole window: `datapakker/filer` holds back
     the failing months itself."""
 
-    @dg.asset_check(asset=INDHOLD, name=kontrol.navn, blocking=False, pool="duckdb",
+    @dg.asset_check(asset=INDHOLD, name=kontrol.navn, blocking=False, pool="duckdb", partitions_def=partitions.maaned,
                     description=f"{kontrol.beskrivelse} Datapakkerne (datapakker/filer) skrives ikke for en periode, "
                     "der fejler; kørslens øvrige perioder skrives.")
-    def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
         months = partitions.window_months(context)
         with duckdb.get_connection() as con:
-            return result(maanedsfejl(con, kontrol, months), months, dg.AssetCheckSeverity.ERROR)
+            yield from per_maaned(context, con, maanedsfejl(con, kontrol, months), months, dg.AssetCheckSeverity.ERROR)
 
     return _check
 

@@ -14,6 +14,8 @@ the system, and one bad month does not hold back the others. Each folder is repl
 - `vh_hand07_benchmark`: the kommune's rows of the benchmark against HAND07 (discretion applied).
 - `noegletal` also holds the linked figures' four populations (`noegletal_populationer`).
 - `skole_individ`, `udsatte_individ`: the kommune's own pupils and measures, one area each.
+- `datavalidering`: the failing keys of the asset checks (`validering.fejl`) whose kommune is the
+  kommune, per month; only to a kommune that subscribes to it in reference/abonnementer.csv.
 """
 
 import hashlib
@@ -35,6 +37,7 @@ import pyarrow.parquet as pq
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import kodelister, partitions, settings
+from flis_assets.checks import validering
 from flis_assets.defs.datapakker import mapper
 from flis_assets.defs.datapakker.checks import afviste_perioder
 from flis_assets.defs.noegletal.benchmark_diskretion import RAEKKER_SQL
@@ -42,6 +45,7 @@ from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
 from flis_assets.resources import (
     create_tables_like,
     ensure_schemas,
+    maanedstabel,
     query_pl,
     registreret,
     replace_periods,
@@ -122,6 +126,12 @@ SELECT periode, handlekommune AS modtager, handlekommune, regel, dst_handling, c
 FROM harmoniseret.vh_opmaerkninger WHERE periode BETWEEN $fra AND $til GROUP BY ALL
 """
 
+# The kommune's own failing keys of every check and month (never a CPR number: `validering`).
+DATAVALIDERING_SQL = f"""
+SELECT maaned AS periode, kommunekode AS modtager, kommunekode, tjek, regel, noegle
+FROM {validering.TABEL} WHERE maaned BETWEEN $fra AND $til AND kommunekode IS NOT NULL
+"""
+
 SELECTS = {
     "datapakker.abonnenter": ABONNENTER_SQL,
     "datapakker.noegletal": NOEGLETAL_SQL,
@@ -132,6 +142,7 @@ SELECTS = {
     "datapakker.vh_individ": VH_INDIVID_SQL,
     "datapakker.vh_regelrapport": REGELRAPPORT_SQL,
     "datapakker.vh_hand07_benchmark": HAND07_SQL,
+    "datapakker.datavalidering": DATAVALIDERING_SQL,
 }
 # package -> its tables (one file each, named after the table)
 PAKKER = {
@@ -142,19 +153,27 @@ PAKKER = {
     "vh_hand07_benchmark": ["vh_hand07_benchmark"],
     "skole_individ": ["skole_individ"],
     "udsatte_individ": ["udsatte_individ"],
+    "datavalidering": ["datavalidering"],
 }
-PER_MODTAGER = {"vh_individ", "vh_regelrapport", "vh_hand07_benchmark", "skole_individ", "udsatte_individ"}  # the rest is the same for every kommune
+# Packages a kommune gets only by subscribing in reference/abonnementer.csv, not by default
+# (none now: every kommune gets its own datavalidering, as the steward validates by kommune).
+KUN_MED_ABONNEMENT: set[str] = set()
+PER_MODTAGER = {"vh_individ", "vh_regelrapport", "vh_hand07_benchmark", "skole_individ", "udsatte_individ",
+                "datavalidering"}  # the rest is the same for every kommune
 ORDER = {"noegletal": "niveau, omraade, noegletal_id", "vh_datamart": "handlekommune, ydelseskode",
          "vh_individ": "leverandoer, fagsystem, ydelse_id", "vh_regelrapport": "regel, cpr",
          "vh_hand07_benchmark": "kvartal, ydelseskode",
          "noegletal_populationer": "niveau, omraade, noegletal_id, population",
-         "skole_individ": "kommunekode, cpr, skolekode", "udsatte_individ": "kommunekode, foranstaltning_id"}
+         "skole_individ": "kommunekode, cpr, skolekode", "udsatte_individ": "kommunekode, foranstaltning_id",
+         "datavalidering": "tjek, regel, noegle"}
 
 
 def build_indhold(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     ensure_schemas(con)
-    create_tables_like(con, SELECTS, {"pakker": list(PAKKER)})  # tables take the shape of their query
-    return replace_periods(con, SELECTS, months, {"pakker": list(PAKKER)})
+    con.execute(validering.OPRET)  # empty until a check has failed
+    standard = {"pakker": [p for p in PAKKER if p not in KUN_MED_ABONNEMENT]}
+    create_tables_like(con, SELECTS, standard)  # tables take the shape of their query
+    return replace_periods(con, SELECTS, months, standard)
 
 
 Files = dict[str, tuple[bytes, str, int]]  # a table's files: extension -> (bytes, SHA-256, rows)
@@ -360,8 +379,12 @@ KW = dict(**partitions.MAANEDLIG, group_name="datapakker", kinds={"duckdb"})
 )
 def indhold(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
-        counts = build_indhold(con, partitions.window_months(context))
-    return dg.MaterializeResult(metadata={t: n for t, n in counts.items()})
+        months = partitions.window_months(context)
+        counts = build_indhold(con, months)
+        # one asset over several tables: a column per table in the rows per period
+        tabel, _ = maanedstabel(con, {t: t.split(".")[1] for t in SELECTS}, "periode", months)
+    return dg.MaterializeResult(metadata={**counts, "dagster/partition_row_count": sum(counts.values()),
+                                          "raekker_pr_maaned": tabel})
 
 
 class AfvistePerioder(Exception):
@@ -393,7 +416,11 @@ def filer(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> Iterator
         afvist = afviste_perioder(con, months)
         for p, n in write_files(con, [m for m in months if m not in afvist]):
             written.append(p)
-            yield dg.AssetMaterialization(asset_key=context.asset_key, partition=p.isoformat(),
-                                          metadata={"filer_skrevet": n})
+            yield dg.AssetMaterialization(asset_key=context.asset_key, partition=p.isoformat(), metadata={
+                "filer_skrevet": n,
+                # where the steward finds the period's packages: one folder per kommune under this root
+                "dagster/uri": (settings.data_dir() / "datapakker").as_uri(),
+                "mapper": dg.MetadataValue.path(str(settings.data_dir() / "datapakker" / "{kommunekode}" / f"{p:%Y-%m}")),
+            })
     if afvist:
         raise AfvistePerioder(afvist, written)

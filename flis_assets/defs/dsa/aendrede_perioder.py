@@ -28,7 +28,7 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions, snitflader
 from flis_assets.defs.dsa import borger, common, oekonomi
-from flis_assets.resources import Tilstand, replace_window
+from flis_assets.resources import Tilstand, replace_window, tabel_metadata
 
 AENDRINGSTYPE = {  # source: (how a change maps to periods, the line's id)
     "vh": ("interval", "ydelse_id"),
@@ -233,7 +233,8 @@ def aendrede_perioder(context: dg.AssetExecutionContext, duckdb: DuckDBResource)
         common.ensure_all(con)  # once a run, not a month: it replaces the DSA macros
         maaneder = partitions.window_months(context)
         summary = {f"{m:%Y-%m}": p for m, p in zip(maaneder, uplacerbare.hver_maaned(con, maaneder, gem))}
-    return dg.MaterializeResult(metadata={"aendrede_perioder": dg.MetadataValue.json(summary)})
+        tabel = tabel_metadata(con, "dsa.aendrede_perioder", "indlaesningsmaaned", maaneder)
+    return dg.MaterializeResult(metadata={"aendrede_perioder": dg.MetadataValue.json(summary), **tabel})
 
 
 def genberegningsperioder(load_months: list[date], changed: list[date], newest: date) -> list[date]:

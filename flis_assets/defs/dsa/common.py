@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 
 from flis_assets import partitions
-from flis_assets.resources import Tilstand, ensure_schemas, replace_window
+from flis_assets.resources import Tilstand, ensure_schemas, replace_window, tabel_metadata
 from flis_assets.snitflader import Kilde
 
 NYESTE_FOERST = "leverancedato DESC, indlaesningsmaaned DESC, indlaest_tid DESC, fil DESC"
@@ -187,9 +187,10 @@ def materialize_stock(
         # Later months built before this window's deliveries changed: the sensor
         # `genopbyg_senere_bestande` rebuilds them (`flis materialize` does so itself).
         foraeldede = [f"{m:%Y-%m}" for m in foraeldede_maaneder(con, kilde.kilde, maaneder[-1])]
+        tabel = tabel_metadata(con, f"dsa.{kilde.kilde}", "indlaesningsmaaned", maaneder)
     counts = {f"{m:%Y-%m}": n for m, n in zip(maaneder, counts)}
     return dg.MaterializeResult(metadata={noegle: dg.MetadataValue.json(counts), "maaneder": len(counts),
-                                          FORAELDEDE: dg.MetadataValue.json(foraeldede)})
+                                          FORAELDEDE: dg.MetadataValue.json(foraeldede), **tabel})
 
 
 def _replace_month_on_own_connection(con: duckdb.DuckDBPyConnection, kilde: Kilde, maaned: date, select_sql: str) -> int:

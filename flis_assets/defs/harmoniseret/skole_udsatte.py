@@ -18,7 +18,7 @@ from dagster_duckdb import DuckDBResource
 from flis_assets import partitions
 from flis_assets.defs.dsa import common
 from flis_assets.defs.harmoniseret import kommunekoder
-from flis_assets.resources import create_tables_like, ensure_schemas, replace_periods
+from flis_assets.resources import create_tables_like, ensure_schemas, perioder_metadata, replace_periods
 
 MAANEDER = "SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MONTH))::DATE AS periode"
 
@@ -75,8 +75,8 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
 )
 def skole_udsatte_harmoniseret(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:
-        counts = build(con, partitions.window_months(context))
-    yield dg.MaterializeResult(asset_key=["harmoniseret", "skole_elever"],
-                               metadata={"raekker": counts.get("harmoniseret.skole_elever", 0)})
-    yield dg.MaterializeResult(asset_key=["harmoniseret", "udsatte_foranstaltninger"],
-                               metadata={"raekker": counts.get("harmoniseret.udsatte_foranstaltninger", 0)})
+        months = partitions.window_months(context)
+        counts = build(con, months)
+        meta = perioder_metadata(con, SELECTS, months)
+    for t in ("harmoniseret.skole_elever", "harmoniseret.udsatte_foranstaltninger"):
+        yield dg.MaterializeResult(asset_key=t.split("."), metadata={"raekker": counts.get(t, 0), **meta[t]})

@@ -24,7 +24,7 @@ from dagster_duckdb import DuckDBResource
 from flis_assets import kodelister, partitions
 from flis_assets.defs.dsa import common
 from flis_assets.defs.harmoniseret import kommunekoder
-from flis_assets.resources import ensure_schemas, replace_periods
+from flis_assets.resources import ensure_schemas, perioder_metadata, replace_periods
 
 SPS_EGET_HJEM = "1.12.0.2"
 OPHOLD_MED_SPS = ("1.12.0.1", "1.8.1")  # stays during which § 85 in own home is marked
@@ -279,7 +279,9 @@ PERIOD_DEPS = [
 )
 def vh_harmoniseret(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:
-        counts = harmonise(con, partitions.window_months(context))
-    meta = {"linjer_pr_periode": dg.MetadataValue.json(counts)}
-    yield dg.MaterializeResult(asset_key=["harmoniseret", "vh_ydelser"], metadata=meta)
-    yield dg.MaterializeResult(asset_key=["harmoniseret", "vh_opmaerkninger"])
+        months = partitions.window_months(context)
+        counts = harmonise(con, months)
+        meta = perioder_metadata(con, ["harmoniseret.vh_ydelser", "harmoniseret.vh_opmaerkninger"], months)
+    yield dg.MaterializeResult(asset_key=["harmoniseret", "vh_ydelser"],
+                               metadata={"linjer_pr_periode": dg.MetadataValue.json(counts), **meta["harmoniseret.vh_ydelser"]})
+    yield dg.MaterializeResult(asset_key=["harmoniseret", "vh_opmaerkninger"], metadata=meta["harmoniseret.vh_opmaerkninger"])

@@ -143,13 +143,19 @@ def afstem(raekker: Mapping[str, Vaerdier], celler: Mapping[str, Vaerdier | None
     return aarsag, tving
 
 
+def _mindst(raekke: Vaerdier, t: diskretion.Tal, aarsag: str | None) -> float:
+    """The least a row's number is to anyone: its value when shown; withheld, its bounds (a secondary
+    row has at least five recipients)."""
+    return raekke[t.navn] if aarsag is None else max(diskretion.graenser(t, aarsag)[0], 0.0)
+
+
 def afstem_omraade(celler: Mapping[str, Vaerdier | str], raekker: Mapping[tuple[int, str], Vaerdier],
                    aarsag: Mapping[tuple[int, str], str]) -> set[str]:
     """One region or the country: the shown figures over several ydelser to withhold, because their
     equation over the area's rows would give a withheld number away. A figure is the sum of the
     area's shown single-ydelse figures over its ydelser, its withheld ones (each known to be under
-    five or not by its reason, and at least its published rows) and the area's other rows of its
-    ydelser (when that rest is zero, every one of them is zero).
+    five or not by its reason, and at least its published rows and five for each secondary one) and
+    the area's other rows of its ydelser (when that rest is zero, every one of them is zero).
 
     `celler`: noegletal_id → the area's numbers, or the reason when withheld; `raekker`: (kommune,
     ydelseskode) → every row of the area's kommuner; `aarsag`: the withheld rows' reasons."""
@@ -169,8 +175,8 @@ def afstem_omraade(celler: Mapping[str, Vaerdier | str], raekker: Mapping[tuple[
         tabel = diskretion.Tabel(
             TAL, {f.noegletal_id: total, **{navn[d]: raekker[d] for d in dele}, **{g.noegletal_id: {} for g in skjult}},
             land="", struktur={f.noegletal_id: (*navn.values(), *(g.noegletal_id for g in skjult))},
-            nedre={(g.noegletal_id, t.navn): sum(raekker[d][t.navn] for d in raekker
-                                                 if d[1] in g.ydelser and d not in aarsag) for g in skjult for t in TAL})
+            nedre={(g.noegletal_id, t.navn): sum(_mindst(raekker[d], t, aarsag.get(d)) for d in raekker
+                                                 if d[1] in g.ydelser) for g in skjult for t in TAL})
         del_aarsag = {navn[d]: aarsag[d] for d in dele if d in aarsag} | {g.noegletal_id: celler[g.noegletal_id]
                                                                           for g in skjult}
         if not diskretion.sikker(tabel, del_aarsag, f.noegletal_id):

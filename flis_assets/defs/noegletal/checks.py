@@ -7,7 +7,8 @@ from flis_assets import kodelister
 from flis_assets.checks.factory import frame_check
 from flis_assets.defs.noegletal import diskretion
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
-from flis_assets.defs.noegletal.kube import MAAL_KILDE, cube_tal, measure_sql, population_tal
+from flis_assets.defs.noegletal.kube import (MAAL_KILDE, cube_tal, measure_sql, med_vh_data_sql, population_tal,
+                                             vh_figurer)
 
 
 def taeller_sql() -> str:
@@ -55,14 +56,29 @@ SELECT niveau, omraade, noegletal_id || ':' || population, NULL, 'POPULATION_UND
 FROM noegletal.koblede_populationer WHERE periode = $maaned AND diskretioneret AND antal IS NOT NULL
 """
 
+
+def kube_med_kendte_sql(tabel: str = "noegletal.kube") -> str:
+    """One month of the cube with what an outsider knows besides: which cells of the figures over VH
+    are empty (`uden_individer`: the area has no VH data, and who delivers is public)."""
+    vh = ", ".join(f"'{i}'" for i in sorted(vh_figurer()))
+    return f"""SELECT k.*, k.noegletal_id IN ({vh}) AND m.omraade IS NULL AS {diskretion.UDEN_INDIVIDER}
+    FROM {tabel} k LEFT JOIN ({med_vh_data_sql("$maaned", "$maaned")}) m USING (periode, omraade)
+    WHERE k.periode = $maaned"""
+
+
+TOMME_CELLER = (" Angriberen ved også, hvilke celler er tomme (kommuner uden modtagere leverer ingen data), "
+                "og en tom celle dækker ikke for en anden.")
+
+
 def angrebs_check(asset: dg.AssetKey, table: str, name: str, populationer: bool = False) -> dg.AssetChecksDefinition:
     """Blocking: the attack of `diskretion.py` on one month of a published cube (or populations) table."""
     return frame_check(
         asset=asset, name=name, blocking=True,
         description=f"Blokerende: en angriber, der kender hele {table} for måneden, strukturen kommune → region → "
         "Danmark og diskretionsårsagerne, kan for intet skjult tal udlede andet end et interval (for hvert nøgletal"
-        f"{' og population' if populationer else ''}); fejler med intervallet, hvis det er ét punkt.",
-        sql=f"SELECT * FROM {table} WHERE periode = $maaned",
+        f"{' og population' if populationer else ''}); fejler med intervallet, hvis det er ét punkt."
+        f"{'' if populationer else TOMME_CELLER}",
+        sql=f"SELECT * FROM {table} WHERE periode = $maaned" if populationer else kube_med_kendte_sql(),
         validate=(lambda frame: diskretion.angrib(frame, ["noegletal_id", "population"], population_tal))
         if populationer else (lambda frame: diskretion.angrib(frame, ["noegletal_id"], cube_tal)),
     )

@@ -5,9 +5,13 @@ hierarchy for each of its numbers (taeller, naevner, individer; a population's a
 Danmark = Σ regions and each region = Σ its kommuner. Withholding a cell withholds all its
 numbers. The attacker knows the structure, every published number, the reason recorded with
 each withheld cell and what that implies (`primaer`: fewer than five individuals; `sekundaer`:
-at least five), and that counts are not negative. From that alone, `intervaller` gives the
-tightest interval the attacker can derive for each withheld number, i.e. the minimum and maximum
-of a linear programme over every equation. The equations form a tree of sums, for which interval
+at least five), that counts are not negative, and which cells are empty: a kommune without
+recipients delivers no VH data (who delivers is public), so the individuals and full-time
+recipients of its withheld cells, and of a region's without any, are known to be zero
+(`Tabel.kendte`): such a cell covers no neighbour. The table is held against an attacker who does
+not know them as well, so an empty cell's zero is not published by arithmetic either. From that
+alone, `intervaller` gives the tightest interval the attacker can derive for each withheld number,
+i.e. the minimum and maximum of a linear programme over every equation. The equations form a tree of sums, for which interval
 propagation up and down the tree gives exactly those (the tests hold it against scipy's LP on
 random tables). A number is disclosed when its interval collapses to a point.
 
@@ -52,6 +56,8 @@ class DiskretionFejl(RuntimeError):
 class Tal:
     navn: str
     art: str
+    # the number is zero in a cell without individuals (full-time recipients): known when the cell is empty
+    nul_uden_individer: bool = False
 
 
 @cache
@@ -73,8 +79,11 @@ class Tabel:
     struktur: Mapping[str, tuple[str, ...]] = field(default_factory=regioner)
     # (omraade, number) → what other published tables say a withheld number is at least
     nedre: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    # (omraade, number) → the value of a withheld number the attacker knows anyway (an empty cell: 0)
+    kendte: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     def __post_init__(self):  # the areas present, once: the search asks for them thousands of times
+        self._uden_kendte: Tabel | None = None
         self._regioner = [r for r in self.struktur if r in self.vaerdier]
         self._kommuner = {r: [k for k in ks if k in self.vaerdier] for r, ks in self.struktur.items()}
 
@@ -144,6 +153,9 @@ class _Sum:
 def _egen(tabel: Tabel, o: str, t: Tal, aarsag: Mapping[str, str]) -> Interval:
     """What is known of one number before any equation: its value if published, else its bounds."""
     if o in aarsag:
+        if (o, t.navn) in tabel.kendte:  # known to be empty: no cover for anyone
+            v = tabel.kendte[(o, t.navn)]
+            return v, v
         lo, hi = graenser(t, aarsag[o])
         return max(lo, tabel.nedre.get((o, t.navn), lo)), hi
     v = _val(tabel.vaerdier[o][t.navn])
@@ -153,7 +165,8 @@ def _egen(tabel: Tabel, o: str, t: Tal, aarsag: Mapping[str, str]) -> Interval:
 def region_intervaller(tabel: Tabel, region: str, t: Tal, aarsag: Mapping[str, str]) -> dict[str, Interval]:
     """Intervals of one number of the withheld kommuner of a published region (its one equation)."""
     kommuner = tabel.kommuner(region)
-    return _boern(_egen(tabel, region, t, aarsag), {k: _egen(tabel, k, t, aarsag) for k in kommuner}, aarsag)
+    ukendte = {k for k in kommuner if k in aarsag and (k, t.navn) not in tabel.kendte}
+    return _boern(_egen(tabel, region, t, aarsag), {k: _egen(tabel, k, t, aarsag) for k in kommuner}, ukendte)
 
 
 def _tal_intervaller(tabel: Tabel, t: Tal, aarsag: Mapping[str, str]) -> dict[str, Interval]:
@@ -171,7 +184,7 @@ def _tal_intervaller(tabel: Tabel, t: Tal, aarsag: Mapping[str, str]) -> dict[st
         endelig = {r: ned[r] for r in regioner}
     for r in regioner:  # from above: the region's final range bounds its kommuner
         endelig.update(_boern(endelig[r], {k: ned[k] for k in tabel.kommuner(r)}, aarsag))
-    return {o: iv for o, iv in endelig.items() if o in aarsag}
+    return {o: iv for o, iv in endelig.items() if o in aarsag and (o, t.navn) not in tabel.kendte}
 
 
 def intervaller(tabel: Tabel, aarsag: Mapping[str, str]) -> dict[tuple[str, str], Interval]:
@@ -183,18 +196,35 @@ def intervaller(tabel: Tabel, aarsag: Mapping[str, str]) -> dict[tuple[str, str]
     return {(o, t.navn): iv for t in tabel.tal for o, iv in _tal_intervaller(tabel, t, aarsag).items()}
 
 
+def _modeller(tabel: Tabel) -> list[Tabel]:
+    """The attackers to hold the table against: one knowing the empty cells (they cover no one), and,
+    when there are any, one that does not (an empty cell's zero is not to be worked out either by
+    someone who does not know who delivers)."""
+    if not tabel.kendte:
+        return [tabel]
+    if tabel._uden_kendte is None:
+        tabel._uden_kendte = Tabel(tabel.tal, tabel.vaerdier, tabel.land, tabel.struktur, tabel.nedre)
+    return [tabel, tabel._uden_kendte]
+
+
 def udledte(tabel: Tabel, aarsag: Mapping[str, str]) -> list[tuple[str, str, float, float]]:
-    """The withheld numbers whose interval collapses: (omraade, number, lo, hi)."""
-    return [(o, t, lo, hi) for (o, t), (lo, hi) in intervaller(tabel, aarsag).items() if er_punkt(lo, hi)]
+    """The withheld numbers whose interval collapses for either attacker (`_modeller`):
+    (omraade, number, lo, hi)."""
+    fundet = {}
+    for m in _modeller(tabel):
+        fundet.update({(o, t): (lo, hi) for (o, t), (lo, hi) in intervaller(m, aarsag).items()
+                       if er_punkt(lo, hi) and (o, t) not in fundet})
+    return [(o, t, lo, hi) for (o, t), (lo, hi) in fundet.items()]
 
 
 def sikker(tabel: Tabel, aarsag: Mapping[str, str], region: str | None = None) -> bool:
     """No withheld number can be derived (by the region's equation alone when `region` is given);
-    number by number, stopping at the first that can."""
-    for t in tabel.tal:
-        ivs = region_intervaller(tabel, region, t, aarsag) if region else _tal_intervaller(tabel, t, aarsag)
-        if any(er_punkt(lo, hi) for lo, hi in ivs.values()):
-            return False
+    number by number, stopping at the first that can; for either attacker (`_modeller`)."""
+    for m in _modeller(tabel):
+        for t in m.tal:
+            ivs = region_intervaller(m, region, t, aarsag) if region else _tal_intervaller(m, t, aarsag)
+            if any(er_punkt(lo, hi) for lo, hi in ivs.values()):
+                return False
     return True
 
 
@@ -296,14 +326,32 @@ def _billigste_kommune(tabel: Tabel, region: str, aarsag: Mapping[str, str], vae
     return [min(kommuner, key=lambda k: (vaegt.get(k, 0.0), k))]
 
 
+def kendte_tal(cells: Iterable[dict], tal: list[Tal], tom: Callable[[dict], bool]) -> dict[tuple[str, str], float]:
+    """(omraade, number) → the value the attacker knows: the `tom` cells (areas without recipients,
+    which deliver no data) have their individuals and the numbers that follow them zero."""
+    return {(c["omraade"], t.navn): 0.0 for c in cells if tom(c) for t in tal
+            if t.art == INDIVIDER or t.nul_uden_individer}
+
+
+# The column naming the cells an attacker knows to be empty: the area delivers no VH data.
+UDEN_INDIVIDER = "uden_individer"
+
+
+def _tom(frame: pl.DataFrame) -> Callable[[dict], bool]:
+    """Which cells of a table the attacker knows to be empty (column `uden_individer`, if any)."""
+    return (lambda c: bool(c[UDEN_INDIVIDER])) if UDEN_INDIVIDER in frame.columns else (lambda c: False)
+
+
 def _tabeller(frame: pl.DataFrame, keys: list[str], tal: Callable[[tuple], list[Tal]],
-              nedre: Callable[[tuple], Mapping[tuple[str, str], float]] = lambda key: {}):
-    """(key, Tabel, its rows as dicts) for each key of a table of cells."""
+              nedre: Callable[[tuple], Mapping[tuple[str, str], float]] = lambda key: {},
+              tom: Callable[[dict], bool] = lambda c: False):
+    """(key, Tabel, its rows as dicts) for each key of a table of cells; `tom` says which cells the
+    attacker knows to be empty (`kendte_tal`)."""
     for key, part in frame.partition_by(keys, as_dict=True).items():
         tal_ = tal(key)
         cells = part.to_dicts()
         vaerdier = {c["omraade"]: {t.navn: c[t.navn] for t in tal_} for c in cells}
-        yield key, Tabel(tal_, vaerdier, nedre=nedre(key)), cells
+        yield key, Tabel(tal_, vaerdier, nedre=nedre(key), kendte=kendte_tal(cells, tal_, tom)), cells
 
 
 def _navn(keys: list[str], key: tuple) -> str:
@@ -318,10 +366,11 @@ def anvend(frame: pl.DataFrame, noegle: list[str], tal: Callable[[tuple], list[T
     per period and key the withheld cells get their numbers `skjul` NULL, `diskretioneret` and
     `diskretion_aarsag`; tables with `diskretion` false are shown whole. `foelg(key)` names cells a
     linked table publishing the same numbers has withheld: they are withheld here too. `nedre(key)`
-    gives the lower bounds other published tables put on the table's numbers (`Tabel.nedre`)."""
+    gives the lower bounds other published tables put on the table's numbers (`Tabel.nedre`). A column
+    `uden_individer` says which cells the attacker knows to be empty (`Tabel.kendte`): they cover no one."""
     keys = ["periode", *noegle]
     rows: list[tuple] = []
-    for key, tabel, cells in _tabeller(frame.filter(pl.col("diskretion")), keys, tal, nedre):
+    for key, tabel, cells in _tabeller(frame.filter(pl.col("diskretion")), keys, tal, nedre, _tom(frame)):
         individer = {c["omraade"]: float(c["individer"] or 0) for c in cells}
         primaer = [o for o, n in individer.items() if n < MIN_INDIVIDER]
         try:
@@ -335,14 +384,15 @@ def anvend(frame: pl.DataFrame, noegle: list[str], tal: Callable[[tuple], list[T
     return (frame.join(aarsager, on=[*keys, "omraade"], how="left")
             .with_columns(*(pl.when(skjult).then(None).otherwise(pl.col(c)).alias(c) for c in skjul),
                           skjult.alias("diskretioneret"))
-            .drop("diskretion"))
+            .drop("diskretion", UDEN_INDIVIDER, strict=False))
 
 
 def angrib(frame: pl.DataFrame, noegle: list[str], tal: Callable[[tuple], list[Tal]]) -> pl.DataFrame:
     """The attack on a published table (withheld numbers NULL, `diskretion_aarsag` recorded): every
-    withheld number whose tightest derivable interval is a point, with that interval."""
+    withheld number whose tightest derivable interval is a point, with that interval. A column
+    `uden_individer` says which cells the attacker knows to be empty (no recipients delivered)."""
     rows = []
-    for key, tabel, cells in _tabeller(frame, noegle, tal):
+    for key, tabel, cells in _tabeller(frame, noegle, tal, tom=_tom(frame)):
         aarsag = {c["omraade"]: c["diskretion_aarsag"] for c in cells if c["diskretioneret"]}
         if aarsag:
             rows += [(*key, o, t, lo, hi) for o, t, lo, hi in udledte(tabel, aarsag)]

@@ -22,7 +22,7 @@ from flis_assets import kodelister, partitions
 from flis_assets.defs.noegletal import benchmark_diskretion, diskretion, koblede, praecision
 from flis_assets.defs.noegletal.benchmark_diskretion import helaarsmodtager_ydelser
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
-from flis_assets.resources import ensure_schemas, query_pl, replace_periods, used_params
+from flis_assets.resources import ensure_schemas, perioder_metadata, query_pl, replace_periods, used_params
 
 DDL = """CREATE TABLE IF NOT EXISTS noegletal.kube (
     periode DATE NOT NULL, niveau VARCHAR NOT NULL, omraade VARCHAR NOT NULL, noegletal_id VARCHAR NOT NULL,
@@ -57,6 +57,22 @@ def measure_sql(maal: str, ydelser: str, fra: str = "$fra", til: str = "$til") -
 # Where each measure comes from, as an analyst names it (for "mangler data").
 MAAL_KILDE = {"helaarsmodtagere": "helårsmodtagere fra Voksenhandicap på nøgletallets ydelser",
               "udgifter": "udgifter fra Økonomi på nøgletallets konti", "befolkning_18_64": "18-64-årige fra CPR"}
+
+
+def med_vh_data_sql(fra: str = "$fra", til: str = "$til") -> str:
+    """(periode, omraade) of every kommune, region and Danmark with VH data in the periods: the rest are
+    known to be empty by anyone (who delivers is public), so their withheld cells cover no neighbour."""
+    return f"""SELECT DISTINCT h.periode,
+            unnest([lpad(h.handlekommune::VARCHAR, 3, '0'), km.region, 'Danmark']) AS omraade
+        FROM harmoniseret.vh_ydelser h JOIN kodelister.kommuner km ON km.kommunekode = h.handlekommune
+        WHERE h.periode BETWEEN {fra} AND {til}"""
+
+
+@cache
+def vh_figurer() -> frozenset[str]:
+    """The figures whose individuals are VH recipients."""
+    return frozenset(f["noegletal_id"] for f in kodelister.load("noegletal").iter_rows(named=True)
+                     if helaarsmodtager_ydelser(f))
 
 
 def figure_sql(f: dict) -> str:
@@ -108,9 +124,9 @@ MAAL_ART = {"udgifter": diskretion.FRI}
 
 def figure_tal(f: dict) -> list[diskretion.Tal]:
     """The published numbers of a figure and what an attacker knows of their range."""
-    return [diskretion.Tal("taeller", MAAL_ART.get(f.get("taeller_maal"), diskretion.IKKE_NEGATIV)),
-            diskretion.Tal("naevner", MAAL_ART.get(f.get("naevner_maal"), diskretion.IKKE_NEGATIV)),
-            diskretion.Tal("individer", diskretion.INDIVIDER)]
+    return [diskretion.Tal(navn, MAAL_ART.get(f.get(f"{navn}_maal"), diskretion.IKKE_NEGATIV),
+                           f.get(f"{navn}_maal") == "helaarsmodtagere") for navn in ("taeller", "naevner")
+            ] + [diskretion.Tal("individer", diskretion.INDIVIDER)]
 
 
 @cache
@@ -160,11 +176,16 @@ def cube(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> tuple[pl.DataF
     that asks only for cells already forced would repeat itself and stops with `DiskretionFejl`."""
     raw = _before_discretion(con, cube_sql(), fra, til)
     benchmark = query_pl(con, benchmark_diskretion.RAEKKER_SQL, {"fra": fra, "til": til})
+    med_data = query_pl(con, med_vh_data_sql(), {"fra": fra, "til": til}).with_columns(med_data=pl.lit(True))
+    raw = raw.join(med_data, on=["periode", "omraade"], how="left").with_columns(
+        (pl.col("noegletal_id").is_in(sorted(vh_figurer())) & pl.col("med_data").is_null())
+        .alias(diskretion.UDEN_INDIVIDER)).drop("med_data")
     return _afstem_til_ro(raw, benchmark)
 
 
 def _afstem_til_ro(raw: pl.DataFrame, benchmark: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`cube`'s rounds on the cells before discretion and the benchmark rows."""
+    """`cube`'s rounds on the cells before discretion (with `uden_individer`: the VH figures of the
+    areas without VH data, known to be empty) and the benchmark rows."""
     tvungne: dict[tuple, set[str]] = {}
     for _ in range(raw.height + 1):
         # twice: the single-ydelse figures first, then, with what they publish, the figures over several
@@ -267,6 +288,9 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
 )
 def kube(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:
-        counts = build(con, partitions.window_months(context))
+        months = partitions.window_months(context)
+        counts = build(con, months)
+        meta = perioder_metadata(con, counts, months)
     for t in ("kube", "koblede_populationer", "vh_benchmark_diskretion"):
-        yield dg.MaterializeResult(asset_key=["noegletal", t], metadata={"raekker": counts.get(f"noegletal.{t}", 0)})
+        yield dg.MaterializeResult(asset_key=["noegletal", t],
+                                   metadata={"raekker": counts.get(f"noegletal.{t}", 0), **meta[f"noegletal.{t}"]})

@@ -31,7 +31,7 @@ from flis_assets.defs.raadata.landing import (
     sha256,
     utf8,
 )
-from flis_assets.resources import arrow, ensure_schemas, read_ahead, registreret
+from flis_assets.resources import arrow, ensure_schemas, read_ahead, registreret, tabel_metadata
 from flis_assets.snitflader import Kilde
 
 
@@ -242,7 +242,9 @@ def raadata_asset(kilde: Kilde) -> dg.AssetsDefinition:
     )
     def _asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         with duckdb.get_connection() as con:
-            landed = land_maaneder(con, kilde, partitions.window_months(context), context.log)
+            maaneder = partitions.window_months(context)
+            landed = land_maaneder(con, kilde, maaneder, context.log)
+            tabel = tabel_metadata(con, f"raadata.{kilde.kilde}", "indlaesningsmaaned", maaneder)
         ok = [r for r in landed if r["status"] == "indlaest"]
         bad = [r for r in landed if r["status"] == "karantaene"]
         return dg.MaterializeResult(
@@ -253,6 +255,7 @@ def raadata_asset(kilde: Kilde) -> dg.AssetsDefinition:
                 "karantaene_filer": dg.MetadataValue.md(
                     "\n".join(f"- {r['aarsag']}" for r in bad) or "ingen"
                 ),
+                **tabel,
             }
         )
 

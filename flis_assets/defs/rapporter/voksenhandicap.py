@@ -17,7 +17,7 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
 from flis_assets.checks.factory import markdown
-from flis_assets.resources import create_tables_like, ensure_schemas, query_pl, replace_periods
+from flis_assets.resources import create_tables_like, ensure_schemas, perioder_metadata, query_pl, replace_periods
 
 REGELRAPPORT_SQL = """
 SELECT periode, handlekommune, regel, dst_handling, count(DISTINCT cpr) AS unikke_borgere, count(*) AS linjer
@@ -46,7 +46,9 @@ def harmoniseringsregelrapport(context: dg.AssetExecutionContext, duckdb: DuckDB
         ensure_schemas(con)
         selects = {"rapporter.harmoniseringsregelrapport": REGELRAPPORT_SQL}
         create_tables_like(con, selects)
-        replace_periods(con, selects, partitions.window_months(context))
+        months = partitions.window_months(context)
+        replace_periods(con, selects, months)
+        meta = perioder_metadata(con, selects, months)["rapporter.harmoniseringsregelrapport"]
         summary = query_pl(con, """
             SELECT strftime(periode, '%Y-%m') AS maaned, regel, dst_handling, sum(unikke_borgere)::BIGINT AS borgere
             FROM rapporter.harmoniseringsregelrapport WHERE periode BETWEEN ? AND ?
@@ -56,6 +58,7 @@ def harmoniseringsregelrapport(context: dg.AssetExecutionContext, duckdb: DuckDB
             "### Borgere ramt af harmoniseringsreglerne (DST's og FLIS' egen UKENDT_KOMMUNEKODE; hele landet, "
             "summen af kommunerne)\n\n"
             + (markdown(summary) if summary.height else "Ingen linjer ramt i perioden.")),
+        **meta,
     })
 
 

@@ -15,7 +15,7 @@ from dagster_duckdb import DuckDBResource
 from openpyxl import load_workbook
 
 from flis_assets import kodelister, settings
-from flis_assets.resources import ensure_schemas, load_kodelister
+from flis_assets.resources import ensure_schemas, kolonneskema, load_kodelister
 
 GROUP = "referencedata"
 
@@ -140,7 +140,8 @@ def _store(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> dg
     ensure_schemas(con)
     con.execute(f"CREATE OR REPLACE TABLE referencedata.{name} AS SELECT * FROM frame")
     return dg.MaterializeResult(
-        metadata={"dagster/row_count": frame.height, "dagster/table_name": f"referencedata.{name}"}
+        metadata={"dagster/row_count": frame.height, "dagster/table_name": f"referencedata.{name}",
+                  "dagster/column_schema": kolonneskema(con, f"referencedata.{name}")}
     )
 
 
