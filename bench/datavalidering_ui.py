@@ -178,6 +178,15 @@ def screenshots(base: str, out: Path) -> tuple[list[Path], list[str]]:
 
             shot("01_asset_graf", lambda: visit("/asset-groups"))
             shot("02_periode_checks", lambda: visit(f"/assets/{PERIODE_ASSET}?view=checks", "hand07"))
+
+            def check_partitioner(path: str, wait_text: str) -> None:
+                # a partitioned check's own Partitions tab (below the asset's): one status per month
+                visit(path, wait_text)
+                page.get_by_text("Partitions", exact=True).last.click()
+                page.wait_for_timeout(SETTLE_MS)
+
+            shot("02b_periode_check_partitioner",
+                 lambda: check_partitioner(f"/assets/{PERIODE_ASSET}?view=checks", "hand07"))
             shot("03_periode_partitioner", lambda: visit(f"/assets/{PERIODE_ASSET}?view=partitions"))
 
             def periode_maaned() -> None:
@@ -192,6 +201,8 @@ def screenshots(base: str, out: Path) -> tuple[list[Path], list[str]]:
                 visit(f"/assets/{MAANED_ASSET}?view=checks&checkDetail={FEJLENDE_CHECK}", FEJLENDE_CHECK)
 
             shot("05_fejlende_check", fejlende_check)
+            shot("05b_fejlende_check_partitioner", lambda: check_partitioner(
+                f"/assets/{MAANED_ASSET}?view=checks&checkDetail={FEJLENDE_CHECK}", FEJLENDE_CHECK))
 
             def fejlende_historik() -> None:
                 page.get_by_role("tab", name="Execution history").or_(
