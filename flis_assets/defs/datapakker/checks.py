@@ -23,10 +23,10 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
 from flis_assets.checks.factory import Validator, failing_rows_validator, frames_in_turn, per_maaned
-from flis_assets.defs.noegletal import benchmark_diskretion, diskretion
+from flis_assets.defs.noegletal import benchmark_diskretion
+from flis_assets.defs.noegletal.checks import angreb_beskrivelse, angreb_validator
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
 from flis_assets.defs.noegletal.benchmark_diskretion import hviler_paa_sql
-from flis_assets.defs.noegletal.kube import cube_tal, population_tal
 
 INDHOLD = dg.AssetKey(["datapakker", "indhold"])
 
@@ -100,14 +100,8 @@ class Kontrol:
 
 def angreb(tabel: str, navn: str, populationer: bool = False) -> Kontrol:
     """The attack of `diskretion.py` on one month of a package's cube (or populations) table."""
-    return Kontrol(
-        navn, f"Blokerende: en angriber, der kender hele {tabel} for måneden, strukturen kommune → region → "
-        f"Danmark og diskretionsårsagerne, kan for intet skjult tal udlede andet end et interval (for hvert "
-        f"nøgletal{' og population' if populationer else ''}); fejler med intervallet, hvis det er ét punkt.",
-        f"SELECT * FROM {tabel} WHERE periode = $maaned",
-        (lambda frame: diskretion.angrib(frame, ["noegletal_id", "population"], population_tal))
-        if populationer else (lambda frame: diskretion.angrib(frame, ["noegletal_id"], cube_tal)),
-    )
+    return Kontrol(navn, angreb_beskrivelse(tabel, populationer), f"SELECT * FROM {tabel} WHERE periode = $maaned",
+                   angreb_validator(populationer))
 
 
 KONTROLLER = [

@@ -70,17 +70,27 @@ TOMME_CELLER = (" Angriberen ved også, hvilke celler er tomme (kommuner uden mo
                 "og en tom celle dækker ikke for en anden.")
 
 
+def angreb_beskrivelse(table: str, populationer: bool = False) -> str:
+    """What the attack check on one month of a published cube (or populations) table promises."""
+    return (f"Blokerende: en angriber, der kender hele {table} for måneden, strukturen kommune → region → "
+            "Danmark og diskretionsårsagerne, kan for intet skjult tal udlede andet end et interval (for hvert "
+            f"nøgletal{' og population' if populationer else ''}); fejler med intervallet, hvis det er ét punkt.")
+
+
+def angreb_validator(populationer: bool = False):
+    """The attack of `diskretion.py` on a month of the cube (or populations)."""
+    if populationer:
+        return lambda frame: diskretion.angrib(frame, ["noegletal_id", "population"], population_tal)
+    return lambda frame: diskretion.angrib(frame, ["noegletal_id"], cube_tal)
+
+
 def angrebs_check(asset: dg.AssetKey, table: str, name: str, populationer: bool = False) -> dg.AssetChecksDefinition:
     """Blocking: the attack of `diskretion.py` on one month of a published cube (or populations) table."""
     return frame_check(
         asset=asset, name=name, blocking=True,
-        description=f"Blokerende: en angriber, der kender hele {table} for måneden, strukturen kommune → region → "
-        "Danmark og diskretionsårsagerne, kan for intet skjult tal udlede andet end et interval (for hvert nøgletal"
-        f"{' og population' if populationer else ''}); fejler med intervallet, hvis det er ét punkt."
-        f"{'' if populationer else TOMME_CELLER}",
+        description=angreb_beskrivelse(table, populationer) + ("" if populationer else TOMME_CELLER),
         sql=f"SELECT * FROM {table} WHERE periode = $maaned" if populationer else kube_med_kendte_sql(),
-        validate=(lambda frame: diskretion.angrib(frame, ["noegletal_id", "population"], population_tal))
-        if populationer else (lambda frame: diskretion.angrib(frame, ["noegletal_id"], cube_tal)),
+        validate=angreb_validator(populationer),
     )
 
 
