@@ -186,27 +186,32 @@ def per_maaned(context: dg.AssetCheckExecutionContext, con: duckdb.DuckDBPyConne
                       context.run.run_id)
     navngiv = partial(validering.med_kommunenavne, con)
     if len(months) > 1:
+        maal_pr_maaned = maal(context, spec.asset_key, [m.isoformat() for m in months])
         for m in months:
             month = [f for f in failures if f["maaned"][0] == m]
             r = result(month, [m], severity, [u for u in ulaeselige if u == m], mangler, navngiv, tjek)
             yield dg.AssetCheckEvaluation(
                 asset_key=spec.asset_key, check_name=spec.name, passed=r.passed, metadata=r.metadata,
                 severity=severity, blocking=spec.blocking, partition=m.isoformat(),
-                target_materialization_data=maal(context, spec.asset_key, m.isoformat()))
+                target_materialization_data=maal_pr_maaned.get(m.isoformat()))
     yield result(failures, months, severity, ulaeselige, mangler, navngiv, tjek)
 
 
-def maal(context: dg.AssetCheckExecutionContext, asset_key: dg.AssetKey, partition: str
-         ) -> AssetCheckEvaluationTargetMaterializationData | None:
-    """The month's latest materialisation, which the evaluation vouches for: the UI shows a month's
+def maal(context: dg.AssetCheckExecutionContext, asset_key: dg.AssetKey, partitions_: list[str]
+         ) -> dict[str, AssetCheckEvaluationTargetMaterializationData]:
+    """Each month's latest materialisation, which its evaluation vouches for: the UI shows a month's
     status only while it is the latest (as Dagster does for an `AssetCheckResult` in a
-    single-partition run)."""
+    single-partition run). Two look-ups for the whole window, not one per month."""
+    nyeste = context.instance.event_log_storage.get_latest_storage_id_by_partition(
+        asset_key, dg.DagsterEventType.ASSET_MATERIALIZATION, set(partitions_))
+    if not nyeste:
+        return {}
     records = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[partition]), limit=1).records
-    if not records:
-        return None
-    return AssetCheckEvaluationTargetMaterializationData(
-        run_id=records[0].event_log_entry.run_id, storage_id=records[0].storage_id, timestamp=records[0].timestamp)
+        dg.AssetRecordsFilter(asset_key=asset_key, storage_ids=list(nyeste.values())), limit=len(nyeste)).records
+    efter_id = {r.storage_id: r for r in records}
+    return {p: AssetCheckEvaluationTargetMaterializationData(
+                run_id=efter_id[i].event_log_entry.run_id, storage_id=i, timestamp=efter_id[i].timestamp)
+            for p, i in nyeste.items() if i in efter_id}
 
 
 def result(failures: list[pl.DataFrame], months, severity, ulaeselige=(), mangler: str | None = None,
