@@ -35,11 +35,13 @@ import numpy as np
 import polars as pl
 from tqdm import tqdm
 
-from flis_assets.generate import befolkning, oekonomi, reference, udsatte
 from flis_assets.generate import faelles as f
-from flis_assets.generate import voksenhandicap as vh
-from flis_assets.generate import writer
-from flis_assets.generate.skole import Skole
+from flis_assets.generate import reference, writer
+from flis_assets.omraader.borger import generate as befolkning
+from flis_assets.omraader.oekonomi import generate as oekonomi
+from flis_assets.omraader.skole.generate import Skole
+from flis_assets.omraader.udsatte import generate as udsatte
+from flis_assets.omraader.voksenhandicap import generate as vh
 
 __all__ = ["GenerateResult", "generate"]
 

@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from flis_assets.generate import faelles as f
-from flis_assets.generate import voksenhandicap as vh
+from flis_assets.omraader.voksenhandicap import generate as vh
 from flis_assets.generate import writer
 
 _P_JA = 0.95

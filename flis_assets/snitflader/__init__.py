@@ -1,9 +1,14 @@
-"""The interface descriptions (snitfladebeskrivelser) of sources.md, as data.
+"""The interface descriptions (snitfladebeskrivelser) of every source, as data.
 
-`kilder.csv` names each source, its file prefix, encoding and the fields no two lines of a delivery
-may share (`unik_noegle`, comma-separated; empty when sources.md names no such key);
-`felter.csv` its fields in order;
-`felttyper.csv` what each field type must look like in the file and its SQL type in DSA.
+Each data area describes its own sources in its folder (`flis_assets/omraader/<navn>/`):
+`kilder.csv` names each source, its file prefix, encoding, the fields no two lines of a delivery
+may share (`unik_noegle`, comma-separated; empty when the spec names no such key; also the line's
+id of an `interval` source), how a change of its stock maps to statistical periods
+(`aendringstype`: interval, periode, maaned or register; `dsa/aendrede_perioder.py`) and, for an
+interval source whose harmonisation compares a citizen's lines with each other, the field naming
+the citizen (`borger`); `felter.csv` its fields in order.
+`felttyper.csv` (here, and an area's own beside its sources) says what each field type must look
+like in the file and its SQL type in DSA.
 The landing, DSA and the generator all read the formats from here.
 """
 
@@ -38,6 +43,9 @@ class Kilde:
     beskrivelse: str
     felter: tuple[Felt, ...]
     unik_noegle: tuple[Felt, ...] = ()  # no two lines of one delivery may share these values
+    omraade: str = ""  # the area whose folder describes it
+    aendringstype: str = ""  # interval, periode, maaned or register (dsa/aendrede_perioder.py)
+    borger: str | None = None  # interval sources: the field naming the citizen, when lines are compared
 
     @property
     def antal_felter(self) -> int:
@@ -57,20 +65,39 @@ class Kilde:
         return ",\n".join(f"{f.navn} {f.sql_type}" for f in self.felter)
 
 
+AENDRINGSTYPER = ("interval", "periode", "maaned", "register")
+
+
+def _read_bytes(data: bytes) -> pl.DataFrame:
+    return pl.read_csv(data, separator=";", infer_schema=False).fill_null("")
+
+
 def _read(name: str) -> pl.DataFrame:
-    return pl.read_csv(
-        (resources.files(__package__) / f"{name}.csv").read_bytes(),
-        separator=";",
-        infer_schema=False,
-    ).fill_null("")
+    return _read_bytes((resources.files(__package__) / f"{name}.csv").read_bytes())
+
+
+def _omraadernes(name: str) -> list[tuple[str, pl.DataFrame]]:
+    """Each area's own `name.csv`, with the area's name."""
+    from flis_assets import omraader
+
+    return [(m.name, _read_bytes((m / f"{name}.csv").read_bytes()))
+            for m in omraader.mapper() if (m / f"{name}.csv").exists()]
 
 
 @cache
 def kilder() -> dict[str, Kilde]:
     typer = _felttyper()
-    felter = _read("felter").with_columns(pl.col("nr").cast(pl.Int32)).sort("kilde", "nr")
+    alle_felter = [f for _, f in _omraadernes("felter")]
+    felter = (pl.concat(alle_felter) if alle_felter else _read_bytes(b"kilde;nr;felt;felttype;beskrivelse\n")
+              ).with_columns(pl.col("nr").cast(pl.Int32)).sort("kilde", "nr")
     result = {}
-    for k in _read("kilder").iter_rows(named=True):
+    for omraade, k in ((o, k) for o, rows in _omraadernes("kilder") for k in rows.iter_rows(named=True)):
+        if k["kilde"] in result:
+            raise ValueError(f"kilder.csv: kilden {k['kilde']} beskrives af både {result[k['kilde']].omraade} "
+                             f"og {omraade}")
+        if k["aendringstype"] not in AENDRINGSTYPER:
+            raise ValueError(f"omraader/{omraade}/kilder.csv: aendringstype for {k['kilde']} skal være en af "
+                             f"{', '.join(AENDRINGSTYPER)}, ikke '{k['aendringstype']}'")
         fs = tuple(
             Felt(
                 nr=r["nr"],
@@ -93,7 +120,13 @@ def kilder() -> dict[str, Kilde]:
             beskrivelse=k["beskrivelse"],
             felter=fs,
             unik_noegle=tuple(navne[n] for n in k["unik_noegle"].split(",") if n),
+            omraade=omraade,
+            aendringstype=k["aendringstype"],
+            borger=k["borger"] or None,
         )
+        if k["aendringstype"] == "interval" and len(result[k["kilde"]].unik_noegle) != 1:
+            raise ValueError(f"omraader/{omraade}/kilder.csv: intervalkilden {k['kilde']} skal have ét "
+                             "linje-id i unik_noegle")
     return result
 
 
@@ -103,7 +136,8 @@ def kilde(navn: str) -> Kilde:
 
 @cache
 def _felttyper() -> dict[str, dict[str, str]]:
-    return {r["felttype"]: r for r in _read("felttyper").iter_rows(named=True)}
+    rows = [_read("felttyper"), *(f for _, f in _omraadernes("felttyper"))]
+    return {r["felttype"]: r for frame in rows for r in frame.iter_rows(named=True)}
 
 
 def felttype_beskrivelse(felttype: str) -> str:

@@ -6,18 +6,19 @@ always counts as changed: it is new. A load month run again keeps what its earli
 A period counts as changed when any of its rows changes at individual level (the packages
 publish the lines), even when no aggregate moves.
 
-How a change maps to periods depends on the source (the table `AENDRINGSTYPE` below):
-- `interval` (VH, Udsatte): a line added, removed or changed in any field touches every month
-  its old and its new validity (startdato to slutdato, open = to the load month) overlaps. A
-  line that cannot be placed in time belongs to the load months it was delivered in that form,
-  so either version touches those months. VH compares a citizen's lines with each other (the
-  overlap rules, `sps_uden_overlap_fra`), so there a changed line touches every line of its
-  citizen, in both stocks.
-- `periode` (Økonomi): a booking period whose lines differ.
-- `maaned` (Skole): a stock describes the end of its load month only.
-- `register` (CPR): a changed person touches the load month (the population from it on); a
-  changed death date every month from the earlier of the two dates; a new person, or a changed
-  fact the VH harmonisation reads (`CPR_I_VH`), every period of the person's VH lines.
+How a change maps to periods is data: the column `aendringstype` of each area's `kilder.csv`:
+- `interval`: a line (by its id, `unik_noegle`) added, removed or changed in any field touches
+  every month its old and its new validity (startdato to slutdato, open = to the load month)
+  overlaps. A line that cannot be placed in time belongs to the load months it was delivered in
+  that form, so either version touches those months. A source whose harmonisation compares a
+  citizen's lines with each other names the citizen's field (`borger`, e.g. VH's overlap rules):
+  there a changed line touches every line of its citizen, in both stocks.
+- `periode`: a booking period whose lines differ (a stock replaced by period).
+- `maaned`: a stock describes the end of its load month only.
+- `register`: a changed person touches the load month (the population from it on); a changed
+  death date every month from the earlier of the two dates; a new person, or a changed fact the
+  harmonisations read (`CPR_FAKTA`), every period of the person's lines in every `interval`
+  source that names its citizen.
 """
 
 from datetime import date
@@ -30,13 +31,10 @@ from flis_assets import partitions, snitflader
 from flis_assets.defs.dsa import borger, common, oekonomi
 from flis_assets.resources import Tilstand, replace_window, tabel_metadata
 
-AENDRINGSTYPE = {  # source: (how a change maps to periods, the line's id)
-    "vh": ("interval", "ydelse_id"),
-    "udsatte": ("interval", "foranstaltning_id"),
-    "oekonomi": ("periode", None),
-    "skole": ("maaned", None),
-    "cpr": ("register", None),
-}
+
+def _kilder(typ: str | None = None) -> list[snitflader.Kilde]:
+    return [k for k in snitflader.kilder().values() if typ is None or k.aendringstype == typ]
+
 
 DDL = """CREATE TABLE IF NOT EXISTS dsa.aendrede_perioder (
     indlaesningsmaaned DATE NOT NULL,
@@ -58,27 +56,28 @@ def placeable(alias: str = "") -> str:
     return f"{a}startdato IS NOT NULL AND ({a}slutdato IS NULL OR {a}slutdato >= {a}startdato)"
 
 
-INTERVAL_KILDER = {k: id_col for k, (typ, id_col) in AENDRINGSTYPE.items() if typ == "interval"}
-# Sources whose harmonisation compares a person's lines with each other: the column naming him.
-BORGER = {"vh": "cpr"}
-# The register facts harmoniseret.vh_ydelser reads of every line's citizen (birth date, age, sex,
-# death as alternative end): a change to one changes each of the person's VH rows.
-CPR_I_VH = ("foedselsdato", "koen", "doedsdato")
+def _linje_id(kilde: str) -> str:
+    return snitflader.kilde(kilde).unik_noegle[0].navn
+
+
+# The register facts the harmonisations read of every line's citizen (birth date, age, sex, death
+# as alternative end): a change to one changes each of the person's rows.
+CPR_FAKTA = ("foedselsdato", "koen", "doedsdato")
 
 
 def _uplacerbare_sql(kilde: str, betingelse: str) -> str:
-    return (f"SELECT kommunekode, fagsystem, {INTERVAL_KILDER[kilde]} AS id, indlaesningsmaaned FROM dsa.{kilde} "
+    return (f"SELECT kommunekode, fagsystem, {_linje_id(kilde)} AS id, indlaesningsmaaned FROM dsa.{kilde} "
             f"WHERE NOT ({placeable()}) AND indlaesningsmaaned {betingelse}")
 
 
 def _opret_uplacerbare(con: duckdb.DuckDBPyConnection, maaned: date) -> None:
-    for k in INTERVAL_KILDER:
+    for k in (k.kilde for k in _kilder("interval")):
         con.execute(f"CREATE OR REPLACE TEMP TABLE uplacerbare_{k} AS {_uplacerbare_sql(k, '< $maaned')}",
                     {"maaned": maaned})
 
 
 def _frem_uplacerbare(con: duckdb.DuckDBPyConnection, maaned: date) -> None:
-    for k in INTERVAL_KILDER:
+    for k in (k.kilde for k in _kilder("interval")):
         con.execute(f"INSERT INTO uplacerbare_{k} {_uplacerbare_sql(k, '= $maaned')}", {"maaned": maaned})
 
 
@@ -103,13 +102,14 @@ def linjernes_perioder(kilde: str, linjer: str) -> str:
     """
 
 
-def interval_sql(kilde: str, id_col: str) -> str:
+def interval_sql(kilde: str) -> str:
+    id_col = _linje_id(kilde)
     values = ", ".join(f.navn for f in snitflader.kilde(kilde).felter if f.navn != id_col)
-    borger_col = BORGER.get(kilde)
+    borger_col = snitflader.kilde(kilde).borger
     side = (f"SELECT kommunekode, fagsystem, {id_col} AS id, {borger_col or 'NULL'} AS borger, startdato, slutdato, "
             f"hash({values}) AS h FROM dsa.{kilde}")
     cols = "kommunekode, fagsystem, id, startdato, slutdato"
-    # the changed lines themselves, and with BORGER every line of their citizens (old and new)
+    # the changed lines themselves, and with `borger` every line of their citizens (old and new)
     noegler = [("diff", "kommunekode, fagsystem, id")] + ([("borgere", "borger")] if borger_col else [])
     versioner = "\n        UNION\n        ".join(
         f"SELECT {cols}, {ny} AS ny FROM {side_} SEMI JOIN {tabel} USING ({noegle})"
@@ -159,27 +159,29 @@ def maaned_sql(kilde: str) -> str:
 
 
 def register_sql(kilde: str) -> str:
-    i_vh = " OR ".join(f"d.{f} IS DISTINCT FROM gl.{f}" for f in CPR_I_VH)
+    i_linjer = " OR ".join(f"d.{f} IS DISTINCT FROM gl.{f}" for f in CPR_FAKTA)
+    # every interval source that names its citizen: the lines of the people whose facts changed,
+    # in the newest stock
+    linjer = [(k.kilde, f"""SELECT kommunekode, fagsystem, {_linje_id(k.kilde)} AS id, startdato, slutdato, true AS ny
+        FROM dsa.{k.kilde} SEMI JOIN (SELECT cpr AS person FROM x WHERE i_linjer) b ON b.person = {k.borger}
+        WHERE indlaesningsmaaned = (SELECT max(indlaesningsmaaned) FROM dsa.{k.kilde} WHERE indlaesningsmaaned <= $maaned)""")
+              for k in _kilder("interval") if k.borger]
+    linjer_ctes = "".join(f",\n    linjer_{k} AS ({sql})" for k, sql in linjer)
+    linjer_perioder = "".join(f"\n        UNION ALL\n        SELECT kommunekode, periode FROM ({linjernes_perioder(k, f'linjer_{k}')})"
+                              for k, _ in linjer)
     return f"""
     WITH d AS (SELECT * FROM dsa.{kilde} WHERE indlaesningsmaaned = $maaned),
     gl AS ({borger.register_sql("$forrige", "SELECT cpr FROM d")}),
     x AS (
         SELECT d.cpr, coalesce(d.bopaelskommune, gl.bopaelskommune) AS kommunekode,
-            d.doedsdato AS nd, gl.doedsdato AS od, gl.cpr IS NULL OR {i_vh} AS i_vh
+            d.doedsdato AS nd, gl.doedsdato AS od, gl.cpr IS NULL OR {i_linjer} AS i_linjer
         FROM d LEFT JOIN gl USING (cpr)
-    ),
-    vh_linjer AS (  -- the VH lines of the people whose facts in them changed, in the newest VH stock
-        SELECT kommunekode, fagsystem, ydelse_id AS id, startdato, slutdato, true AS ny
-        FROM dsa.vh SEMI JOIN (SELECT cpr FROM x WHERE i_vh) USING (cpr)
-        WHERE indlaesningsmaaned = (SELECT max(indlaesningsmaaned) FROM dsa.vh WHERE indlaesningsmaaned <= $maaned)
-    ),
+    ){linjer_ctes},
     ramt AS (
         SELECT kommunekode, $maaned AS periode FROM x
         UNION ALL
         SELECT kommunekode, {_months_sql("least(coalesce(nd, od), coalesce(od, nd))", "$maaned")} FROM x
-        WHERE nd IS DISTINCT FROM od
-        UNION ALL
-        SELECT kommunekode, periode FROM ({linjernes_perioder("vh", "vh_linjer")})
+        WHERE nd IS DISTINCT FROM od{linjer_perioder}
     )
     SELECT kommunekode, periode, count(*) AS antal_aendringer FROM ramt WHERE periode <= $maaned GROUP BY ALL
     """
@@ -189,8 +191,7 @@ SQL_FOR = {"interval": interval_sql, "periode": periode_sql, "maaned": maaned_sq
 
 
 def aendringer_sql(kilde: str) -> str:
-    typ, id_col = AENDRINGSTYPE[kilde]
-    return SQL_FOR[typ](kilde, id_col) if id_col else SQL_FOR[typ](kilde)
+    return SQL_FOR[snitflader.kilde(kilde).aendringstype](kilde)
 
 
 def compute(con: duckdb.DuckDBPyConnection, maaned: date) -> int:
@@ -201,7 +202,7 @@ def compute(con: duckdb.DuckDBPyConnection, maaned: date) -> int:
                 "FROM dsa.aendrede_perioder WHERE indlaesningsmaaned = ?", [maaned])
     kilder = " UNION ALL ".join(
         f"SELECT '{k}' AS kilde, kommunekode, periode, antal_aendringer FROM ({aendringer_sql(k)})"
-        for k in AENDRINGSTYPE
+        for k in snitflader.kilder()
     )
     select = f"""SELECT $maaned AS indlaesningsmaaned, kilde, kommunekode, periode,
         sum(antal_aendringer)::BIGINT AS antal_aendringer
@@ -214,7 +215,7 @@ def compute(con: duckdb.DuckDBPyConnection, maaned: date) -> int:
 
 @dg.asset(
     key=["dsa", "aendrede_perioder"],
-    deps=[dg.AssetKey(["dsa", k]) for k in AENDRINGSTYPE],
+    deps=[dg.AssetKey(["dsa", k]) for k in snitflader.kilder()],
     **partitions.MAANEDLIG,
     group_name="dsa",
     kinds={"duckdb"},

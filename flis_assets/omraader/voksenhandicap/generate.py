@@ -18,7 +18,7 @@ import polars as pl
 
 from flis_assets import kodelister
 from flis_assets.generate import faelles as f
-from flis_assets.generate.befolkning import Befolkning
+from flis_assets.omraader.borger.generate import Befolkning
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ import polars as pl
 
 from flis_assets import snitflader
 from flis_assets.generate import faelles as f
-from flis_assets.generate.befolkning import Befolkning
-from flis_assets.generate.udsatte import ANBRINGELSE, Udsatte
+from flis_assets.omraader.borger.generate import Befolkning
+from flis_assets.omraader.udsatte.generate import ANBRINGELSE, Udsatte
 
 _P_PRIVATSKOLE = 0.16  # pupils in free and private schools are not in the kommunal systems
 _P_FORSINKET = 0.05  # a year behind

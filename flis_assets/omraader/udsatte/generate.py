@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from flis_assets.generate import faelles as f
-from flis_assets.generate.befolkning import Befolkning
+from flis_assets.omraader.borger.generate import Befolkning
 
 ANBRINGELSE, FOREBYGGENDE = 0, 1
 _TYPER = ("ANBRINGELSE", "FOREBYGGENDE")

@@ -16,7 +16,7 @@ import polars as pl
 
 from flis_assets import kodelister, snitflader
 from flis_assets.generate import faelles as f
-from flis_assets.generate.udsatte import ANBRINGELSE, FOREBYGGENDE, Udsatte
+from flis_assets.omraader.udsatte.generate import ANBRINGELSE, FOREBYGGENDE, Udsatte
 
 # Yearly gross cost per full-time recipient (DKK).
 _AARSPRIS = {
