@@ -1,58 +1,45 @@
-"""Every asset and check of the project, layer by layer (definitions.py stays thin)."""
+"""Every asset, check, sensor and job of the project: the platform's layers, then each data area's
+own (`flis_assets/omraader/<navn>/`), found without a central list (definitions.py stays thin)."""
 
 import dagster as dg
 
-from flis_assets import partitions
+from flis_assets import omraader, partitions
 
 
 def assets() -> list[dg.AssetsDefinition]:
-    from flis_assets.defs.dsa import aendrede_perioder, borger, nyeste_bestand, oekonomi, voksenhandicap
-    from flis_assets.defs.datamart import skole_udsatte as datamart_su
-    from flis_assets.defs.datamart import voksenhandicap as datamart_vh
-    from flis_assets.defs.datapakker import voksenhandicap as datapakker_vh
-    from flis_assets.defs.harmoniseret import skole_udsatte as harmoniseret_su
-    from flis_assets.defs.harmoniseret import voksenhandicap as harmoniseret_vh
+    from flis_assets.defs.datapakker import pakker
+    from flis_assets.defs.dsa import aendrede_perioder
     from flis_assets.defs.noegletal import kube
-    from flis_assets.defs.rapporter import voksenhandicap as rapporter_vh
     from flis_assets.defs.raadata import assets as raadata
     from flis_assets.defs.referencedata import assets as referencedata
 
     return partitions.med_akse([
         *referencedata.assets,
         *raadata.assets,
-        voksenhandicap.dsa_vh,
-        borger.dsa_cpr,
-        oekonomi.dsa_oekonomi,
-        *nyeste_bestand.assets,
         aendrede_perioder.aendrede_perioder,
-        harmoniseret_vh.vh_harmoniseret,
-        harmoniseret_su.skole_udsatte_harmoniseret,
-        datamart_vh.vh_datamart,
-        datamart_su.skole_udsatte_datamart,
+        *(a for o in omraader.omraader() for a in o.assets()),
         kube.kube,
-        datapakker_vh.indhold,
-        datapakker_vh.filer,
-        *rapporter_vh.assets,
+        pakker.indhold,
+        pakker.filer,
     ])
 
 
 def checks() -> list[dg.AssetChecksDefinition]:
-    from flis_assets.defs.datamart import checks as datamart
     from flis_assets.defs.datamart.plausibilitet import checks as plausibilitet
     from flis_assets.defs.datapakker import checks as datapakker
     from flis_assets.defs.dsa import checks as dsa
-    from flis_assets.defs.harmoniseret import checks as harmoniseret
     from flis_assets.defs.noegletal import checks as noegletal
     from flis_assets.defs.raadata import checks as raadata
 
-    return [*raadata.checks, *dsa.checks, *harmoniseret.checks, *datamart.checks, *noegletal.checks, *datapakker.checks,
-            *plausibilitet]
+    return [*raadata.checks, *dsa.checks, *(c for o in omraader.omraader() for c in o.checks()),
+            *noegletal.checks, *datapakker.checks, *plausibilitet]
 
 
 def sensors() -> list[dg.SensorDefinition]:
     from flis_assets.defs.automation import genberegn_aendrede_perioder, genopbyg_senere_bestande
 
-    return [genberegn_aendrede_perioder, genopbyg_senere_bestande]
+    return [genberegn_aendrede_perioder, genopbyg_senere_bestande,
+            *(s for o in omraader.omraader() for s in o.sensors())]
 
 
 def jobs() -> list:

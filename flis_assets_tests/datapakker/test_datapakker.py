@@ -80,7 +80,7 @@ def test_csv_opens_in_danish_excel(pk):
 @pytest.mark.parametrize("line_break", [False, True])
 def test_each_kommunes_files_are_its_rows_written_alone(line_break):
     """A table is encoded once and cut per kommune: each part is what its rows alone give."""
-    from flis_assets.defs.datapakker.voksenhandicap import _csv_bytes, _files, _parts
+    from flis_assets.defs.datapakker.pakker import _csv_bytes, _files, _parts
 
     frame = pl.DataFrame({"tekst": ["a", "b;c", None, "d\ne" if line_break else "d", ""],
                           "tal": [1.5, None, 2.0, 1e-7, 3.25], "dato": [date(2024, 3, 1), None, None, None, None]})
@@ -121,9 +121,9 @@ def test_subscriptions_choose_kommuner_and_packages(flis):
 
 def assert_never_written(flis, monkeypatch, table: str, sql: str, check: str) -> None:
     """With `table` staged by `sql`, the blocking `check` fails and no package file is written."""
-    from flis_assets.defs.datapakker import voksenhandicap
+    from flis_assets.defs.datapakker import pakker
 
-    monkeypatch.setitem(voksenhandicap.SELECTS, table, sql)
+    monkeypatch.setitem(pakker.SELECTS, table, sql)
     flis.materialize("2024-03", perioder=False)
     outcome = flis.materialize_periods("2024-03", "2024-03")
     assert f"datapakker/indhold:{check} (2024-03)" in outcome.fejlede_blokerende

@@ -14,7 +14,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from flis_assets.defs.datapakker import voksenhandicap
+from flis_assets.defs.datapakker import pakker
 from flis_assets_tests.conftest import vh_line
 from flis_assets_tests.datapakker.test_datapakker import PEOPLE, deliver, pk  # noqa: F401 - pk: the module's fixture
 
@@ -41,7 +41,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def write(con, months=(MARTS,)) -> list[tuple[date, int]]:
-    return list(voksenhandicap.write_files(con, list(months)))
+    return list(pakker.write_files(con, list(months)))
 
 
 def fail_after(monkeypatch, n: int, error: OSError, only: str | None = None) -> None:
@@ -61,7 +61,7 @@ def fail_after(monkeypatch, n: int, error: OSError, only: str | None = None) -> 
 # 1. A failing month holds back only itself
 
 ONE_MONTH_LEAKS = f"""
-SELECT * FROM ({voksenhandicap.VH_DATAMART_SQL}) WHERE periode <> DATE '2024-02-01'
+SELECT * FROM ({pakker.VH_DATAMART_SQL}) WHERE periode <> DATE '2024-02-01'
 UNION ALL BY NAME
 SELECT *, false AS diskretioneret, NULL::VARCHAR AS diskretion_aarsag FROM datamart.vh_benchmark
 WHERE periode BETWEEN $fra AND $til AND periode = DATE '2024-02-01'
@@ -72,7 +72,7 @@ def test_a_month_failing_a_blocking_check_holds_back_only_its_own_packages(flis,
     """A ranged run over three months whose February shows Frederiksberg's two recipients: January and
     March are written (and recorded as materialised), February is not, and the run fails naming it."""
     deliver(flis)
-    monkeypatch.setitem(voksenhandicap.SELECTS, "datapakker.vh_datamart", ONE_MONTH_LEAKS)
+    monkeypatch.setitem(pakker.SELECTS, "datapakker.vh_datamart", ONE_MONTH_LEAKS)
     flis.materialize("2024-03", perioder=False)
     outcome = flis.materialize_periods("2024-01", "2024-03")
 
@@ -216,7 +216,7 @@ def test_the_same_inputs_give_the_same_bytes(kopi):
 
 
 def test_decimal_numbers_have_a_stated_precision():
-    from flis_assets.defs.datapakker.voksenhandicap import DECIMALER, _csv_bytes, _rounded
+    from flis_assets.defs.datapakker.pakker import DECIMALER, _csv_bytes, _rounded
 
     frame = pl.DataFrame({"vaerdi": [254168.34999999998, 254168.35, -1e-12, 750.0, None], "individer": [1, 2, 3, 4, 5]})
     lines = _csv_bytes(_rounded(frame)).decode("utf-8-sig").splitlines()
@@ -226,7 +226,7 @@ def test_decimal_numbers_have_a_stated_precision():
 
 def test_the_manifest_states_the_precision(pk):  # noqa: F811
     manifest = json.loads((pk.root / "datapakker" / "101" / "2024-03" / "manifest.json").read_text())
-    assert manifest["decimaler"] == voksenhandicap.DECIMALER
+    assert manifest["decimaler"] == pakker.DECIMALER
 
 
 # 4. Never a package for a kommune that does not exist
@@ -251,7 +251,7 @@ def test_an_unknown_kommune_in_the_content_gets_no_folder_and_the_check_names_it
                 "FROM harmoniseret.vh_ydelser WHERE periode = ? LIMIT 1", [MARTS])
     con.execute("INSERT INTO datamart.vh_benchmark SELECT * REPLACE (999 AS handlekommune) FROM datamart.vh_benchmark "
                 "WHERE periode = ? LIMIT 1", [MARTS])
-    voksenhandicap.build_indhold(con, [MARTS])
+    pakker.build_indhold(con, [MARTS])
     from flis_assets.defs.datapakker.checks import KONTROLLER, afviste_perioder, maanedsfejl
 
     [kontrol] = [k for k in KONTROLLER if k.navn == "kun_kendte_kommuner"]
@@ -267,7 +267,7 @@ def test_an_unknown_kommune_in_the_content_gets_no_folder_and_the_check_names_it
 def test_the_writer_refuses_a_kommune_not_in_the_list(kopi):
     root, con = kopi
     con.execute("INSERT INTO datapakker.abonnenter VALUES (?, 999, 'noegletal')", [MARTS])
-    with pytest.raises(voksenhandicap.UkendtKommune, match="Kommunekoden 999 findes ikke i kodelisten kommuner.csv"):
+    with pytest.raises(pakker.UkendtKommune, match="Kommunekoden 999 findes ikke i kodelisten kommuner.csv"):
         write(con)
     assert not (root / "datapakker" / "999").exists()
 
@@ -285,7 +285,7 @@ def test_a_read_only_disk_names_the_folder_and_file(kopi, monkeypatch):
 
 def test_the_filer_description_renders_in_the_ui():
     """Dagster renders descriptions as Markdown: `<kommunekode>` outside code would be an HTML tag."""
-    described = voksenhandicap.filer.specs_by_key[FILER].description
+    described = pakker.filer.specs_by_key[FILER].description
     assert "kommunekode" in described and not re.search(r"<[^>]*>", re.sub(r"`[^`]*`", "", described))
 
 

@@ -7,8 +7,8 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from flis_assets.defs.datamart.voksenhandicap import DDL as DATAMART_DDL
-from flis_assets.defs.harmoniseret.voksenhandicap import YDELSER_DDL
+from flis_assets.omraader.voksenhandicap.datamart import DDL as DATAMART_DDL
+from flis_assets.omraader.voksenhandicap.harmoniseret import YDELSER_DDL
 from flis_assets.defs.noegletal import kube
 from flis_assets.defs.noegletal.checks import kube_med_kendte_sql
 from flis_assets.resources import load_kodelister

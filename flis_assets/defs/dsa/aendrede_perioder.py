@@ -28,7 +28,9 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions, snitflader
-from flis_assets.defs.dsa import borger, common, oekonomi
+from flis_assets.defs.dsa import common
+from flis_assets.omraader.borger import dsa as borger
+from flis_assets.omraader.oekonomi import dsa as oekonomi
 from flis_assets.resources import Tilstand, replace_window, tabel_metadata
 
 

@@ -10,9 +10,8 @@ import dagster as dg
 import pandera.polars as pa
 import polars as pl
 
-from flis_assets import kodelister, snitflader
+from flis_assets import snitflader
 from flis_assets.checks.factory import frame_check, pandera_validator
-from flis_assets.defs.dsa import borger, oekonomi
 from flis_assets.defs.dsa.common import linjer_join
 from flis_assets.resources import Tilstand
 from flis_assets.snitflader import Kilde
@@ -45,22 +44,6 @@ def regel_skema(name: str, rules: dict[str, pl.Expr]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(checks=[rule(n, e) for n, e in rules.items()], name=name)
 
 
-def regler(names: list[str]) -> dict[str, pl.Expr]:
-    """DST validity rules that need no other source, by their names in harmoniseringsregler.csv."""
-    ydelser = kodelister.load("ydelser")["ydelseskode"].to_list()
-    maalgrupper = kodelister.load("maalgrupper")["maalgruppekode"].to_list()
-    alle = {
-        "UGYLDIG_YDELSESKODE": pl.col("ydelseskode").is_in(ydelser) & pl.col("ydelseskode").is_not_null(),
-        "UGYLDIG_MAALGRUPPE": pl.col("maalgrupper").is_not_null()
-        & pl.col("maalgrupper").str.split(",").list.eval(pl.element().str.strip_chars().is_in(maalgrupper)).list.all(),
-        "MANGLENDE_STARTDATO": pl.col("startdato").is_not_null(),
-        "SLUTDATO_FOER_STARTDATO": ~(pl.col("slutdato") < pl.col("startdato")),
-    }
-    known = set(kodelister.load("harmoniseringsregler")["regel"])
-    assert set(names) <= known, f"unknown rules {set(names) - known}"
-    return {n: alle[n] for n in names}
-
-
 def _stock_sql(k: str) -> str:
     return f"SELECT * FROM dsa.{k} WHERE indlaesningsmaaned = $maaned"
 
@@ -90,8 +73,6 @@ def lost_lines_sql(k: str) -> str:
     A VH file taken under rule 2 with its ended lines only (`kun_afsluttede`) must hold exactly
     those; every other file all of its lines.
     """
-    if k == "oekonomi":  # kept as the groups each month replaced: its own query below
-        return OEKONOMI_LOST_SQL
     kilde = snitflader.kilde(k)
     if k == "vh":
         only_ended, n_ended = "bool_or(kun_afsluttede)", f"count(*) FILTER (WHERE felt_{kilde.felt('slutdato').nr} <> '')"
@@ -119,37 +100,11 @@ def lost_lines_sql(k: str) -> str:
     """
 
 
-OEK = snitflader.kilde("oekonomi")
-# Økonomi keeps per (kommune, periode) the newest delivery: every group this month's deliveries
-# hold is in the stock, and a group taken from a file holds all of that file's lines for it.
-OEKONOMI_LOST_SQL = f"""
-WITH lev AS (SELECT fil, indhold_fra, kommunekode FROM raadata.leverancer
-             WHERE kilde = 'oekonomi' AND status = 'indlaest' AND indlaesningsmaaned = $maaned),
-raa AS (SELECT l.fil, l.kommunekode, {OEK.felt("periode").typed_sql("r.felt_1")} AS periode, count(*) AS n
-        FROM lev l {linjer_join("oekonomi")} GROUP BY ALL),
-b AS MATERIALIZED ({oekonomi.bestand_sql("$maaned", "SELECT kommunekode, periode FROM raa")}),
-bestand AS (SELECT kommunekode, periode, fil, count(*) AS n FROM b GROUP BY ALL)
-SELECT raa.kommunekode, raa.periode::VARCHAR AS periode, raa.fil, 'BESTAND_FORSVUNDET' AS regel
-FROM raa ANTI JOIN bestand USING (kommunekode, periode)
-UNION ALL
-SELECT b.kommunekode, b.periode::VARCHAR, b.fil, 'LINJER_TABT_MELLEM_RAADATA_OG_DSA'
-FROM bestand b JOIN raa USING (fil, kommunekode, periode) WHERE b.n <> raa.n
-"""
-
-CPR = snitflader.kilde("cpr")
-CPR_LOST_SQL = f"""
-WITH u AS (SELECT indhold_fra FROM raadata.leverancer WHERE kilde = 'cpr' AND status = 'indlaest'
-           AND indlaesningsmaaned = $maaned ORDER BY leverancedato DESC, indlaest_tid DESC, fil DESC LIMIT 1),
-e AS (SELECT r.fil, r.linjenr, {CPR.typed_select("r")} FROM u {linjer_join("cpr", "u")}
-      WHERE r.indlaesningsmaaned <= $maaned)
-SELECT 0 AS kommunekode, 'CPR' AS fagsystem, e.fil, e.linjenr, 'PERSON_TABT_MELLEM_RAADATA_OG_DSA' AS regel
-FROM e LEFT JOIN {borger.REGISTER_HASH} reg USING (cpr)
-WHERE reg.cpr IS NULL OR {borger.HASH} <> reg.h
-"""
-
-FAGSYSTEM_SQL = """
+def fagsystem_sql(kilde: str) -> str:
+    """Kommuner delivering `kilde` from systems the systemskifte rules do not name."""
+    return f"""
 WITH lev AS (SELECT kommunekode, fagsystem FROM raadata.leverancer
-             WHERE kilde = 'vh' AND status = 'indlaest' AND indlaesningsmaaned = $maaned),
+             WHERE kilde = '{kilde}' AND status = 'indlaest' AND indlaesningsmaaned = $maaned),
 uden AS (SELECT kommunekode, string_agg(DISTINCT fagsystem, ', ' ORDER BY fagsystem) AS fagsystemer,
          'FLERE_FAGSYSTEMER_UDEN_SYSTEMSKIFTE' AS regel
          FROM lev WHERE kommunekode NOT IN (SELECT kommunekode FROM referencedata.systemskifte)
@@ -159,6 +114,16 @@ ukendt AS (SELECT l.kommunekode, l.fagsystem AS fagsystemer, 'FAGSYSTEM_IKKE_I_S
            WHERE l.fagsystem NOT IN (s.fagsystem_gammel, s.fagsystem_ny))
 SELECT * FROM uden UNION ALL SELECT * FROM ukendt ORDER BY kommunekode
 """
+
+
+def fagsystem_check(kilde: str) -> dg.AssetChecksDefinition:
+    return frame_check(
+        asset=dg.AssetKey(["dsa", kilde]), name="fagsystemer_efter_systemskifte",
+        description="En kommune, der ikke står i systemskifte.csv, men leverer fra flere fagsystemer i måneden, "
+        "er en datafejl, som en person skal løse (regel 1 gælder stadig); ligesom et fagsystem, "
+        "som kommunens systemskifteregel ikke nævner.",
+        sql=fagsystem_sql(kilde), additional_deps=[dg.AssetKey(["referencedata", "systemskifte"])],
+    )
 
 
 def duplicate_ids_check(kilde: str, id_col: str) -> dg.AssetChecksDefinition:
@@ -171,7 +136,7 @@ def duplicate_ids_check(kilde: str, id_col: str) -> dg.AssetChecksDefinition:
     )
 
 
-def _lost_check(k: str, sql: str, tilstand: Tilstand | None = None) -> dg.AssetChecksDefinition:
+def lost_check(k: str, sql: str, tilstand: Tilstand | None = None) -> dg.AssetChecksDefinition:
     return frame_check(
         asset=dg.AssetKey(["dsa", k]), name="ingen_linjer_tabt", blocking=True,
         description="Blokerende: hver linje i de leverancer, der udgør bestanden, findes i DSA (og kun én gang), "
@@ -180,28 +145,11 @@ def _lost_check(k: str, sql: str, tilstand: Tilstand | None = None) -> dg.AssetC
     )
 
 
+# The platform's checks of every source: its typed schema, and for a source kept as a whole stock
+# per load month (interval, maaned) no line lost. A register or a stock replaced by period has its
+# own no-line-lost check in its area (`lost_check` with the area's SQL).
 checks = [
     *(schema_check(k) for k in snitflader.kilder().values()),
-    *(_lost_check(k, lost_lines_sql(k)) for k in ("vh", "skole", "udsatte", "oekonomi")),
-    _lost_check("cpr", CPR_LOST_SQL, borger.register_hash),
-    validity_check(
-        "vh", "ydelse_id",
-        regler(["UGYLDIG_YDELSESKODE", "UGYLDIG_MAALGRUPPE", "MANGLENDE_STARTDATO", "SLUTDATO_FOER_STARTDATO"]),
-        "DST's gyldighedsregler (DST sletter linjerne; FLIS beholder og opmærker dem i harmoniseret).",
-    ),
-    validity_check("udsatte", "foranstaltning_id", {"SLUTDATO_FOER_STARTDATO": ~(pl.col("slutdato") < pl.col("startdato"))},
-                   "Foranstaltninger hvis slutdato ligger før startdatoen."),
-    validity_check("skole", None, {"FRAVAER_OVER_SKOLEDAGE": pl.col("fravaersdage") <= pl.col("skoledage")},
-                   "Elever med flere fraværsdage end skoledage i måneden."),
-    validity_check("cpr", None, {"DOEDSDATO_FOER_FOEDSELSDATO": ~(pl.col("doedsdato") < pl.col("foedselsdato"))},
-                   "Personer hvis dødsdato ligger før fødselsdatoen."),
-    duplicate_ids_check("vh", "ydelse_id"),
-    duplicate_ids_check("udsatte", "foranstaltning_id"),
-    frame_check(
-        asset=dg.AssetKey(["dsa", "vh"]), name="fagsystemer_efter_systemskifte",
-        description="En kommune, der ikke står i systemskifte.csv, men leverer fra flere fagsystemer i måneden, "
-        "er en datafejl, som en person skal løse (regel 1 gælder stadig); ligesom et fagsystem, "
-        "som kommunens systemskifteregel ikke nævner.",
-        sql=FAGSYSTEM_SQL, additional_deps=[dg.AssetKey(["referencedata", "systemskifte"])],
-    ),
+    *(lost_check(k.kilde, lost_lines_sql(k.kilde)) for k in snitflader.kilder().values()
+      if k.aendringstype in ("interval", "maaned")),
 ]

@@ -199,15 +199,17 @@ def _replace_month_on_own_connection(con: duckdb.DuckDBPyConnection, kilde: Kild
 
 
 def ensure_all(con: duckdb.DuckDBPyConnection) -> None:
-    """Every DSA table (empty if its source never delivered), so the period layers can always run."""
-    from flis_assets import snitflader
-    from flis_assets.defs.dsa import borger, oekonomi, voksenhandicap
+    """Every DSA table (empty if its source never delivered), so the period layers can always run.
+    An area whose stock needs more than the plain table (a register, a stock by period) creates
+    its own (`Omraade.bestande`)."""
+    from flis_assets import omraader, snitflader
 
+    egne = set()
+    for o in omraader.omraader():
+        if o.bestande:
+            o.bestande(con)
+            egne |= {k.kilde for k in snitflader.kilder().values() if k.omraade == o.navn}
     for kilde in snitflader.kilder().values():
-        ensure_raadata(con, kilde)
-        if kilde.kilde == "cpr":
-            borger.create_register(con)
-        elif kilde.kilde == "oekonomi":
-            oekonomi.create_bestand(con)
-        else:
-            create_table(con, kilde, voksenhandicap.EXTRA_DDL if kilde.kilde == "vh" else "")
+        if kilde.kilde not in egne:
+            ensure_raadata(con, kilde)
+            create_table(con, kilde)

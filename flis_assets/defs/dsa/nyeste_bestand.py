@@ -1,9 +1,8 @@
-"""DSA for sources whose stock is simply the kommune's newest delivery: Skole and Udsatte."""
+"""DSA for a source whose stock is simply the kommune's newest delivery (an area uses it for its source)."""
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from flis_assets import snitflader
 from flis_assets.defs.dsa import common
 from flis_assets.snitflader import Kilde
 
@@ -28,5 +27,3 @@ def nyeste_bestand_asset(kilde: Kilde) -> dg.AssetsDefinition:
 
     return _asset
 
-
-assets = [nyeste_bestand_asset(snitflader.kilde(k)) for k in ("skole", "udsatte")]

@@ -32,7 +32,7 @@ from functools import cache
 import polars as pl
 
 from flis_assets import kodelister
-from flis_assets.defs.harmoniseret.voksenhandicap import GODKENDT_DST, godkendt_join
+from flis_assets.omraader.voksenhandicap.harmoniseret import GODKENDT_DST, godkendt_join
 from flis_assets.defs.noegletal import diskretion
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER, PRIMAER, SEKUNDAER
 

@@ -1,0 +1,29 @@
+"""Borger (borger-oekonomi.md): the CPR register as known after each load month (`dsa.py`), its
+checks (`checks.py`) and the synthetic population (`generate.py`)."""
+
+from flis_assets.omraader import Omraade
+
+
+def _assets():
+    from flis_assets.omraader.borger import dsa
+
+    return [dsa.dsa_cpr]
+
+
+def _checks():
+    from flis_assets.omraader.borger import checks
+
+    return checks.checks
+
+
+def _bestande(con) -> None:
+    from flis_assets.omraader.borger import dsa
+
+    dsa.create_register(con)
+
+
+OMRAADE = Omraade(
+    navn="borger", titel="Borger", praefiks="borger",
+    beskrivelse="CPR-registeret: indbyggere, alder, køn, flytninger og dødsfald.",
+    assets=_assets, checks=_checks, bestande=_bestande, generator="flis_assets.omraader.borger.generate",
+)

@@ -1,0 +1,29 @@
+"""Økonomi (borger-oekonomi.md): the kommuner's accounts by the autoriserede kontoplan, the stock
+replaced by booking period (`dsa.py`), its checks (`checks.py`) and generator (`generate.py`)."""
+
+from flis_assets.omraader import Omraade
+
+
+def _assets():
+    from flis_assets.omraader.oekonomi import dsa
+
+    return [dsa.dsa_oekonomi]
+
+
+def _checks():
+    from flis_assets.omraader.oekonomi import checks
+
+    return checks.checks
+
+
+def _bestande(con) -> None:
+    from flis_assets.omraader.oekonomi import dsa
+
+    dsa.create_bestand(con)
+
+
+OMRAADE = Omraade(
+    navn="oekonomi", titel="Økonomi", praefiks="oekonomi",
+    beskrivelse="Kommunernes regnskab efter den autoriserede kontoplan.",
+    assets=_assets, checks=_checks, bestande=_bestande, generator="flis_assets.omraader.oekonomi.generate",
+)

@@ -1,0 +1,109 @@
+"""Voksenhandicap's checks: DST's validity rules on the stock, no line lost into harmoniseret, the
+datamart's totals, the HAND07 reconciliation, and the systemskifte rules' fagsystemer.
+"""
+
+import dagster as dg
+import polars as pl
+
+from flis_assets import kodelister
+from flis_assets.checks.factory import frame_check
+from flis_assets.defs.dsa.checks import duplicate_ids_check, fagsystem_check, validity_check
+
+
+def regler(names: list[str]) -> dict[str, pl.Expr]:
+    """DST validity rules that need no other source, by their names in harmoniseringsregler.csv."""
+    ydelser = kodelister.load("ydelser")["ydelseskode"].to_list()
+    maalgrupper = kodelister.load("maalgrupper")["maalgruppekode"].to_list()
+    alle = {
+        "UGYLDIG_YDELSESKODE": pl.col("ydelseskode").is_in(ydelser) & pl.col("ydelseskode").is_not_null(),
+        "UGYLDIG_MAALGRUPPE": pl.col("maalgrupper").is_not_null()
+        & pl.col("maalgrupper").str.split(",").list.eval(pl.element().str.strip_chars().is_in(maalgrupper)).list.all(),
+        "MANGLENDE_STARTDATO": pl.col("startdato").is_not_null(),
+        "SLUTDATO_FOER_STARTDATO": ~(pl.col("slutdato") < pl.col("startdato")),
+    }
+    known = set(kodelister.load("harmoniseringsregler")["regel"])
+    assert set(names) <= known, f"unknown rules {set(names) - known}"
+    return {n: alle[n] for n in names}
+
+
+
+# Independent of the placement logic: a line always lies in the month it starts, and a line that
+# cannot be placed in the load months it sat in the stock that way; and never twice in a period.
+LINJER_BEVARET_SQL = """
+WITH n AS (SELECT max(indlaesningsmaaned) AS n FROM dsa.vh),
+stock AS (SELECT * FROM dsa.vh WHERE indlaesningsmaaned = (SELECT n FROM n)),
+forventet AS (
+    SELECT kommunekode, fagsystem, ydelse_id FROM stock
+    WHERE date_trunc('month', startdato) = $maaned AND (slutdato IS NULL OR slutdato >= startdato)
+    UNION
+    SELECT s.kommunekode, s.fagsystem, s.ydelse_id FROM stock s
+    JOIN dsa.vh h ON h.indlaesningsmaaned = $maaned AND h.kommunekode = s.kommunekode
+        AND h.fagsystem = s.fagsystem AND h.ydelse_id = s.ydelse_id
+    WHERE NOT (s.startdato IS NOT NULL AND (s.slutdato IS NULL OR s.slutdato >= s.startdato))
+      AND NOT (h.startdato IS NOT NULL AND (h.slutdato IS NULL OR h.slutdato >= h.startdato))
+),
+faktisk AS (SELECT kommunekode, fagsystem, ydelse_id, count(*) AS n FROM harmoniseret.vh_ydelser
+            WHERE periode = $maaned GROUP BY ALL)
+SELECT f.kommunekode, f.fagsystem, f.ydelse_id, 'LINJE_TABT_MELLEM_DSA_OG_HARMONISERET' AS regel
+FROM forventet f ANTI JOIN faktisk USING (kommunekode, fagsystem, ydelse_id)
+UNION ALL
+SELECT kommunekode, fagsystem, ydelse_id, 'LINJE_DOBBELT_I_PERIODEN' FROM faktisk WHERE n > 1
+"""
+
+
+TOTALER_SQL = """
+WITH h AS (
+    SELECT handlekommune, ydelseskode, count(DISTINCT cpr) AS unikke,
+        sum(dage_i_periode) / (date_diff('day', $maaned, last_day($maaned)) + 1) AS helaar
+    FROM harmoniseret.vh_ydelser
+    WHERE periode = $maaned AND NOT slettes_af_dst AND ydelseskode IS NOT NULL GROUP BY ALL
+),
+b AS (SELECT handlekommune, ydelseskode, unikke_modtagere AS unikke, helaarsmodtagere AS helaar
+      FROM datamart.vh_benchmark WHERE periode = $maaned),
+d AS (SELECT handlekommune, ydelseskode, unikke_modtagere AS unikke, helaarsmodtagere AS helaar
+      FROM datamart.vh_dimensioner WHERE periode = $maaned AND tidsenhed = 'maaned' AND dimension = 'i_alt')
+SELECT handlekommune, ydelseskode, 'BENCHMARK_AFVIGER_FRA_HARMONISERET' AS regel, h.unikke, b.unikke AS datamart
+FROM h FULL OUTER JOIN b USING (handlekommune, ydelseskode)
+WHERE h.unikke IS DISTINCT FROM b.unikke OR abs(coalesce(h.helaar, -1) - coalesce(b.helaar, -1)) > 1e-9
+UNION ALL
+SELECT handlekommune, ydelseskode, 'DIMENSIONER_AFVIGER_FRA_BENCHMARK', d.unikke, b.unikke
+FROM d FULL OUTER JOIN b USING (handlekommune, ydelseskode)
+WHERE d.unikke IS DISTINCT FROM b.unikke OR abs(coalesce(d.helaar, -1) - coalesce(b.helaar, -1)) > 1e-9
+"""
+
+HAND07_SQL = """
+SELECT kommunekode, ydelseskode, kvartal, flis, hand07, difference,
+    CASE WHEN hand07 IS NULL THEN 'MANGLER_I_HAND07' ELSE 'AFVIGER_FRA_HAND07' END AS regel
+FROM datamart.vh_hand07_afstemning
+WHERE periode = $maaned AND difference IS DISTINCT FROM 0
+ORDER BY abs(coalesce(difference, flis)) DESC, kommunekode, ydelseskode
+"""
+
+
+checks = [
+    validity_check(
+        "vh", "ydelse_id",
+        regler(["UGYLDIG_YDELSESKODE", "UGYLDIG_MAALGRUPPE", "MANGLENDE_STARTDATO", "SLUTDATO_FOER_STARTDATO"]),
+        "DST's gyldighedsregler (DST sletter linjerne; FLIS beholder og opmærker dem i harmoniseret).",
+    ),
+    duplicate_ids_check("vh", "ydelse_id"),
+    fagsystem_check("vh"),
+    frame_check(
+        asset=dg.AssetKey(["harmoniseret", "vh_ydelser"]), name="linjer_bevaret", blocking=True,
+        description="Blokerende: hver linje i den nyeste DSA-bestand står i sin startmåned (uplacerbare i de "
+        "indlæsningsmåneder, de blev leveret i), og ingen linje står to gange i en periode.",
+        sql=LINJER_BEVARET_SQL,
+    ),
+    frame_check(
+        asset=dg.AssetKey(["datamart", "vh_benchmark"]), name="totaler_som_harmoniseret", blocking=True,
+        description="Blokerende: unikke modtagere og helårsmodtagere pr. kommune og ydelse er de samme i "
+        "benchmark-datamarten, i dimensionstabellen og i harmoniseret efter DST's sletninger.",
+        sql=TOTALER_SQL, additional_deps=[dg.AssetKey(["datamart", "vh_dimensioner"])],
+    ),
+    frame_check(
+        asset=dg.AssetKey(["datamart", "vh_hand07_afstemning"]), name="hand07_afvigelser",
+        description="Advarer om kommuner, ydelser og kvartaler hvor FLIS' unikke modtagere (godkendte data) "
+        "afviger fra Statistikbankens HAND07.",
+        sql=HAND07_SQL,
+    ),
+]
