@@ -1,13 +1,17 @@
 """Code lists and rule tables as data: one CSV per table, read here and nowhere else.
 
 The CSV files are the single place each fact lives; SQL sees them as DuckDB tables in the
-`kodelister` schema (see `flis_assets.resources.load_kodelister`).
+`kodelister` schema (see `flis_assets.resources.load_kodelister`). The platform's lists (the
+kommuner, the one rule table of every area, ...) live here; an area's own lists live in its
+folder, `flis_assets/omraader/<navn>/kodelister/<praefiks>_*.csv`, named with the area's prefix
+so two areas' codes never collide (an area list's columns of only `true`/`false` are BOOLEAN).
 """
 
 from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import polars as pl
 
@@ -33,24 +37,39 @@ _SEPARATORS = {"kommuner": ","}
 
 
 def names() -> list[str]:
-    """Every code list shipped with the project."""
-    return sorted(
-        p.name.removesuffix(".csv")
-        for p in resources.files(__package__).iterdir()
-        if p.name.endswith(".csv")
-    )
+    """Every code list shipped with the project: the platform's and every area's."""
+    return sorted(_stier())
+
+
+@cache
+def _stier() -> dict[str, Path]:
+    """Each code list's file, by name; an area's list must carry the area's prefix."""
+    from flis_assets import omraader
+
+    stier = {p.name.removesuffix(".csv"): Path(str(p)) for p in resources.files(__package__).iterdir()
+             if p.name.endswith(".csv")}
+    for o in omraader.omraader():
+        for p in sorted((o.mappe / "kodelister").glob("*.csv")):
+            navn = p.name.removesuffix(".csv")
+            if not navn.startswith(f"{o.praefiks}_"):
+                raise ValueError(f"Kodelisten {p} skal hedde {o.praefiks}_…: et områdes kodelister bærer "
+                                 "områdets præfiks, så to områders koder aldrig støder sammen")
+            if navn in stier:
+                raise ValueError(f"Kodelisten {navn} findes to steder: {stier[navn]} og {p}")
+            stier[navn] = p
+    return stier
 
 
 @cache
 def load(name: str) -> pl.DataFrame:
     """One code list as a polars frame, typed where the type matters."""
-    path = resources.files(__package__) / f"{name}.csv"
+    path = _stier()[name]
+    frame = pl.read_csv(path.read_bytes(), separator=_SEPARATORS.get(name, ";"), infer_schema=False)
+    if path.parent != Path(__file__).parent:  # an area's list: its yes/no columns as BOOLEAN
+        frame = frame.with_columns(pl.col(c) == "true" for c in frame.columns
+                                   if frame[c].len() and frame[c].is_in(["true", "false"]).all())
     overrides = _SCHEMAS.get(name, {})
-    return pl.read_csv(
-        path.read_bytes(),
-        separator=_SEPARATORS.get(name, ";"),
-        infer_schema=False,
-    ).with_columns(
+    return frame.with_columns(
         [
             (pl.col(c) == "true") if dtype == pl.Boolean else pl.col(c).cast(dtype)
             for c, dtype in overrides.items()

@@ -26,9 +26,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-MAPPE = Path(__file__).parent
-
-
 def _ingen() -> Sequence:
     return ()
 
@@ -59,12 +56,13 @@ class Omraade:
 
     @property
     def mappe(self) -> Path:
-        return MAPPE / self.navn
+        return next(p for p in mapper() if p.name == self.navn)
 
 
 def mapper() -> list[Path]:
-    """Every area's folder (a package with an `__init__.py`), in name order."""
-    return sorted(p for p in MAPPE.iterdir() if p.is_dir() and (p / "__init__.py").exists())
+    """Every area's folder (a package with an `__init__.py`) on this package's path, in name order."""
+    return sorted((p for rod in __path__ for p in Path(rod).iterdir() if p.is_dir() and (p / "__init__.py").exists()),
+                  key=lambda p: p.name)
 
 
 @cache
