@@ -28,9 +28,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions, snitflader
-from flis_assets.defs.dsa import common
-from flis_assets.omraader.borger import dsa as borger
-from flis_assets.omraader.oekonomi import dsa as oekonomi
+from flis_assets.defs.dsa import common, strategier
 from flis_assets.resources import Tilstand, replace_window, tabel_metadata
 
 
@@ -144,7 +142,7 @@ def periode_sql(kilde: str) -> str:
     return f"""
     WITH ny AS (SELECT kommunekode, periode, {agg} FROM dsa.{kilde} WHERE indlaesningsmaaned = $maaned GROUP BY ALL),
     gl AS (SELECT kommunekode, periode, {agg}
-           FROM ({oekonomi.bestand_sql("$forrige", "SELECT kommunekode, periode FROM ny")}) GROUP BY ALL)
+           FROM ({strategier.pr_periode_sql(kilde, "$forrige", "SELECT kommunekode, periode FROM ny")}) GROUP BY ALL)
     SELECT kommunekode, periode, ny.n + coalesce(gl.n, 0) AS antal_aendringer
     FROM ny LEFT JOIN gl USING (kommunekode, periode)
     WHERE (ny.h IS DISTINCT FROM gl.h OR ny.n IS DISTINCT FROM gl.n)
@@ -173,7 +171,7 @@ def register_sql(kilde: str) -> str:
                               for k, _ in linjer)
     return f"""
     WITH d AS (SELECT * FROM dsa.{kilde} WHERE indlaesningsmaaned = $maaned),
-    gl AS ({borger.register_sql("$forrige", "SELECT cpr FROM d")}),
+    gl AS ({strategier.register_sql(kilde, "$forrige", "SELECT cpr FROM d")}),
     x AS (
         SELECT d.cpr, coalesce(d.bopaelskommune, gl.bopaelskommune) AS kommunekode,
             d.doedsdato AS nd, gl.doedsdato AS od, gl.cpr IS NULL OR {i_linjer} AS i_linjer

@@ -11,7 +11,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import snitflader
-from flis_assets.defs.dsa import common
+from flis_assets.defs.dsa import common, strategier
 from flis_assets.resources import Tilstand
 
 KILDE = snitflader.kilde("cpr")
@@ -19,11 +19,8 @@ VAERDIER = ", ".join(f.navn for f in KILDE.felter if f.navn != "cpr")
 
 
 def register_sql(m: str, personer: str | None = None) -> str:
-    """The register after load month `m`; with `personer` (a query of cpr) only those people,
-    chosen before the window, so a month sorts the people it touches, not the whole register."""
-    semi = f"SEMI JOIN ({personer}) p USING (cpr)" if personer else ""
-    return f"""SELECT * EXCLUDE (aendring) FROM dsa.cpr {semi} WHERE indlaesningsmaaned <= {m}
-    QUALIFY row_number() OVER (PARTITION BY cpr ORDER BY indlaesningsmaaned DESC) = 1"""
+    """The register after load month `m` (`strategier.register_sql`)."""
+    return strategier.register_sql(KILDE.kilde, m, personer)
 
 
 HASH = f"hash({VAERDIER})"  # the one hash of a record's values, stored and compared alike

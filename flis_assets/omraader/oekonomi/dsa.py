@@ -11,21 +11,14 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import snitflader
-from flis_assets.defs.dsa import common
+from flis_assets.defs.dsa import common, strategier
 
 KILDE = snitflader.kilde("oekonomi")
 
 
 def bestand_sql(m: str, grupper: str | None = None) -> str:
-    """The stock after load month `m`: per group its latest version. With `grupper` (a query of
-    kommunekode, periode) only those groups: a month then reads the versions of the groups it
-    touches, not the lines of every version since 2013 (the join on the load month lets DuckDB skip
-    the other months' row groups)."""
-    semi = f"SEMI JOIN ({grupper}) g USING (kommunekode, periode)" if grupper else ""
-    return f"""SELECT o.* FROM dsa.oekonomi o JOIN (
-        SELECT kommunekode, periode, max(indlaesningsmaaned) AS indlaesningsmaaned
-        FROM dsa.oekonomi {semi} WHERE indlaesningsmaaned <= {m} GROUP BY ALL
-    ) v USING (kommunekode, periode, indlaesningsmaaned)"""
+    """The stock after load month `m` (`strategier.pr_periode_sql`)."""
+    return strategier.pr_periode_sql(KILDE.kilde, m, grupper)
 
 
 BESTAND_MACRO = f"CREATE OR REPLACE MACRO dsa.oekonomi_bestand(m) AS TABLE {bestand_sql('m')}"
