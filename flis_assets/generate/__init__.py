@@ -98,7 +98,7 @@ def generate(
 
     pop_koder = sorted(set(koder) | {vh.RAPPORTERER_FOR[k] for k in koder if k in vh.RAPPORTERER_FOR})
     pop_maske = np.isin(km.koder, pop_koder)
-    cpr_grund = pop_maske[bef.k0] | pop_maske[bef.k1]
+    cpr_grund = bef.nogensinde_i(pop_maske)
     kidx = {k: km.idx(k) for k in koder}
     vh_helaar_cache: dict[int, dict[int, np.ndarray]] = {}
     uds_helaar_cache: dict[int, np.ndarray] = {}

@@ -13,7 +13,7 @@ import pytest
 
 from flis_assets import kodelister, snitflader
 from flis_assets.generate import generate
-from flis_assets.generate.befolkning import modulus11_ok, simuler
+from flis_assets.omraader.borger.generate import modulus11_ok, simuler
 
 SEED = 7
 SCALE = 0.05
