@@ -340,6 +340,15 @@ def cpr_udtraek(bef: Befolkning, mi: int, med: np.ndarray) -> pl.DataFrame:
     )
 
 
+def beboere(bef: Befolkning, dag: int, alder_dag: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The residents on `dag`: persons, kommune index and age in whole years on `alder_dag`."""
+    alle = np.arange(len(bef))
+    bk = bef.bopael(alle, dag)
+    pid = np.flatnonzero((bef.indgang <= dag) & (bef.udgang > dag) & (bk >= 0))
+    alder = (f.yyyymmdd(alder_dag) - f.yyyymmdd(bef.foed[pid])) // 10000
+    return pid, bk[pid].astype(np.int64), alder
+
+
 _FOLK1A_STROEM = 1001  # FOLK1A's deviations: a stream of their own beside the population's
 _P_FOLK1A_AFVIGELSE = 0.005
 _MAKS_ALDER = 110
@@ -355,16 +364,14 @@ def folk1a(seed: int, out: Path, bef: Befolkning, koder: list[int], maaneder: li
     pos[kidx] = np.arange(len(kidx))
     celler = 2 * (_MAKS_ALDER + 1)
     dele = []
-    alle = np.arange(len(bef))
     for mi in maaneder:
         if mi % 3 != 2:
             continue
         me = f.maaned_slut(mi)
         kvartal = f.kvartal_af_maaned(mi + 1)
-        p = np.flatnonzero(bef.til_stede(alle, me))
-        kp = pos[bef.bopael(p, me)]
-        p, kp = p[kp >= 0], kp[kp >= 0]
-        alder = np.minimum((f.yyyymmdd(me + 1) - f.yyyymmdd(bef.foed[p])) // 10000, _MAKS_ALDER)
+        p, bk, alder = beboere(bef, me, me + 1)
+        kp = pos[bk]
+        p, kp, alder = p[kp >= 0], kp[kp >= 0], np.minimum(alder[kp >= 0], _MAKS_ALDER)
         celle = kp * celler + bef.koen[p].astype(np.int64) * (_MAKS_ALDER + 1) + alder
         antal = np.bincount(celle, minlength=len(kidx) * celler).reshape(len(kidx), celler)
         for i, kode in enumerate(koder):
