@@ -193,49 +193,43 @@ def _anden_kommune(rng: np.random.Generator, nu: np.ndarray, andel: np.ndarray) 
 
 def _haendelser(
     rng: np.random.Generator, kidx: int, foed: np.ndarray, start: np.ndarray, doeddag: np.ndarray, h1: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Each person's residence events from `start` until death or the horizon's end.
 
-    Returns the events (local person, day, kommune index or -1 abroad) and per person the day of
-    a final emigration (ALDRIG if none) and whether the person died abroad (then the death is
-    not in the register: the stay abroad becomes a final emigration)."""
+    Returns the events (local person, day, kommune index or -1 abroad), sorted by person and
+    day, and per person the day of a final emigration (ALDRIG if none). A death during a stay
+    abroad is not in the register: that stay becomes a final emigration."""
     andel = f.kommuner().andel
-    n = len(foed)
-    graense = np.minimum(doeddag, h1 + 1).astype(np.float64)
+    udvandret = np.full(len(foed), f.ALDRIG, dtype=np.int64)
+    tilboejelighed = rng.gamma(_HETEROGENITET, 1 / _HETEROGENITET, len(foed))
+    # the persons still living their events, with their day and kommune so far
+    idx = np.arange(len(foed))
     t = start.astype(np.float64)
-    kom = np.full(n, kidx, dtype=np.int64)
-    aktiv = np.ones(n, dtype=bool)
-    udvandret = np.full(n, f.ALDRIG, dtype=np.int64)
-    tilboejelighed = rng.gamma(_HETEROGENITET, 1 / _HETEROGENITET, n)
+    kom = np.full(len(foed), kidx, dtype=np.int64)
     pid_l, dag_l, kom_l = [], [], []
-
-    def haendelse(maske: np.ndarray, dag: np.ndarray, hvor: np.ndarray) -> None:
-        pid_l.append(np.flatnonzero(maske)), dag_l.append(dag[maske]), kom_l.append(hvor[maske])
-
     for _ in range(_MAKS_HAENDELSER):
-        alder = (t - foed) / f.AAR
-        ny = foed + np.ceil(_naeste_alder(alder, rng.exponential(1.0, n) / tilboejelighed) * f.AAR)
+        n = len(idx)
+        ny = foed[idx] + np.ceil(
+            _naeste_alder((t - foed[idx]) / f.AAR, rng.exponential(1.0, n) / tilboejelighed[idx]) * f.AAR
+        )
         ny = np.maximum(ny, t + 1)
         u = rng.random(n)
-        ude = _UDLANDSOPHOLD[0] + np.floor(rng.exponential(_UDLANDSOPHOLD[1], n))
+        hjem = ny + _UDLANDSOPHOLD[0] + np.floor(rng.exponential(_UDLANDSOPHOLD[1], n))
         destination = _anden_kommune(rng, kom, andel)
         retur = np.where(rng.random(n) < _P_SAMME_KOMMUNE, kom, rng.choice(len(andel), size=n, p=andel))
-        sker = aktiv & (ny < graense)
+        sker = ny < np.minimum(doeddag[idx], h1 + 1)
         flyt = sker & (u >= _P_UDVANDRING)
         ud = sker & (u < _P_UDVANDRING)
-        tilbage = ud & (u < _P_UDVANDRING * _P_VENDER_TILBAGE)
-        hjem = ny + ude
-        # a death abroad is not registered: the stay becomes a final emigration
-        endelig = ud & (~tilbage | (hjem >= doeddag))
-        tilbage &= ~endelig
-        haendelse(flyt, ny, destination)
-        haendelse(tilbage, ny, np.full(n, -1))
+        endelig = ud & ((u >= _P_UDVANDRING * _P_VENDER_TILBAGE) | (hjem >= doeddag[idx]))
+        tilbage = ud & ~endelig
         vender_hjem = tilbage & (hjem <= h1)
-        haendelse(vender_hjem, hjem, retur)
-        udvandret = np.where(endelig, ny, udvandret)
-        kom = np.where(flyt, destination, np.where(vender_hjem, retur, kom))
-        t = np.where(flyt, ny, np.where(vender_hjem, hjem, t))
-        aktiv = sker & ~endelig & (~tilbage | vender_hjem)
+        for m, dag, hvor in ((flyt, ny, destination), (tilbage, ny, np.full(n, -1)), (vender_hjem, hjem, retur)):
+            pid_l.append(idx[m]), dag_l.append(dag[m]), kom_l.append(hvor[m])
+        udvandret[idx[endelig]] = ny[endelig]
+        videre = flyt | vender_hjem
+        idx = idx[videre]
+        t = np.where(flyt, ny, hjem)[videre]
+        kom = np.where(flyt, destination, retur)[videre]
     pid, dag, hvor = (np.concatenate(x) for x in (pid_l, dag_l, kom_l))
     orden = np.lexsort((dag, pid))
     return pid[orden], dag[orden].astype(np.int64), hvor[orden], udvandret
