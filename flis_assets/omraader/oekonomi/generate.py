@@ -61,6 +61,7 @@ class _Hovedfunktion:
     saeson: tuple[float, ...]  # relative level per calendar month
     refusion: tuple[int, ...] = ()  # funktioner with a state refund in dranst 2
     anlaeg: tuple[int, ...] = ()  # funktioner with construction in dranst 3
+    med_udsatte: bool = False  # the udsatte measures' lines carry part of the level
 
 
 _ALLE = (0, 200)
@@ -90,6 +91,7 @@ _HOVEDFUNKTIONER = (
         (("1", "11", 0.25), ("4", "40", 0.45), ("4", "46", 0.35), ("7", "76", -0.03), ("8", "86", -0.02)),
         (1.0,) * 11 + (1.08,),
         refusion=(22,),
+        med_udsatte=True,
     ),
     _Hovedfunktion(
         5, 30, (67, 200), (42_000, 58_000),
@@ -166,12 +168,12 @@ def _korriger(ret: np.random.Generator, beloeb: np.ndarray, alder: int) -> np.nd
 
 def _linjer(p: int, konti: dict[str, np.ndarray], oere: np.ndarray) -> pl.DataFrame:
     """One booking month's lines: `konti` holds the accounts' fields (one entry per line)."""
-    maal = {"dranst": 1, "hovedkonto": 5, "gruppering": 0}
+    fast = {"dranst": 1, "hovedkonto": 5, "gruppering": 0}  # where `konti` does not say
     n = len(oere)
     return pl.DataFrame(
         {
             "periode": np.full(n, (p // 12) * 100 + p % 12 + 1),
-            **{k: np.full(n, v, dtype=np.int64) for k, v in maal.items() if k not in konti},
+            **{k: np.full(n, v, dtype=np.int64) for k, v in fast.items() if k not in konti},
             **{k: np.asarray(v, dtype=object if k in ("hovedart", "art") else np.int64) for k, v in konti.items()},
             "oere": oere,
         },
@@ -210,19 +212,20 @@ def _befolkningskonti(
     for h, (niveau, fu_andel), n in zip(_HOVEDFUNKTIONER, _niveauer(seed, kode), personer):
         saeson = np.array(h.saeson) / np.mean(h.saeson)
         netto = niveau * n / 12 * saeson[p % 12] * rng.lognormal(0, 0.03)
-        if h.hovedfunktion == 28:  # the udsatte measures' funktioner carry part of the level
+        if h.med_udsatte:
             netto = max(netto - uds_netto, 0.1 * netto)
         fu = np.array([x for x, _ in h.funktioner])
         art_andel = np.array([a[2] for a in h.arter])
         art_andel = art_andel / art_andel.sum()
         b = netto * fu_andel[:, None] * art_andel[None, :] * rng.lognormal(0, 0.06, (len(fu), len(art_andel)))
         # A re-posting between two funktioner on one expense art: net unchanged, one line negative.
-        u = rng.random(4)
+        u = rng.random(5)
         udgift = np.flatnonzero(art_andel > 0)
         a = udgift[int(u[1] * len(udgift))]
-        fra, til = int(u[2] * len(fu)), (int(u[2] * len(fu)) + 1 + int(u[3] * (len(fu) - 1))) % len(fu)
+        fra = int(u[2] * len(fu))
+        til = (fra + 1 + int(u[3] * (len(fu) - 1))) % len(fu)  # another funktion
         if u[0] < _P_OMPOSTERING and b[fra, a] > 0:
-            x = b[fra, a] * (1.05 + 0.4 * u[3])
+            x = b[fra, a] * (1.05 + 0.4 * u[4])
             b[fra, a] -= x
             b[til, a] += x
         tilfoej(1, h, np.repeat(fu, len(art_andel)), np.tile([a[0] for a in h.arter], len(fu)),
