@@ -86,14 +86,15 @@ def nul_beloeb(stier: list[Path]) -> None:
 
 
 def behold_cpr(stier: list[Path], antal: int) -> None:
-    """VH deliveries cut to the lines of their first `antal` recipients (the same in every file)."""
+    """VH deliveries cut to the lines of their first `antal` recipients with an open ydelse (the
+    same in every file), so that the kommune still has recipients whatever the population."""
+    filer = {p: p.read_text(encoding="utf-8").splitlines() for p in stier}
     valgte: list[str] = []
-    for p in stier:
-        linjer = p.read_text(encoding="utf-8").splitlines()
-        for ln in linjer:
-            cpr = ln.split(";")[1]
-            if cpr not in valgte and len(valgte) < antal:
-                valgte.append(cpr)
+    for linjer in filer.values():
+        for f in (ln.split(";") for ln in linjer):
+            if f[1] not in valgte and len(valgte) < antal and f[5] and not f[6]:
+                valgte.append(f[1])
+    for p, linjer in filer.items():
         p.write_text("".join(ln + "\n" for ln in linjer if ln.split(";")[1] in valgte), encoding="utf-8")
 
 

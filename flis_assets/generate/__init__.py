@@ -98,10 +98,11 @@ def generate(
 
     pop_koder = sorted(set(koder) | {vh.RAPPORTERER_FOR[k] for k in koder if k in vh.RAPPORTERER_FOR})
     pop_maske = np.isin(km.koder, pop_koder)
-    cpr_grund = pop_maske[bef.k0] | pop_maske[bef.k1]
+    cpr_grund = bef.nogensinde_i(pop_maske)
     kidx = {k: km.idx(k) for k in koder}
     vh_helaar_cache: dict[int, dict[int, np.ndarray]] = {}
     uds_helaar_cache: dict[int, np.ndarray] = {}
+    maalgrupper, regk31 = oekonomi.Maalgrupper(bef), oekonomi.Regk31()
 
     def vh_helaar(p: int) -> dict[int, np.ndarray]:
         if p not in vh_helaar_cache:
@@ -159,7 +160,8 @@ def generate(
             for k in koder:
                 vhh = {p: vh_helaar(p).get(k, nul) for p in oekonomi.perioder(mi)}
                 udh = {p: uds_helaar(p)[kidx[k]] for p in oekonomi.perioder(mi)}
-                df = oekonomi.fil(seed, k, mi, vhh, udh, vh.gyldige_koder(), scale)
+                df = oekonomi.fil(seed, k, mi, vhh, udh, vh.gyldige_koder(), scale, maalgrupper)
+                regk31.tilfoej(k, mi, df)
                 skriv("oekonomi", mi, k, oekonomi.fagsystem(seed, k), [df])
             bar.update()
 
@@ -178,4 +180,6 @@ def generate(
     modtagere = pl.concat([vh.dst_modtagere(lv, bef, til_mi) for lv in lev.values()])
     modtagere = modtagere.filter(pl.col("omraade").is_in(pop_koder))
     res.files.append(reference.hand07(seed, out, modtagere, godkendt))
+    res.files.append(befolkning.folk1a(seed, out, bef, pop_koder, maaneder))
+    res.files.append(regk31.skriv(seed, out))
     return res

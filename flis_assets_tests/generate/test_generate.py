@@ -98,7 +98,8 @@ def test_file_names_and_reference_files(ud):
     assert set_kilder == set(kilder)
     ref = ud / "reference"
     assert sorted(p.name for p in ref.iterdir()) == sorted(
-        ["systemskifte.csv", "HAND07.csv"] + [f"godkendte_kommuner_{y}.xlsx" for y in range(2013, 2025)]
+        ["systemskifte.csv", "HAND07.csv", "FOLK1A.csv", "REGK31.csv"]
+        + [f"godkendte_kommuner_{y}.xlsx" for y in range(2013, 2025)]
     )
     for maaned in MAANEDER:
         assert len(_leverancer(ud, "cpr", maaned)) == 1
