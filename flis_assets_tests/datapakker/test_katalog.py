@@ -137,3 +137,14 @@ def test_a_subscription_to_a_package_that_does_not_exist_names_it(kopi):  # noqa
     con.execute("INSERT INTO datapakker.abonnenter VALUES (?, 101, 'vh_ukendt')", [MARTS])
     with pytest.raises(Katalogfejl, match="abonnementer.csv nævner datapakken vh_ukendt, som ikke findes"):
         write(con)
+
+
+def test_a_table_without_the_columns_it_declares_fails_clearly(kopi, monkeypatch):  # noqa: F811
+    """A per-recipient table that gives no `modtager` is named, with what it lacks."""
+    root, con = kopi
+    uden = Pakke("test_uden", (Tabel("test_uden", "SELECT periode, ydelse_id FROM harmoniseret.vh_ydelser "
+                                     "WHERE periode BETWEEN $fra AND $til", "ydelse_id", ejere=("handlekommune",)),))
+    med_omraader(monkeypatch, nyt_omraade(uden))
+    with pytest.raises(Katalogfejl, match="^Tabellen test_uden i datapakken test_uden .erklæret af testomraade. "
+                                          "mangler kolonnerne modtager, handlekommune; den har periode, ydelse_id$"):
+        pakker.build_indhold(con, [MARTS])

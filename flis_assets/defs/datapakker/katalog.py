@@ -23,7 +23,9 @@ from dataclasses import dataclass, field, replace
 import dagster as dg
 
 from flis_assets import omraader
+from flis_assets.checks import validering
 from flis_assets.checks.factory import Validator, failing_rows_validator
+from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
 
 NAVN = re.compile(r"^[a-z][a-z0-9_]*$")  # a file name, a table name and an SQL literal alike
 REGEL = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -202,42 +204,49 @@ def union(dele: Sequence[str], tom: str) -> str:
 
 NOEGLETAL_SQL = "SELECT * FROM noegletal.kube WHERE periode BETWEEN $fra AND $til"
 POPULATIONER_SQL = "SELECT * FROM noegletal.koblede_populationer WHERE periode BETWEEN $fra AND $til"
+NOEGLETAL_DISKRETION_SQL = f"""
+SELECT 'noegletal' AS pakke, omraade, noegletal_id AS noegle, 'FAERRE_END_{MIN_INDIVIDER}_INDIVIDER' AS regel
+FROM datapakker.noegletal k LEFT JOIN kodelister.noegletal n USING (noegletal_id)
+WHERE k.periode = $maaned AND coalesce(n.diskretion, true)
+  AND (k.vaerdi IS NOT NULL OR k.taeller IS NOT NULL OR k.naevner IS NOT NULL OR k.individer IS NOT NULL)
+  AND coalesce(k.individer, 0) < {MIN_INDIVIDER}
+"""
+POPULATIONER_DISKRETION_SQL = f"""
+SELECT 'noegletal_populationer', omraade, noegletal_id || ':' || population, 'POPULATION_UNDER_{MIN_INDIVIDER}'
+FROM datapakker.noegletal_populationer WHERE periode = $maaned AND diskretioneret AND antal IS NOT NULL
+"""
+# The kommune's own failing keys of every check and month (never a CPR number: `validering`).
+DATAVALIDERING_SQL = f"""
+SELECT maaned AS periode, kommunekode AS modtager, kommunekode, tjek, regel, noegle
+FROM {validering.TABEL} WHERE maaned BETWEEN $fra AND $til AND kommunekode IS NOT NULL
+"""
 
 
 def platformens_pakker() -> list[Pakke]:
-    """`noegletal` (every area's key figures and the linked figures' populations) and `datavalidering`
-    (the kommune's own failing check keys, never a CPR number: `validering`)."""
-    from flis_assets.checks import validering
+    """`noegletal` (every area's key figures and the linked figures' populations) and `datavalidering`."""
     from flis_assets.defs.noegletal.checks import angreb_beskrivelse, angreb_validator
-    from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
 
     def angreb(tabel: str, navn: str, populationer: bool = False) -> Kontrol:
         """The attack of `diskretion.py` on one month of a package's cube (or populations) table."""
-        return Kontrol(navn, angreb_beskrivelse(tabel, populationer), f"SELECT * FROM {tabel} WHERE periode = $maaned",
-                       angreb_validator(populationer))
+        return Kontrol(navn, angreb_beskrivelse(tabel, populationer),
+                       f"SELECT * FROM {tabel} WHERE periode = $maaned", angreb_validator(populationer))
 
     kommune = dict(kommunekoder=("TRY_CAST(omraade AS INTEGER)",), kommuneraekker="niveau = 'kommune'")
-    noegletal = Pakke(
-        "noegletal",
-        (Tabel("noegletal", NOEGLETAL_SQL, "niveau, omraade, noegletal_id", **kommune, diskretion=f"""
-            SELECT 'noegletal' AS pakke, omraade, noegletal_id AS noegle, 'FAERRE_END_{MIN_INDIVIDER}_INDIVIDER' AS regel
-            FROM datapakker.noegletal k LEFT JOIN kodelister.noegletal n USING (noegletal_id)
-            WHERE k.periode = $maaned AND coalesce(n.diskretion, true)
-              AND (k.vaerdi IS NOT NULL OR k.taeller IS NOT NULL OR k.naevner IS NOT NULL OR k.individer IS NOT NULL)
-              AND coalesce(k.individer, 0) < {MIN_INDIVIDER}"""),
-         Tabel("noegletal_populationer", POPULATIONER_SQL, "niveau, omraade, noegletal_id, population", **kommune,
-               diskretion=f"""
-            SELECT 'noegletal_populationer', omraade, noegletal_id || ':' || population, 'POPULATION_UNDER_{MIN_INDIVIDER}'
-            FROM datapakker.noegletal_populationer WHERE periode = $maaned AND diskretioneret AND antal IS NOT NULL""")),
-        laeser=("noegletal/kube", "noegletal/koblede_populationer"),
-        kontroller=(angreb("datapakker.noegletal", "noegletal_kan_ikke_udregnes"),
-                    angreb("datapakker.noegletal_populationer", "populationer_kan_ikke_udregnes", populationer=True)),
-        beskrivelse="Nøgletalskuben for perioden, alle områder, med diskretion, og de koblede nøgletals populationer.",
-    )
-    # Every kommune gets its own by default, as the steward validates by kommune.
-    datavalidering = Pakke("datavalidering", (Tabel("datavalidering", f"""
-        SELECT maaned AS periode, kommunekode AS modtager, kommunekode, tjek, regel, noegle
-        FROM {validering.TABEL} WHERE maaned BETWEEN $fra AND $til AND kommunekode IS NOT NULL""",
-        "tjek, regel, noegle", ejere=("kommunekode",), noegle="tjek", regel="ANDEN_KOMMUNES_FEJL"),),
-        beskrivelse="Kommunens egne fejlende nøgler i FLIS' kontroller pr. måned.")
-    return [noegletal, datavalidering]
+    return [
+        Pakke("noegletal",
+              (Tabel("noegletal", NOEGLETAL_SQL, "niveau, omraade, noegletal_id", **kommune,
+                     diskretion=NOEGLETAL_DISKRETION_SQL),
+               Tabel("noegletal_populationer", POPULATIONER_SQL, "niveau, omraade, noegletal_id, population",
+                     **kommune, diskretion=POPULATIONER_DISKRETION_SQL)),
+              laeser=("noegletal/kube", "noegletal/koblede_populationer"),
+              kontroller=(angreb("datapakker.noegletal", "noegletal_kan_ikke_udregnes"),
+                          angreb("datapakker.noegletal_populationer", "populationer_kan_ikke_udregnes",
+                                 populationer=True)),
+              beskrivelse="nøgletalskuben for perioden, alle områder, med diskretion, og de koblede nøgletals "
+              "populationer"),
+        # Every kommune gets its own by default, as the steward validates by kommune.
+        Pakke("datavalidering",
+              (Tabel("datavalidering", DATAVALIDERING_SQL, "tjek, regel, noegle", ejere=("kommunekode",),
+                     noegle="tjek", regel="ANDEN_KOMMUNES_FEJL"),),
+              beskrivelse="kommunens egne fejlende nøgler i FLIS' kontroller pr. måned"),
+    ]

@@ -81,7 +81,21 @@ def build_indhold(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[st
     standard = {"pakker": [p.navn for p in pakker if not p.kun_med_abonnement]}
     tabeller = selects(pakker)
     create_tables_like(con, tabeller, standard)  # tables take the shape of their query
+    _tjek_kolonner(con, pakker)
     return replace_periods(con, tabeller, months, standard)
+
+
+def _tjek_kolonner(con: duckdb.DuckDBPyConnection, pakker: Sequence[katalog.Pakke]) -> None:
+    """Each table has the columns its declaration names: `periode`, its order, and for a
+    per-recipient table `modtager` and its `ejere`."""
+    for p in pakker:
+        for t in p.tabeller:
+            har = set(con.sql(f"SELECT * FROM datapakker.{t.navn} LIMIT 0").columns)
+            skal = ["periode", *(k.strip() for k in t.orden.split(",")),
+                    *(("modtager", *t.ejere) if t.per_modtager else ())]
+            if mangler := [k for k in skal if k not in har]:
+                raise katalog.Katalogfejl(f"Tabellen {t.navn} i datapakken {p.navn} (erklæret af {p.omraade}) mangler "
+                                          f"kolonnerne {', '.join(mangler)}; den har {', '.join(sorted(har))}")
 
 
 Files = dict[str, tuple[bytes, str, int]]  # a table's files: extension -> (bytes, SHA-256, rows)
@@ -284,14 +298,17 @@ def _list(con: duckdb.DuckDBPyConnection, p: date, swapped: list[list[tuple]]) -
 
 
 KW = dict(**partitions.MAANEDLIG, group_name="datapakker", kinds={"duckdb"})
+KATALOG = katalog.pakker()  # as the definitions are built: what `indhold` reads and lists
 
 
 @dg.asset(
     key=["datapakker", "indhold"],
     # what the catalogue's packages read, and the subscriptions
-    deps=[*katalog.laeser(katalog.pakker()), dg.AssetKey(["referencedata", "abonnementer"]),
+    deps=[*katalog.laeser(KATALOG), dg.AssetKey(["referencedata", "abonnementer"]),
           dg.AssetKey(["referencedata", "kodelister"])],
-    description="Indholdet af hver datapakke pr. periode (tabeller i skemaet datapakker), før det forlader FLIS.",
+    description="Indholdet af hver datapakke pr. periode (tabeller i skemaet datapakker), før det forlader FLIS.\n\n"
+    + "\n".join(f"- `{p.navn}` ({p.omraade}{', kun med abonnement' if p.kun_med_abonnement else ''}): {p.beskrivelse}"
+                for p in KATALOG),
     **KW,
 )
 def indhold(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:

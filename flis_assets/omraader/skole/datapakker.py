@@ -14,4 +14,4 @@ def pakker() -> list[Pakke]:
                                           ejere=("kommunekode",), noegle="skolekode",  # never a CPR number
                                           regel="ANDEN_KOMMUNES_ELEV", individer=("harmoniseret.skole_elever",)),),
                   laeser=("harmoniseret/skole_elever",),
-                  beskrivelse="Eleverne på kommunens egne skoler.")]
+                  beskrivelse="eleverne på kommunens egne skoler")]

@@ -17,4 +17,4 @@ def pakker() -> list[Pakke]:
                                             regel="ANDEN_KOMMUNES_FORANSTALTNING",
                                             individer=("harmoniseret.udsatte_foranstaltninger",)),),
                   laeser=("harmoniseret/udsatte_foranstaltninger",),
-                  beskrivelse="Foranstaltningerne, kommunen er handlekommune for.")]
+                  beskrivelse="de foranstaltninger, kommunen er handlekommune for")]

@@ -37,5 +37,6 @@ def _pakker():
 OMRAADE = Omraade(
     navn="voksenhandicap", titel="Voksenhandicap", praefiks="vh",
     beskrivelse="Ydelser til voksne med handicap efter Serviceloven, via Danmarks Statistik.",
-    assets=_assets, checks=_checks, pakker=_pakker, bestande=_bestande, generator="flis_assets.omraader.voksenhandicap.generate",
+    assets=_assets, checks=_checks, bestande=_bestande, generator="flis_assets.omraader.voksenhandicap.generate",
+    pakker=_pakker,
 )
