@@ -40,8 +40,8 @@ def test_each_kommune_gets_its_own_failing_keys_only(pakker):
 
 def test_it_is_a_package_of_its_own_that_a_kommune_subscribes_to(pakker):
     """Every kommune gets it by default (test_datapakker); subscribed alone, it is the package alone."""
-    from flis_assets.defs.datapakker import pakker as katalog
+    from flis_assets.defs.datapakker import katalog
 
-    assert "datavalidering" in katalog.PAKKER and "datavalidering" not in katalog.KUN_MED_ABONNEMENT
+    assert not katalog.pakke("datavalidering").kun_med_abonnement
     manifest = json.loads((pakker.root / "datapakker/147/2024-03/manifest.json").read_text())
     assert {e["fil"] for e in manifest["filer"]} == {"datavalidering.parquet", "datavalidering.csv"}

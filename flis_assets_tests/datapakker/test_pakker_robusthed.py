@@ -16,7 +16,8 @@ import pytest
 
 from flis_assets.defs.datapakker import pakker
 from flis_assets_tests.conftest import vh_line
-from flis_assets_tests.datapakker.test_datapakker import PEOPLE, deliver, pk  # noqa: F401 - pk: the module's fixture
+from flis_assets.omraader.voksenhandicap.datapakker import VH_DATAMART_SQL
+from flis_assets_tests.datapakker.test_datapakker import PEOPLE, deliver, med_sql, pk  # noqa: F401 - pk: the module's fixture
 
 MARTS = date(2024, 3, 1)
 FILER = dg.AssetKey(["datapakker", "filer"])
@@ -61,7 +62,7 @@ def fail_after(monkeypatch, n: int, error: OSError, only: str | None = None) -> 
 # 1. A failing month holds back only itself
 
 ONE_MONTH_LEAKS = f"""
-SELECT * FROM ({pakker.VH_DATAMART_SQL}) WHERE periode <> DATE '2024-02-01'
+SELECT * FROM ({VH_DATAMART_SQL}) WHERE periode <> DATE '2024-02-01'
 UNION ALL BY NAME
 SELECT *, false AS diskretioneret, NULL::VARCHAR AS diskretion_aarsag FROM datamart.vh_benchmark
 WHERE periode BETWEEN $fra AND $til AND periode = DATE '2024-02-01'
@@ -72,7 +73,7 @@ def test_a_month_failing_a_blocking_check_holds_back_only_its_own_packages(flis,
     """A ranged run over three months whose February shows Frederiksberg's two recipients: January and
     March are written (and recorded as materialised), February is not, and the run fails naming it."""
     deliver(flis)
-    monkeypatch.setitem(pakker.SELECTS, "datapakker.vh_datamart", ONE_MONTH_LEAKS)
+    med_sql(monkeypatch, "datapakker.vh_datamart", ONE_MONTH_LEAKS)
     flis.materialize("2024-03", perioder=False)
     outcome = flis.materialize_periods("2024-01", "2024-03")
 

@@ -1,21 +1,13 @@
 """datapakker: what each subscribing kommune receives, per period (outputs.md).
 
-`datapakker/indhold` puts every package's content in DuckDB tables; the blocking checks on it
-(own lines only, discretion, known kommuner; `checks.py`) are judged again per period by
-`datapakker/filer`, which writes only the periods that pass, so nothing that fails them ever leaves
-the system, and one bad month does not hold back the others. Each folder is replaced whole
-(`mapper.py`), and the same content always gives the same bytes (`DECIMALER`, a total row order).
-
-- `noegletal`: the key-figure cube for the period, every area, discretion applied.
-- `vh_datamart`: the benchmark datamart for the period, every kommune, discretion applied.
-- `vh_individ`: the kommune's own harmonised VH lines (interpreted handlekommune) with their
-  annotations.
-- `vh_regelrapport`: the harmoniseringsregelrapport's citizens per rule (kommune-specific).
-- `vh_hand07_benchmark`: the kommune's rows of the benchmark against HAND07 (discretion applied).
-- `noegletal` also holds the linked figures' four populations (`noegletal_populationer`).
-- `skole_individ`, `udsatte_individ`: the kommune's own pupils and measures, one area each.
-- `datavalidering`: the failing keys of the asset checks (`validering.fejl`) whose kommune is the
-  kommune, per month; only to a kommune that subscribes to it in reference/abonnementer.csv.
+The packages are the catalogue's (`katalog.py`): the platform's own (`noegletal`, `datavalidering`)
+and every data area's (`Omraade.pakker`); this module names no area. `datapakker/indhold` puts
+every package table's content in DuckDB (`datapakker.<tabel>`, with the subscribers in
+`datapakker.abonnenter`); the blocking checks on it (own rows only, discretion, known kommuner;
+`checks.py`) are judged again per period by `datapakker/filer`, which writes only the periods that
+pass, so nothing that fails them ever leaves the system, and one bad month does not hold back the
+others. Each folder is replaced whole (`mapper.py`), and the same content always gives the same
+bytes (`DECIMALER`, a total row order).
 """
 
 import hashlib
@@ -23,7 +15,7 @@ import io
 import itertools
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -38,10 +30,8 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import kodelister, partitions, settings
 from flis_assets.checks import validering
-from flis_assets.defs.datapakker import mapper
+from flis_assets.defs.datapakker import katalog, mapper
 from flis_assets.defs.datapakker.checks import afviste_perioder
-from flis_assets.defs.noegletal.benchmark_diskretion import RAEKKER_SQL
-from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
 from flis_assets.resources import (
     create_tables_like,
     ensure_schemas,
@@ -55,16 +45,19 @@ from flis_assets.resources import (
 DECIMALER = 6
 
 MAANEDER = "SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MONTH))::DATE AS periode"
+INGEN_KOMMUNER = "SELECT NULL::DATE AS periode, NULL::INTEGER AS kommunekode WHERE false"
 
-# Without reference/abonnementer.csv every kommune in the data subscribes to every package. Only
-# kommuner of kodelister/kommuner.csv ever subscribe: a line with an unknown handlekommune makes
-# no package (the blocking check `kun_kendte_kommuner` names the code where a package shows it).
-ABONNENTER_SQL = f"""
+
+def abonnenter_sql(pakker: Sequence[katalog.Pakke]) -> str:
+    """Without reference/abonnementer.csv every kommune that some package says has data in the period
+    (`Pakke.kommuner_i_data`) subscribes to every package not `kun_med_abonnement`. Only kommuner
+    of kodelister/kommuner.csv ever subscribe: a line with an unknown handlekommune makes no package
+    (the blocking check `kun_kendte_kommuner` names the code where a package shows it)."""
+    i_data = "\nUNION\n".join(f"SELECT periode, kommunekode FROM ({p.kommuner_i_data})"
+                               for p in pakker if p.kommuner_i_data) or INGEN_KOMMUNER
+    return f"""
 WITH pakker AS (SELECT unnest($pakker) AS pakke),
-i_data AS (
-    SELECT DISTINCT periode, handlekommune AS kommunekode FROM harmoniseret.vh_ydelser WHERE periode BETWEEN $fra AND $til
-    UNION SELECT DISTINCT periode, kommunekode FROM datamart.befolkning WHERE periode BETWEEN $fra AND $til
-),
+i_data AS ({i_data}),
 abonnenter AS (
     SELECT m.periode, a.kommunekode, a.pakke FROM ({MAANEDER}) m, referencedata.abonnementer a
     UNION ALL
@@ -74,106 +67,35 @@ abonnenter AS (
 SELECT * FROM abonnenter WHERE kommunekode IN (SELECT kommunekode FROM kodelister.kommuner)
 """
 
-NOEGLETAL_SQL = "SELECT * FROM noegletal.kube WHERE periode BETWEEN $fra AND $til"
 
-# Every kommune's row for every ydelse; those the cube's discretion withholds with it
-# (noegletal.vh_benchmark_diskretion): under five recipients (none included), a withheld figure
-# resting on the row, or a row a shown figure would give away.
-VH_DATAMART_SQL = f"""
-SELECT b.periode, b.handlekommune, b.ydelseskode,
-    CASE WHEN s.diskretion_aarsag IS NULL THEN b.unikke_modtagere END AS unikke_modtagere,
-    CASE WHEN s.diskretion_aarsag IS NULL THEN b.helaarsmodtagere END AS helaarsmodtagere,
-    b.godkendt_dst, s.diskretion_aarsag IS NOT NULL AS diskretioneret, s.diskretion_aarsag
-FROM ({RAEKKER_SQL}) b LEFT JOIN noegletal.vh_benchmark_diskretion s USING (periode, handlekommune, ydelseskode)
-"""
-
-VH_INDIVID_SQL = """
-WITH o AS (SELECT periode, kommunekode, fagsystem, ydelse_id,
-               string_agg(regel || ' (' || dst_handling || ')', ', ' ORDER BY regel) AS opmaerkninger
-           FROM harmoniseret.vh_opmaerkninger WHERE periode BETWEEN $fra AND $til GROUP BY ALL)
-SELECT y.handlekommune AS modtager, y.* EXCLUDE (kommunekode, indlaesningsmaaned), y.kommunekode AS leverandoer,
-    o.opmaerkninger
-FROM harmoniseret.vh_ydelser y LEFT JOIN o USING (periode, kommunekode, fagsystem, ydelse_id)
-WHERE y.periode BETWEEN $fra AND $til
-"""
-
-# The kommune's own rows of the HAND07 benchmark; FLIS's count is withheld under five.
-HAND07_SQL = f"""
-SELECT periode, kommunekode AS modtager, kvartal, kommunekode, ydelseskode,
-    CASE WHEN flis < {MIN_INDIVIDER} THEN NULL ELSE flis END AS flis, hand07,
-    CASE WHEN flis < {MIN_INDIVIDER} THEN NULL ELSE difference END AS difference,
-    flis < {MIN_INDIVIDER} AS diskretioneret
-FROM datamart.vh_hand07_afstemning WHERE periode BETWEEN $fra AND $til
-"""
-
-# Individual-level data of one area each, only to the kommune's own package: its schools'
-# pupils, and the measures it is handlekommune for. FLIS never combines two areas' lists.
-SKOLE_INDIVID_SQL = """
-SELECT periode, kommunekode AS modtager, * EXCLUDE (periode) FROM harmoniseret.skole_elever
-WHERE periode BETWEEN $fra AND $til
-"""
-
-# Not the stock's load month (`indlaesningsmaaned`): a period no correction touched keeps the month
-# it was last computed from, so the package would differ from a full rebuild of the same data.
-UDSATTE_INDIVID_SQL = """
-SELECT periode, handlekommune AS modtager, * EXCLUDE (periode, indlaesningsmaaned) FROM harmoniseret.udsatte_foranstaltninger
-WHERE periode BETWEEN $fra AND $til
-"""
-
-REGELRAPPORT_SQL = """
-SELECT periode, handlekommune AS modtager, handlekommune, regel, dst_handling, cpr,
-    count(*) AS antal_linjer
-FROM harmoniseret.vh_opmaerkninger WHERE periode BETWEEN $fra AND $til GROUP BY ALL
-"""
-
-# The kommune's own failing keys of every check and month (never a CPR number: `validering`).
-DATAVALIDERING_SQL = f"""
-SELECT maaned AS periode, kommunekode AS modtager, kommunekode, tjek, regel, noegle
-FROM {validering.TABEL} WHERE maaned BETWEEN $fra AND $til AND kommunekode IS NOT NULL
-"""
-
-SELECTS = {
-    "datapakker.abonnenter": ABONNENTER_SQL,
-    "datapakker.noegletal": NOEGLETAL_SQL,
-    "datapakker.noegletal_populationer": "SELECT * FROM noegletal.koblede_populationer WHERE periode BETWEEN $fra AND $til",
-    "datapakker.skole_individ": SKOLE_INDIVID_SQL,
-    "datapakker.udsatte_individ": UDSATTE_INDIVID_SQL,
-    "datapakker.vh_datamart": VH_DATAMART_SQL,
-    "datapakker.vh_individ": VH_INDIVID_SQL,
-    "datapakker.vh_regelrapport": REGELRAPPORT_SQL,
-    "datapakker.vh_hand07_benchmark": HAND07_SQL,
-    "datapakker.datavalidering": DATAVALIDERING_SQL,
-}
-# package -> its tables (one file each, named after the table)
-PAKKER = {
-    "noegletal": ["noegletal", "noegletal_populationer"],
-    "vh_datamart": ["vh_datamart"],
-    "vh_individ": ["vh_individ"],
-    "vh_regelrapport": ["vh_regelrapport"],
-    "vh_hand07_benchmark": ["vh_hand07_benchmark"],
-    "skole_individ": ["skole_individ"],
-    "udsatte_individ": ["udsatte_individ"],
-    "datavalidering": ["datavalidering"],
-}
-# Packages a kommune gets only by subscribing in reference/abonnementer.csv, not by default
-# (none now: every kommune gets its own datavalidering, as the steward validates by kommune).
-KUN_MED_ABONNEMENT: set[str] = set()
-PER_MODTAGER = {"vh_individ", "vh_regelrapport", "vh_hand07_benchmark", "skole_individ", "udsatte_individ",
-                "datavalidering"}  # the rest is the same for every kommune
-ORDER = {"noegletal": "niveau, omraade, noegletal_id", "vh_datamart": "handlekommune, ydelseskode",
-         "vh_individ": "leverandoer, fagsystem, ydelse_id", "vh_regelrapport": "regel, cpr",
-         "vh_hand07_benchmark": "kvartal, ydelseskode",
-         "noegletal_populationer": "niveau, omraade, noegletal_id, population",
-         "skole_individ": "kommunekode, cpr, skolekode", "udsatte_individ": "kommunekode, foranstaltning_id",
-         "datavalidering": "tjek, regel, noegle"}
+def selects(pakker: Sequence[katalog.Pakke]) -> dict[str, str]:
+    """Each table of `datapakker` by its SELECT: the subscribers, then every package's tables."""
+    return {"datapakker.abonnenter": abonnenter_sql(pakker),
+            **{f"datapakker.{t.navn}": t.sql for t in katalog.tabeller(pakker)}}
 
 
 def build_indhold(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
+    pakker = katalog.pakker()
     ensure_schemas(con)
     con.execute(validering.OPRET)  # empty until a check has failed
-    standard = {"pakker": [p for p in PAKKER if p not in KUN_MED_ABONNEMENT]}
-    create_tables_like(con, SELECTS, standard)  # tables take the shape of their query
-    return replace_periods(con, SELECTS, months, standard)
+    standard = {"pakker": [p.navn for p in pakker if not p.kun_med_abonnement]}
+    tabeller = selects(pakker)
+    create_tables_like(con, tabeller, standard)  # tables take the shape of their query
+    _tjek_kolonner(con, pakker)
+    return replace_periods(con, tabeller, months, standard)
+
+
+def _tjek_kolonner(con: duckdb.DuckDBPyConnection, pakker: Sequence[katalog.Pakke]) -> None:
+    """Each table has the columns its declaration names: `periode`, its order, and for a
+    per-recipient table `modtager` and its `ejere`."""
+    for p in pakker:
+        for t in p.tabeller:
+            har = set(con.sql(f"SELECT * FROM datapakker.{t.navn} LIMIT 0").columns)
+            skal = ["periode", *(k.strip() for k in t.orden.split(",")),
+                    *(("modtager", *t.ejere) if t.per_modtager else ())]
+            if mangler := [k for k in skal if k not in har]:
+                raise katalog.Katalogfejl(f"Tabellen {t.navn} i datapakken {p.navn} (erklæret af {p.omraade}) mangler "
+                                          f"kolonnerne {', '.join(mangler)}; den har {', '.join(sorted(har))}")
 
 
 Files = dict[str, tuple[bytes, str, int]]  # a table's files: extension -> (bytes, SHA-256, rows)
@@ -228,8 +150,8 @@ class UkendtKommune(Exception):
     """A package addressed to a kommunekode that is not in kodelister/kommuner.csv."""
 
 
-def _write_kommune(root: Path, p: date, kommune: int, pakker: list[str], own: dict, shared: dict, empty: dict,
-                   kendte: frozenset[int]) -> tuple[Path, Path, list[tuple]]:
+def _write_kommune(root: Path, p: date, kommune: int, pakker: list[katalog.Pakke], own: dict, shared: dict,
+                   empty: dict, kendte: frozenset[int]) -> tuple[Path, Path, list[tuple]]:
     """One kommune's package for period `p` in a temporary sibling of its folder (manifest last):
     (folder, temporary folder, its rows for `datapakker.filer`)."""
     if kommune not in kendte:  # the subscribers are filtered already: this is the last guard
@@ -238,8 +160,9 @@ def _write_kommune(root: Path, p: date, kommune: int, pakker: list[str], own: di
     folder = root / f"{kommune:03d}" / f"{p:%Y-%m}"
     files, manifest, written = [], [], []
     for pakke in pakker:
-        for t in PAKKER[pakke]:
-            if pakke not in PER_MODTAGER:
+        for tabel in pakke.tabeller:
+            t = tabel.navn
+            if not tabel.per_modtager:
                 content = shared[t]
             elif kommune in own[t]:
                 content = _files(own[t][kommune])  # encoded on the pool: pyarrow releases the GIL
@@ -247,8 +170,8 @@ def _write_kommune(root: Path, p: date, kommune: int, pakker: list[str], own: di
                 content = empty[t]
             for ext, (data, digest, rows) in content.items():
                 files.append((f"{t}.{ext}", data))
-                manifest.append({"fil": f"{t}.{ext}", "pakke": pakke, "raekker": rows, "sha256": digest})
-                written.append((p, kommune, pakke, f"datapakker/{kommune:03d}/{p:%Y-%m}/{t}.{ext}", rows, digest))
+                manifest.append({"fil": f"{t}.{ext}", "pakke": pakke.navn, "raekker": rows, "sha256": digest})
+                written.append((p, kommune, pakke.navn, f"datapakker/{kommune:03d}/{p:%Y-%m}/{t}.{ext}", rows, digest))
     files.append(("manifest.json", (json.dumps(
         {"kommunekode": f"{kommune:03d}", "periode": f"{p:%Y-%m}", "decimaler": DECIMALER, "filer": manifest},
         indent=2, ensure_ascii=False) + "\n").encode("utf-8")))
@@ -293,8 +216,10 @@ def write_files(con: duckdb.DuckDBPyConnection, months: list[date]) -> Iterator[
     root = settings.data_dir() / "datapakker"
     mapper.ryd_op(root)  # what a killed run left; one writer at a time (pool duckdb)
     kendte = frozenset(kodelister.load("kommuner")["kommunekode"].to_list())
-    empty = {t: _content(_fetch(con, f"SELECT * EXCLUDE (periode, modtager) FROM datapakker.{t} LIMIT 0"))
-             for t in PER_MODTAGER}
+    pakker = {p.navn: p for p in katalog.pakker()}
+    tabeller = katalog.tabeller(list(pakker.values()))
+    empty = {t.navn: _content(_fetch(con, f"SELECT * EXCLUDE (periode, modtager) FROM datapakker.{t.navn} LIMIT 0"))
+             for t in tabeller if t.per_modtager}
     # DuckDB reads and the CSV, a table at a time, run on this thread while the pool encodes the
     # Parquet files and writes the previous period's folders (pyarrow, hashlib and file I/O release
     # the GIL): a backfill writes ~235 k files.
@@ -304,20 +229,28 @@ def write_files(con: duckdb.DuckDBPyConnection, months: list[date]) -> Iterator[
             subs = query_pl(con, "SELECT kommunekode, pakke FROM datapakker.abonnenter WHERE periode = ? "
                                  "ORDER BY ALL", [p])
             shared = {
-                t: _content(_fetch(con, f"SELECT * EXCLUDE (periode) FROM datapakker.{t} WHERE periode = ? "
-                                        f"ORDER BY {_ordered(con, t, ORDER[t])}", [p]))
-                for pakke, tabeller in PAKKER.items() if pakke not in PER_MODTAGER for t in tabeller
+                t.navn: _content(_fetch(con, f"SELECT * EXCLUDE (periode) FROM datapakker.{t.navn} WHERE periode = ? "
+                                             f"ORDER BY {_ordered(con, t.navn, t.orden)}", [p]))
+                for t in tabeller if not t.per_modtager
             }
-            own = {pakke: _per_modtager(_fetch(con, f"SELECT * EXCLUDE (periode) FROM datapakker.{pakke} WHERE "
-                                                    f"periode = ? ORDER BY {_ordered(con, pakke, 'modtager, ' + ORDER[pakke])}",
-                                               [p]))
-                   for pakke in PER_MODTAGER}  # one query per package and period
+            own = {t.navn: _per_modtager(_fetch(con, f"SELECT * EXCLUDE (periode) FROM datapakker.{t.navn} WHERE "
+                                                     f"periode = ? ORDER BY {_ordered(con, t.navn, 'modtager, ' + t.orden)}",
+                                                [p]))
+                   for t in tabeller if t.per_modtager}  # one query per table and period
             if pending:  # one period in flight at a time
                 yield _put_in_place(con, root, *pending)
-            pending = p, [pool.submit(_write_kommune, root, p, kommune, pakker, own, shared, empty, kendte)
-                          for kommune, pakker in subs.group_by("kommunekode", maintain_order=True).agg("pakke").rows()]
+            pending = p, [pool.submit(_write_kommune, root, p, kommune, [_abonneret(pakker, n) for n in navne],
+                                      own, shared, empty, kendte)
+                          for kommune, navne in subs.group_by("kommunekode", maintain_order=True).agg("pakke").rows()]
         if pending:
             yield _put_in_place(con, root, *pending)
+
+
+def _abonneret(pakker: dict[str, katalog.Pakke], navn: str) -> katalog.Pakke:
+    if navn not in pakker:
+        raise katalog.Katalogfejl(f"reference/abonnementer.csv nævner datapakken {navn}, som ikke findes; kendte "
+                                  f"datapakker: {', '.join(sorted(pakker))}")
+    return pakker[navn]
 
 
 def _put_in_place(con: duckdb.DuckDBPyConnection, root: Path, p: date, futures: list[Future]) -> tuple[date, int]:
@@ -365,16 +298,17 @@ def _list(con: duckdb.DuckDBPyConnection, p: date, swapped: list[list[tuple]]) -
 
 
 KW = dict(**partitions.MAANEDLIG, group_name="datapakker", kinds={"duckdb"})
+KATALOG = katalog.pakker()  # as the definitions are built: what `indhold` reads and lists
 
 
 @dg.asset(
     key=["datapakker", "indhold"],
-    deps=[dg.AssetKey(["noegletal", "kube"]), dg.AssetKey(["noegletal", "vh_benchmark_diskretion"]),
-          dg.AssetKey(["datamart", "vh_benchmark"]), dg.AssetKey(["harmoniseret", "vh_ydelser"]), dg.AssetKey(["harmoniseret", "vh_opmaerkninger"]),
-          dg.AssetKey(["noegletal", "koblede_populationer"]), dg.AssetKey(["harmoniseret", "skole_elever"]),
-          dg.AssetKey(["harmoniseret", "udsatte_foranstaltninger"]), dg.AssetKey(["referencedata", "abonnementer"]),
+    # what the catalogue's packages read, and the subscriptions
+    deps=[*katalog.laeser(KATALOG), dg.AssetKey(["referencedata", "abonnementer"]),
           dg.AssetKey(["referencedata", "kodelister"])],
-    description="Indholdet af hver datapakke pr. periode (tabeller i skemaet datapakker), før det forlader FLIS.",
+    description="Indholdet af hver datapakke pr. periode (tabeller i skemaet datapakker), før det forlader FLIS.\n\n"
+    + "\n".join(f"- `{p.navn}` ({p.omraade}{', kun med abonnement' if p.kun_med_abonnement else ''}): {p.beskrivelse}"
+                for p in KATALOG),
     **KW,
 )
 def indhold(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
@@ -382,7 +316,7 @@ def indhold(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Mat
         months = partitions.window_months(context)
         counts = build_indhold(con, months)
         # one asset over several tables: a column per table in the rows per period
-        tabel, _ = maanedstabel(con, {t: t.split(".")[1] for t in SELECTS}, "periode", months)
+        tabel, _ = maanedstabel(con, {t: t.split(".")[1] for t in counts}, "periode", months)
     return dg.MaterializeResult(metadata={**counts, "dagster/partition_row_count": sum(counts.values()),
                                           "raekker_pr_maaned": tabel})
 

@@ -18,7 +18,14 @@ def _checks():
     return checks.checks
 
 
+def _pakker():
+    from flis_assets.omraader.skole import datapakker
+
+    return datapakker.pakker()
+
+
 OMRAADE = Omraade(
     navn="skole", titel="Skole", praefiks="skole", beskrivelse="Elever i folkeskolen: klassetrin, undervisningstilbud og fravær.",
     assets=_assets, checks=_checks, generator="flis_assets.omraader.skole.generate",
+    pakker=_pakker,
 )

@@ -18,7 +18,14 @@ def _checks():
     return checks.checks
 
 
+def _pakker():
+    from flis_assets.omraader.udsatte import datapakker
+
+    return datapakker.pakker()
+
+
 OMRAADE = Omraade(
     navn="udsatte", titel="Udsatte børn og unge", praefiks="udsatte", beskrivelse="Foranstaltninger for udsatte børn og unge efter Serviceloven.",
     assets=_assets, checks=_checks, generator="flis_assets.omraader.udsatte.generate",
+    pakker=_pakker,
 )

@@ -28,8 +28,15 @@ def _bestande(con) -> None:
     common.create_table(con, dsa.KILDE, dsa.EXTRA_DDL)
 
 
+def _pakker():
+    from flis_assets.omraader.voksenhandicap import datapakker
+
+    return datapakker.pakker()
+
+
 OMRAADE = Omraade(
     navn="voksenhandicap", titel="Voksenhandicap", praefiks="vh",
     beskrivelse="Ydelser til voksne med handicap efter Serviceloven, via Danmarks Statistik.",
     assets=_assets, checks=_checks, bestande=_bestande, generator="flis_assets.omraader.voksenhandicap.generate",
+    pakker=_pakker,
 )
