@@ -135,8 +135,8 @@ def read_regk31(path: Path) -> pl.DataFrame:
     _check(f, path, ~pl.col("funktion").str.contains(r"^[0-9]\.[0-9]{2}$"), "funktion skal være en hovedfunktion som 5.30")
     _check(f, path, ~pl.col("tid").str.contains(r"^[0-9]{4}$"), "tid skal være et år som 2024")
     _check(f, path, ~pl.col("indhold").str.contains(r"^-?[0-9]+$"), "indhold skal være et helt antal 1.000 kr.")
-    _check(f, path, pl.struct("omraade", "funktion", "tid").is_duplicated(),
-           "kommunen, funktionen og året står på mere end én linje")
+    _check(f, path, ~pl.struct("omraade", "funktion", "tid").is_first_distinct(),
+           "kommunen, funktionen og året står allerede på en tidligere linje")
     return f.select(
         pl.col("tid").cast(pl.Int32).alias("aar"), pl.col("omraade").cast(pl.Int32).alias("kommunekode"),
         pl.col("funktion").alias("hovedfunktion"), pl.col("indhold").cast(pl.Int64).alias("regk31"),
