@@ -70,7 +70,10 @@ def skriv_mappe(mappe: Path, filer: list[tuple[str, bytes]]) -> Path:
 def synk(rod: Path) -> None:
     """Everything written under `rod` on disk: before a folder is swapped in (else a power cut can
     leave the new folder with empty files) and after (the swaps themselves). One `syncfs` of the
-    data's filesystem costs less than an fsync per file of ~1,500 a period."""
+    data's filesystem costs less than an fsync per file of ~1,500 a period. No `rod` yet (no kommune
+    subscribed to anything so far, e.g. a period with accounts alone): nothing to sync."""
+    if not rod.is_dir():
+        return
     with skrivefejl(rod):
         fd = os.open(rod, os.O_RDONLY)
         try:

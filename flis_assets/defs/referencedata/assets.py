@@ -128,6 +128,21 @@ def read_hand07(path: Path) -> pl.DataFrame:
     )
 
 
+def read_regk31(path: Path) -> pl.DataFrame:
+    """DST's REGK31: net operating expenses (1,000 DKK) per kommune, hovedfunktion (`5.30`) and year."""
+    f = read_csv(path, ["omraade", "funktion", "tid", "indhold"])
+    _check(f, path, _kendt_kommune("omraade"), "omraade er ikke en af de 98 kommuners koder")
+    _check(f, path, ~pl.col("funktion").str.contains(r"^[0-9]\.[0-9]{2}$"), "funktion skal være en hovedfunktion som 5.30")
+    _check(f, path, ~pl.col("tid").str.contains(r"^[0-9]{4}$"), "tid skal være et år som 2024")
+    _check(f, path, ~pl.col("indhold").str.contains(r"^-?[0-9]+$"), "indhold skal være et helt antal 1.000 kr.")
+    _check(f, path, ~pl.struct("omraade", "funktion", "tid").is_first_distinct(),
+           "kommunen, funktionen og året står allerede på en tidligere linje")
+    return f.select(
+        pl.col("tid").cast(pl.Int32).alias("aar"), pl.col("omraade").cast(pl.Int32).alias("kommunekode"),
+        pl.col("funktion").alias("hovedfunktion"), pl.col("indhold").cast(pl.Int64).alias("regk31"),
+    )
+
+
 def read_abonnementer(path: Path) -> pl.DataFrame:
     f = read_csv(path, ["kommunekode", "pakke"])
     _check(f, path, _kendt_kommune("kommunekode"), "kommunekoden er ikke en af de 98 kommuner")
@@ -167,6 +182,9 @@ godkendte_kommuner = reference_asset(
 hand07 = reference_asset(
     "hand07", "Statistikbankens HAND07: unikke modtagere pr. kommune, ydelse og kvartal.", read_hand07, "HAND07.csv"
 )
+regk31 = reference_asset(
+    "regk31", "DST's REGK31: kommunernes nettodriftsudgifter (1.000 kr.) pr. hovedfunktion og år.", read_regk31, "REGK31.csv"
+)
 abonnementer = reference_asset(
     "abonnementer", "Hvilke kommuner abonnerer på hvilke datapakker (tom: alle på alle).",
     read_abonnementer, "abonnementer.csv",
@@ -181,4 +199,4 @@ def kodelister_tabeller(duckdb: DuckDBResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"tabeller": ", ".join(kodelister.names())})
 
 
-assets = [systemskifte, godkendte_kommuner, hand07, abonnementer, kodelister_tabeller]
+assets = [systemskifte, godkendte_kommuner, hand07, regk31, abonnementer, kodelister_tabeller]

@@ -1,19 +1,27 @@
 """Økonomi (borger-oekonomi.md): the kommuner's accounts by the autoriserede kontoplan, the stock
-replaced by booking period (`dsa.py`), its checks (`checks.py`) and generator (`generate.py`)."""
+replaced by booking period (`dsa.py`), the accounts across kommuner and their reconciliation with
+REGK31 (`datamart.py`), the key figures' measure (`maal.py`, `noegletal.csv`), the package
+`oekonomi_datamart` (`datapakker.py`), its checks (`checks.py`) and generator (`generate.py`)."""
 
 from flis_assets.omraader import Omraade
 
 
 def _assets():
-    from flis_assets.omraader.oekonomi import dsa
+    from flis_assets.omraader.oekonomi import datamart, dsa
 
-    return [dsa.dsa_oekonomi]
+    return [dsa.dsa_oekonomi, *datamart.assets]
 
 
 def _checks():
     from flis_assets.omraader.oekonomi import checks
 
     return checks.checks
+
+
+def _maal():
+    from flis_assets.omraader.oekonomi import maal
+
+    return maal.MAAL
 
 
 def _bestande(con) -> None:
@@ -25,5 +33,6 @@ def _bestande(con) -> None:
 OMRAADE = Omraade(
     navn="oekonomi", titel="Økonomi", praefiks="oekonomi",
     beskrivelse="Kommunernes regnskab efter den autoriserede kontoplan.",
-    assets=_assets, checks=_checks, bestande=_bestande, generator="flis_assets.omraader.oekonomi.generate",
+    assets=_assets, checks=_checks, maal=_maal, bestande=_bestande,
+    generator="flis_assets.omraader.oekonomi.generate",
 )

@@ -1,6 +1,10 @@
-"""Økonomi's checks: no account line lost between rådata and the stock replaced by period (blocking)."""
+"""Økonomi's checks: no account line lost between rådata and the stock replaced by period (blocking),
+and the differences from DST's REGK31 (a warning)."""
+
+import dagster as dg
 
 from flis_assets import snitflader
+from flis_assets.checks.factory import frame_check
 from flis_assets.defs.dsa.checks import lost_check
 from flis_assets.defs.dsa.common import linjer_join
 from flis_assets.omraader.oekonomi import dsa as oekonomi
@@ -23,4 +27,22 @@ FROM bestand b JOIN raa USING (fil, kommunekode, periode) WHERE b.n <> raa.n
 """
 
 
-checks = [lost_check("oekonomi", OEKONOMI_LOST_SQL)]
+# REGK31 rounds to whole 1,000 DKK: a difference of more than 1 (1,000 DKK) is more than rounding.
+REGK31_GRAENSE = 1
+REGK31_SQL = f"""
+SELECT aar, kommunekode, hovedfunktion, flis, regk31, difference,
+    CASE WHEN regk31 IS NULL THEN 'MANGLER_I_REGK31' ELSE 'AFVIGER_FRA_REGK31' END AS regel
+FROM datamart.regnskab_afstemning
+WHERE periode = $maaned AND abs(difference) > {REGK31_GRAENSE}
+ORDER BY abs(difference) DESC, kommunekode, hovedfunktion
+"""
+
+checks = [
+    lost_check("oekonomi", OEKONOMI_LOST_SQL),
+    frame_check(
+        asset=dg.AssetKey(["datamart", "regnskab_afstemning"]), name="regk31_afvigelser",
+        description="Advarer om hvert år, hver kommune og hver hovedfunktion, hvor FLIS' nettodriftsudgifter "
+        "afviger mere end 1.000 kr. fra DST's REGK31 (afstemt for hele år, når REGK31 har året).",
+        sql=REGK31_SQL,
+    ),
+]
