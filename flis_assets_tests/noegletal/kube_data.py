@@ -79,9 +79,10 @@ def vh_datamart(con: duckdb.DuckDBPyConnection, periode: date, raekker: pl.DataF
 def tomme_raekker(con: duckdb.DuckDBPyConnection, periode: date) -> set[tuple[str, str]]:
     """The benchmark rows (kommune, ydelse) of a period's kommuner without VH data: an outsider knows them empty."""
     alle = kube.query_pl(con, kube.benchmark_diskretion.RAEKKER_SQL, {"fra": periode, "til": periode})
-    med_data = {o for _, o in kube.query_pl(con, kube.med_vh_data_sql(), {"fra": periode, "til": periode}).iter_rows()}
+    vh = kube.maal.alle()[kube.benchmark_diskretion.HELAARSMODTAGERE].med_data("$fra", "$til")
+    med_data = {k for _, k in kube.query_pl(con, vh, {"fra": periode, "til": periode}).iter_rows()}
     return {(f"{k:03d}", y) for k, y in alle.select("handlekommune", "ydelseskode").iter_rows()
-            if f"{k:03d}" not in med_data}
+            if k not in med_data}
 
 
 def med_kendte(con: duckdb.DuckDBPyConnection, cube: pl.DataFrame) -> pl.DataFrame:

@@ -31,9 +31,9 @@ from functools import cache
 
 import polars as pl
 
-from flis_assets import kodelister
+from flis_assets.defs.noegletal import diskretion, maal
 from flis_assets.omraader.voksenhandicap.harmoniseret import GODKENDT_DST, godkendt_join
-from flis_assets.defs.noegletal import diskretion
+from flis_assets.omraader.voksenhandicap.maal import ydelser
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER, PRIMAER, SEKUNDAER
 
 HELAAR = diskretion.Tal("helaarsmodtagere", diskretion.IKKE_NEGATIV)
@@ -42,10 +42,8 @@ TAL = [HELAAR, INDIVIDER]
 Vaerdier = Mapping[str, float | None]  # a row's or a figure's HELAAR and INDIVIDER
 
 
-def helaarsmodtager_ydelser(f: dict) -> str | None:
-    """The ydelser whose full-time recipients a figure sums (its individuals are theirs), if any."""
-    return (f["taeller_ydelser"] if f["taeller_maal"] == "helaarsmodtagere"
-            else f["naevner_ydelser"] if f["naevner_maal"] == "helaarsmodtagere" else None)
+# The measure whose numbers the benchmark rows publish per ydelse (`omraader/voksenhandicap/maal.py`).
+HELAARSMODTAGERE = "helaarsmodtagere"
 
 
 @dataclass(frozen=True)
@@ -55,24 +53,22 @@ class Figur:
     side: str  # the number that is the rows' full-time recipients: taeller or naevner
 
 
+@maal.glemmes
 @cache
 def figurer() -> tuple[Figur, ...]:
-    """The figures with discretion that rest on benchmark rows, from the key-figure catalogue."""
-    alle = frozenset(kodelister.load("kontoplan_bro")["ydelseskode"].to_list())
+    """The figures with discretion whose individuals are the recipients behind benchmark rows: those
+    of the full-time recipients over the figure's ydelser, from the key-figure catalogue."""
     out = []
-    for f in kodelister.load("noegletal").filter("diskretion").iter_rows(named=True):
-        if spec := helaarsmodtager_ydelser(f):
-            side = "taeller" if f["taeller_maal"] == "helaarsmodtagere" else "naevner"
-            out.append(Figur(f["noegletal_id"], alle if spec == "*" else frozenset(spec.split(",")), side))
+    for f in maal.figurer():
+        if f["diskretion"] and (side := f["individer"]) and f[f"{side}_maal"] == HELAARSMODTAGERE:
+            out.append(Figur(f["noegletal_id"], frozenset(ydelser(f[f"{side}_argument"])), side))
     return tuple(out)
 
 
-# Every kommune of the period's data, whichever source it came from (residents, VH, Økonomi): the
-# cube has a cell and the package a row for each, so an absent one never tells that it is empty.
-KOMMUNER_SQL = """
-    SELECT periode, kommunekode FROM datamart.befolkning WHERE periode BETWEEN $fra AND $til
-    UNION SELECT periode, handlekommune FROM datamart.vh_benchmark WHERE periode BETWEEN $fra AND $til
-    UNION SELECT periode, kommunekode FROM datamart.vh_udgifter WHERE periode BETWEEN $fra AND $til"""
+# Every kommune of the period's data, whichever area's measure it came from (residents, VH,
+# Økonomi, ...): the cube has a cell and the package a row for each, so an absent one never tells
+# that it is empty.
+KOMMUNER_SQL = maal.kommuner_sql()
 
 # The benchmark rows as the package publishes them: every kommune of the period's data and every
 # ydelse of the code list, zero where nobody received it. A row left out would say "zero": a

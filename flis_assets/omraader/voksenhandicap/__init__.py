@@ -28,8 +28,14 @@ def _bestande(con) -> None:
     common.create_table(con, dsa.KILDE, dsa.EXTRA_DDL)
 
 
+def _maal():
+    from flis_assets.omraader.voksenhandicap import maal
+
+    return maal.maal()
+
+
 OMRAADE = Omraade(
     navn="voksenhandicap", titel="Voksenhandicap", praefiks="vh",
     beskrivelse="Ydelser til voksne med handicap efter Serviceloven, via Danmarks Statistik.",
-    assets=_assets, checks=_checks, bestande=_bestande, generator="flis_assets.omraader.voksenhandicap.generate",
+    assets=_assets, checks=_checks, maal=_maal, bestande=_bestande, generator="flis_assets.omraader.voksenhandicap.generate",
 )
