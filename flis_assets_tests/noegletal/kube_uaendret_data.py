@@ -1,6 +1,7 @@
 """A fixed data set over two periods and three regions for `test_kube_uaendret`: kommuner with VH and
 Økonomi, VH without Økonomi, Økonomi without VH, counts under five, fractional full-time recipients,
-negative expenses (refunds) and kommuner without residents, so every rule of the cube acts on it."""
+negative expenses (refunds), kommuner without residents, one with only Økonomi and one with only
+residents, so every rule of the cube acts on it."""
 
 from datetime import date
 
@@ -23,5 +24,7 @@ def data() -> dict:
                     modtagere[(k, y)] = (n, round(n * (0.55 + 0.05 * ((i + j) % 9)), 4))
                 if kilde != 2 and (i + j) % 3:
                     udgifter[(k, y)] = round(((i + 1) * (j + 2) * 12345.67) % 400_000 - 20_000, 2)
+        udgifter |= {(860, "1.8.1"): 1234.5, (860, "1.12.0.2"): -50.0}  # Økonomi alone, no residents
+        befolkning[265] = 1200  # residents alone (Sjælland)
         out[p] = (modtagere, udgifter, befolkning)
     return out

@@ -29,7 +29,7 @@ def test_the_cube_of_a_fixed_data_set_is_as_before():
     con = lager(data())
     cube, raekker = koer(con, P1, P2)
     forventet = _forventet("kube")
-    assert forventet.height == 272 and forventet["diskretioneret"].to_list().count("true") == 58
+    assert forventet.height == 320 and forventet["diskretioneret"].to_list().count("true") == 79
     assert _som_tekst(med_kendte(con, cube), forventet.columns).equals(forventet)
     forventet = _forventet("raekker")
     assert _som_tekst(raekker, forventet.columns).equals(forventet)

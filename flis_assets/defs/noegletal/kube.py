@@ -219,11 +219,16 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     }, months)
 
 
+def deps() -> list[dg.AssetKey]:
+    """What the cube reads: every figure's measures' assets (`Maal.laeser`) and the linked figures'."""
+    return list(dict.fromkeys([*maal.laeser(), *koblede.LAESER]))
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
             ["noegletal", "kube"], group_name="noegletal", kinds={"duckdb"},
-            deps=list(dict.fromkeys([*maal.laeser(), *koblede.LAESER])),
+            deps=deps(),
             description="De centrale og de koblede nøgletal pr. kommune, region og hele landet med tællere, nævnere "
             "og individer; diskretion: færre end fem individer vises ikke (primær), og heller ikke tal, der "
             "kunne regnes ud af resten af tabellen (sekundær).",
