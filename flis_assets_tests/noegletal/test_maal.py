@@ -41,11 +41,12 @@ def testomraade(monkeypatch, tmp_path):
     """Registers a test area with the given measures and catalogue rows; forgets it afterwards."""
     aegte_omraader, aegte_mapper = omraader.omraader(), omraader.mapper()
 
-    def registrer(maalene: dict, *raekker: str):
+    def registrer(maalene: dict, *raekker: str, afstemninger=()):
         mappe = tmp_path / "testomraade"
         mappe.mkdir()
         (mappe / "noegletal.csv").write_text("\n".join([KOLONNER, *raekker]) + "\n", encoding="utf-8")
-        o = omraader.Omraade(navn="testomraade", titel="Testområde", praefiks="test", maal=lambda: maalene)
+        o = omraader.Omraade(navn="testomraade", titel="Testområde", praefiks="test", maal=lambda: maalene,
+                             afstemninger=lambda: afstemninger)
         monkeypatch.setattr(omraader, "omraader", lambda: (*aegte_omraader, o))
         monkeypatch.setattr(omraader, "mapper", lambda: [*aegte_mapper, mappe])
         maal.nulstil()
@@ -59,10 +60,7 @@ def test_a_test_areas_measure_is_in_the_cube_with_discretion(testomraade):
     testomraade(TEST_MAAL, "test_tilfaelde_pr_1000;Tilfælde pr. 1000 18-64-årige;test_tilfaelde;;befolkning;18-64;1000;true;taeller;")
     assert TILFAELDE in kube.deps() and dg.AssetKey(["datamart", "vh_benchmark"]) in kube.deps()
     # København three people (under five), Frederiksberg ten, Ballerup eight; Nordjylland delivered nothing
-    con = lager({P1: ({}, {}, {101: 1000, 147: 1000, 151: 1000, 851: 1000})})
-    con.execute("CREATE TABLE datamart.test_tilfaelde (periode DATE, kommunekode INTEGER, cpr VARCHAR)")
-    for k, n in ((101, 3), (147, 10), (151, 8)):
-        con.executemany("INSERT INTO datamart.test_tilfaelde VALUES (?, ?, ?)", [(P1, k, f"{k}-{i}") for i in range(n)])
+    con = _tilfaelde_lager({101: 3, 147: 10, 151: 8})
     cube, _ = koer(con, P1, P1)
     celler = {(c["niveau"], c["omraade"]): c for c in cube.filter(pl.col("noegletal_id") == "test_tilfaelde_pr_1000").to_dicts()}
     assert celler[("kommune", "101")]["diskretion_aarsag"] == d.PRIMAER and celler[("kommune", "101")]["taeller"] is None
@@ -76,6 +74,48 @@ def test_a_test_areas_measure_is_in_the_cube_with_discretion(testomraade):
     assert "851" in tomme and "Nordjylland" in tomme and not tomme & {"101", "147", "151", "Hovedstaden", "Danmark"}
     assert d.angrib(kendte, ["noegletal_id"], kube.cube_tal).height == 0
     assert "test_tilfaelde_pr_1000" in kube_med_kendte_sql()
+
+
+def _tilfaelde_lager(antal: dict[int, int]):
+    """København, Frederiksberg, Ballerup and Aalborg with 1000 residents each; `antal` people per kommune."""
+    con = lager({P1: ({}, {}, {101: 1000, 147: 1000, 151: 1000, 851: 1000})})
+    con.execute("CREATE TABLE datamart.test_tilfaelde (periode DATE, kommunekode INTEGER, cpr VARCHAR)")
+    for k, n in antal.items():
+        con.executemany("INSERT INTO datamart.test_tilfaelde VALUES (?, ?, ?)", [(P1, k, f"{k}-{i}") for i in range(n)])
+    return con
+
+
+class Tvang:
+    """A table a test area publishes beside the cube (`maal.Afstemning`): it asks, once, for
+    Frederiksberg's figure to be withheld, and lists what it asked for."""
+
+    TABEL = "noegletal.test_tvang"
+    DDL = "CREATE TABLE IF NOT EXISTS noegletal.test_tvang (periode DATE, omraade VARCHAR)"
+    BESKRIVELSE = "Test"
+    LAESER = (TILFAELDE,)
+    RAEKKER_SQL = "SELECT DISTINCT periode FROM datamart.test_tilfaelde WHERE periode BETWEEN $fra AND $til"
+
+    def nedre_graenser(self, kube):
+        return {}
+
+    def afstem_alle(self, foer, kube, raekker):
+        celle = kube.filter((pl.col("omraade") == "147") & (pl.col("noegletal_id") == "test_tilfaelde_pr_1000"))
+        tving = [] if celle["diskretioneret"].all() else [(p, "test_tilfaelde_pr_1000", "147") for p in raekker["periode"]]
+        return pl.DataFrame({"periode": raekker["periode"], "omraade": ["147"] * raekker.height}), tving
+
+
+def test_a_table_published_beside_the_cube_withholds_its_cells_through_the_areas_hook(testomraade):
+    testomraade(TEST_MAAL, "test_tilfaelde_pr_1000;Tilfælde pr. 1000;test_tilfaelde;;befolkning;18-64;1000;true;taeller;",
+                afstemninger=(Tvang(),))
+    con = _tilfaelde_lager({101: 10, 147: 10, 151: 8})
+    kube.koblede.create_levels(con, P1, P1)
+    cube, tabeller = kube.cube(con, P1, P1)
+    assert set(tabeller) == {"noegletal.vh_benchmark_diskretion", "noegletal.test_tvang"}
+    celler = {c["omraade"]: c for c in cube.filter(pl.col("noegletal_id") == "test_tilfaelde_pr_1000").to_dicts()}
+    # forced by the table, and then a neighbour, or Frederiksberg would be Hovedstaden minus the rest
+    assert celler["147"]["diskretion_aarsag"] == d.SEKUNDAER and celler["147"]["taeller"] is None
+    assert [o for o in ("101", "151", "Hovedstaden") if celler[o]["diskretioneret"]]
+    assert d.angrib(med_kendte(con, cube), ["noegletal_id"], kube.cube_tal).height == 0
 
 
 def test_a_figure_that_refers_to_another_gives_the_same_numbers_under_its_own_id(testomraade):

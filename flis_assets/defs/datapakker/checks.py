@@ -23,10 +23,10 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
 from flis_assets.checks.factory import Validator, failing_rows_validator, frames_in_turn, per_maaned
-from flis_assets.defs.noegletal import benchmark_diskretion
+from flis_assets.omraader.voksenhandicap import benchmark_diskretion
 from flis_assets.defs.noegletal.checks import angreb_beskrivelse, angreb_validator
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
-from flis_assets.defs.noegletal.benchmark_diskretion import hviler_paa_sql
+from flis_assets.omraader.voksenhandicap.benchmark_diskretion import hviler_paa_sql
 
 INDHOLD = dg.AssetKey(["datapakker", "indhold"])
 

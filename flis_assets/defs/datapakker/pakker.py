@@ -40,7 +40,7 @@ from flis_assets import kodelister, partitions, settings
 from flis_assets.checks import validering
 from flis_assets.defs.datapakker import mapper
 from flis_assets.defs.datapakker.checks import afviste_perioder
-from flis_assets.defs.noegletal.benchmark_diskretion import RAEKKER_SQL
+from flis_assets.omraader.voksenhandicap.benchmark_diskretion import RAEKKER_SQL
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
 from flis_assets.resources import (
     create_tables_like,

@@ -19,7 +19,7 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
-from flis_assets.defs.noegletal import benchmark_diskretion, diskretion, koblede, maal, praecision
+from flis_assets.defs.noegletal import diskretion, koblede, maal, praecision
 from flis_assets.resources import ensure_schemas, perioder_metadata, query_pl, replace_periods, used_params
 
 DDL = """CREATE TABLE IF NOT EXISTS noegletal.kube (
@@ -130,43 +130,61 @@ def _before_discretion(con: duckdb.DuckDBPyConnection, sql: str, fra: date, til:
 SKJUL = ["vaerdi", "taeller", "naevner", "individer"]
 
 
-def cube(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> tuple[pl.DataFrame, pl.DataFrame]:
+def cube(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
     """The cube for periods fra..til with primary and secondary discretion (after `koblede.create_levels`),
-    and the benchmark rows the `vh_datamart` package withholds with it (`benchmark_diskretion`).
+    and per table the areas publish beside it (`maal.afstemninger`: Voksenhandicap's benchmark rows)
+    the rows it withholds with the cube.
 
-    A cell the benchmark rows make the cube withhold is withheld with its whole hierarchy again,
-    and stays withheld (`diskretion.undertryk` never gives a forced cell back). Each round forces
-    at least one cell not forced before, so there are at most as many rounds as cells; a round
-    that asks only for cells already forced would repeat itself and stops with `DiskretionFejl`."""
+    A cell such a table makes the cube withhold is withheld with its whole hierarchy again, and
+    stays withheld (`diskretion.undertryk` never gives a forced cell back). Each round forces at
+    least one cell not forced before, so there are at most as many rounds as cells; a round that
+    asks only for cells already forced would repeat itself and stops with `DiskretionFejl`."""
     raw = _before_discretion(con, cube_sql(), fra, til)
-    benchmark = query_pl(con, benchmark_diskretion.RAEKKER_SQL, {"fra": fra, "til": til})
+    tabeller = {a.TABEL: query_pl(con, a.RAEKKER_SQL, {"fra": fra, "til": til}) for a in maal.afstemninger()}
     med_data = query_pl(con, maal.kendte_tomme_sql(), {"fra": fra, "til": til}).with_columns(med_data=pl.lit(True))
     raw = raw.join(med_data, on=["noegletal_id", "periode", "omraade"], how="left").with_columns(
         (pl.col("noegletal_id").is_in(sorted(maal.med_individer())) & pl.col("med_data").is_null())
         .alias(diskretion.UDEN_INDIVIDER)).drop("med_data")
-    return _afstem_til_ro(raw, benchmark)
+    return _afstem_til_ro(raw, tabeller)
 
 
-def _afstem_til_ro(raw: pl.DataFrame, benchmark: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _nedre(kube: pl.DataFrame) -> dict[tuple, dict[tuple[str, str], float]]:
+    """What every table published beside the cube says the withheld numbers are at least (the largest)."""
+    ud: dict[tuple, dict[tuple[str, str], float]] = {}
+    for a in maal.afstemninger():
+        for key, graenser in a.nedre_graenser(kube).items():
+            mine = ud.setdefault(key, {})
+            for tal, v in graenser.items():
+                mine[tal] = max(v, mine.get(tal, v))
+    return ud
+
+
+def _afstem_til_ro(raw: pl.DataFrame, tabeller: dict[str, pl.DataFrame]
+                   ) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
     """`cube`'s rounds on the cells before discretion (with `uden_individer`: the figures with
-    individuals of the areas whose measure has no data, known to be empty) and the benchmark rows."""
+    individuals of the areas whose measure has no data, known to be empty) and the tables beside it."""
+    afstemninger = maal.afstemninger()
     tvungne: dict[tuple, set[str]] = {}
     for _ in range(raw.height + 1):
-        # twice: the single-ydelse figures first, then, with what they publish, the figures over several
         forced = lambda key: tvungne.get(key, ())  # noqa: E731
-        nedre = benchmark_diskretion.nedre_graenser(diskretion.anvend(raw, ["noegletal_id"], cube_tal, SKJUL, forced))
+        # twice when a table publishes beside the cube: first the cube alone, then with what the
+        # table and the first cube publish (the single-ydelse figures' bounds on those over several)
+        nedre = _nedre(diskretion.anvend(raw, ["noegletal_id"], cube_tal, SKJUL, forced)) if afstemninger else {}
         kube = diskretion.anvend(raw, ["noegletal_id"], cube_tal, SKJUL, forced, lambda key: nedre.get(key, {}))
-        raekker, nye = benchmark_diskretion.afstem_alle(raw, kube, benchmark)
-        gentaget = sorted((p, i, o) for p, i, o in nye if o in tvungne.get((p, i), ()))
+        ud, nye = {}, []
+        for a in afstemninger:
+            ud[a.TABEL], tving = a.afstem_alle(raw, kube, tabeller[a.TABEL])
+            nye += [(*celle, a.TABEL) for celle in tving]
+        gentaget = sorted(c for c in nye if c[2] in tvungne.get((c[0], c[1]), ()))
         if gentaget:
-            periode, noegletal_id, omraade = gentaget[0]
+            periode, noegletal_id, omraade, tabel = gentaget[0]
             raise diskretion.DiskretionFejl(
                 f"Diskretionen af nøgletallet {noegletal_id} for perioden {periode:%Y-%m} kommer ikke videre: "
-                f"kommune {omraade} skal skjules for benchmarkrækkernes skyld, men blev vist igen "
+                f"kommune {omraade} skal skjules for rækkerne i {tabel}s skyld, men blev vist igen "
                 f"({len(gentaget)} celle(r) i alt).")
         if not nye:
-            return kube, raekker
-        for periode, noegletal_id, omraade in nye:
+            return kube, ud
+        for periode, noegletal_id, omraade, _tabel in nye:
             tvungne.setdefault((periode, noegletal_id), set()).add(omraade)
     raise diskretion.DiskretionFejl(f"Diskretionen af kuben sluttede ikke efter {raw.height + 1} runder.")
 
@@ -196,27 +214,23 @@ POPULATIONER_DDL = """CREATE TABLE IF NOT EXISTS noegletal.koblede_populationer 
 )"""
 
 
-BENCHMARK_DISKRETION_DDL = """CREATE TABLE IF NOT EXISTS noegletal.vh_benchmark_diskretion (
-    periode DATE NOT NULL, handlekommune INTEGER NOT NULL, ydelseskode VARCHAR NOT NULL, diskretion_aarsag VARCHAR NOT NULL
-)"""
-
-
 def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     ensure_schemas(con)
     con.execute(DDL)
     con.execute(POPULATIONER_DDL)
-    con.execute(BENCHMARK_DISKRETION_DDL)
+    for a in maal.afstemninger():
+        con.execute(a.DDL)
     fra, til = min(months), max(months)
     koblede.create_levels(con, fra, til)
-    kube_ny, raekker_ny = cube(con, fra, til)
+    kube_ny, tabeller = cube(con, fra, til)
     con.register("kube_ny", kube_ny)
-    con.register("benchmark_diskretion_ny", raekker_ny)
     con.register("populationer_ny", populations(con, fra, til, kube_ny))
-    return replace_periods(con, {
-        "noegletal.kube": "SELECT * FROM kube_ny WHERE periode BETWEEN $fra AND $til",
-        "noegletal.koblede_populationer": "SELECT * FROM populationer_ny WHERE periode BETWEEN $fra AND $til",
-        "noegletal.vh_benchmark_diskretion": "SELECT * FROM benchmark_diskretion_ny WHERE periode BETWEEN $fra AND $til",
-    }, months)
+    selects = {"noegletal.kube": "SELECT * FROM kube_ny WHERE periode BETWEEN $fra AND $til",
+               "noegletal.koblede_populationer": "SELECT * FROM populationer_ny WHERE periode BETWEEN $fra AND $til"}
+    for i, (tabel, frame) in enumerate(tabeller.items()):
+        con.register(f"afstemning_{i}_ny", frame)
+        selects[tabel] = f"SELECT * FROM afstemning_{i}_ny WHERE periode BETWEEN $fra AND $til"
+    return replace_periods(con, selects, months)
 
 
 def deps() -> list[dg.AssetKey]:
@@ -241,16 +255,9 @@ def deps() -> list[dg.AssetKey]:
             "fællesmængderne), med primær og sekundær diskretion.",
             metadata={"dagster/table_name": "noegletal.koblede_populationer"},
         ),
-        dg.AssetSpec(
-            ["noegletal", "vh_benchmark_diskretion"], group_name="noegletal", kinds={"duckdb"},
-            deps=[dg.AssetKey(["datamart", "vh_benchmark"]), dg.AssetKey(["datamart", "befolkning"]),
-                  dg.AssetKey(["datamart", "vh_udgifter"]),
-                  dg.AssetKey(["referencedata", "godkendte_kommuner"])],
-            description="De benchmarkrækker (kommune og ydelse), som datapakken vh_datamart skjuler, med årsag: "
-            "færre end fem modtagere (primær), et skjult nøgletal hviler på rækken, eller rækken kunne ellers "
-            "regnes ud af et vist nøgletal over flere ydelser (sekundær). Afgøres sammen med kuben.",
-            metadata={"dagster/table_name": "noegletal.vh_benchmark_diskretion"},
-        ),
+        *(dg.AssetSpec(a.TABEL.split("."), group_name="noegletal", kinds={"duckdb"}, deps=list(a.LAESER),
+                       description=a.BESKRIVELSE, metadata={"dagster/table_name": a.TABEL})
+          for a in maal.afstemninger()),
     ],
     **partitions.MAANEDLIG,
 )
@@ -259,6 +266,5 @@ def kube(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
         months = partitions.window_months(context)
         counts = build(con, months)
         meta = perioder_metadata(con, counts, months)
-    for t in ("kube", "koblede_populationer", "vh_benchmark_diskretion"):
-        yield dg.MaterializeResult(asset_key=["noegletal", t],
-                                   metadata={"raekker": counts.get(f"noegletal.{t}", 0), **meta[f"noegletal.{t}"]})
+    for t in ("noegletal.kube", "noegletal.koblede_populationer", *(a.TABEL for a in maal.afstemninger())):
+        yield dg.MaterializeResult(asset_key=t.split("."), metadata={"raekker": counts.get(t, 0), **meta[t]})

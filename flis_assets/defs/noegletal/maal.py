@@ -23,13 +23,15 @@ parameters `$fra`/`$til` in the cube, `$maaned` in the checks):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Protocol
 
 import re
 
 import dagster as dg
+import polars as pl
 
 from flis_assets import kodelister, omraader
 from flis_assets.defs.noegletal import diskretion
@@ -149,6 +151,35 @@ def kendte_tomme_sql(fra: str = "$fra", til: str = "$til") -> str:
             FROM ({sql}) d JOIN kodelister.kommuner km USING (kommunekode)) m
         CROSS JOIN (SELECT unnest({sorted(ids)}::VARCHAR[]) AS noegletal_id) f""" for sql, ids in grupper.items()]
     return " UNION ALL ".join(dele) or "SELECT NULL::VARCHAR AS noegletal_id, NULL::DATE AS periode, NULL::VARCHAR AS omraade WHERE false"
+
+
+class Afstemning(Protocol):
+    """A table an area publishes beside the cube whose rows some figures sum (Voksenhandicap's
+    benchmark rows): its discretion is decided with the cube's, round by round (`kube.cube`), and
+    written by the cube's asset to `TABEL` per period. An area offers it through
+    `Omraade.afstemninger` (a module with these names will do)."""
+
+    TABEL: str  # noegletal.<navn>
+    DDL: str  # CREATE TABLE IF NOT EXISTS of TABEL (a `periode` column)
+    BESKRIVELSE: str  # of the asset, for people
+    LAESER: Sequence[dg.AssetKey]  # what RAEKKER_SQL reads
+    RAEKKER_SQL: str  # the rows as published for the periods $fra..$til
+
+    def nedre_graenser(self, kube: pl.DataFrame) -> dict[tuple, dict[tuple[str, str], float]]:
+        """(periode, noegletal_id) -> (omraade, number) -> the least a withheld number is, given what
+        the cube after discretion (`kube`) and the table publish."""
+
+    def afstem_alle(self, foer: pl.DataFrame, kube: pl.DataFrame, raekker: pl.DataFrame
+                    ) -> tuple[pl.DataFrame, list[tuple]]:
+        """The table's withheld rows (TABEL's columns) and the cube's cells to withhold for them,
+        (periode, noegletal_id, omraade), from the cells before (`foer`) and after discretion."""
+
+
+@glemmes
+@cache
+def afstemninger() -> tuple[Afstemning, ...]:
+    """Every area's tables decided with the cube."""
+    return tuple(a for o in omraader.omraader() for a in o.afstemninger())
 
 
 def nulstil() -> None:

@@ -34,8 +34,15 @@ def _maal():
     return maal.maal()
 
 
+def _afstemninger():
+    from flis_assets.omraader.voksenhandicap import benchmark_diskretion
+
+    return [benchmark_diskretion]
+
+
 OMRAADE = Omraade(
     navn="voksenhandicap", titel="Voksenhandicap", praefiks="vh",
     beskrivelse="Ydelser til voksne med handicap efter Serviceloven, via Danmarks Statistik.",
-    assets=_assets, checks=_checks, maal=_maal, bestande=_bestande, generator="flis_assets.omraader.voksenhandicap.generate",
+    assets=_assets, checks=_checks, maal=_maal, afstemninger=_afstemninger,
+    bestande=_bestande, generator="flis_assets.omraader.voksenhandicap.generate",
 )

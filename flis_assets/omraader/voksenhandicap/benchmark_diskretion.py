@@ -17,7 +17,8 @@ withheld figure whose rows are all published is their sum. After the cube's own 
   cheapest of those figures.
 
 A figure withheld here goes back to the cube, whose hierarchy may then withhold more, until
-nothing changes (`kube.cube`). The attacker is `diskretion.py`'s, one equation at a time: each
+nothing changes (`kube.cube`; this module is Voksenhandicap's `maal.Afstemning`, offered by
+`OMRAADE.afstemninger`). The attacker is `diskretion.py`'s, one equation at a time: each
 kommune's figures over rows, beside each figure's kommune → region → Danmark tree. Rows are
 published for every ydelse and the cube has a cell for every kommune of the data, so no absence
 tells an attacker that a withheld number is zero.
@@ -29,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
+import dagster as dg
 import polars as pl
 
 from flis_assets.defs.noegletal import diskretion, maal
@@ -83,6 +85,18 @@ LEFT JOIN datamart.vh_benchmark b
        ON b.periode = k.periode AND b.handlekommune = k.kommunekode AND b.ydelseskode = y.ydelseskode
 {godkendt_join("k.kommunekode", "y.ydelseskode", "year(k.periode) || 'K' || quarter(k.periode)")}
 """
+
+
+# What the cube's asset writes of it (`maal.Afstemning`).
+TABEL = "noegletal.vh_benchmark_diskretion"
+DDL = """CREATE TABLE IF NOT EXISTS noegletal.vh_benchmark_diskretion (
+    periode DATE NOT NULL, handlekommune INTEGER NOT NULL, ydelseskode VARCHAR NOT NULL, diskretion_aarsag VARCHAR NOT NULL
+)"""
+BESKRIVELSE = ("De benchmarkrækker (kommune og ydelse), som datapakken vh_datamart skjuler, med årsag: færre end fem "
+               "modtagere (primær), et skjult nøgletal hviler på rækken, eller rækken kunne ellers regnes ud af et vist "
+               "nøgletal over flere ydelser (sekundær). Afgøres sammen med kuben.")
+LAESER = tuple(dict.fromkeys([*maal.laeser(), dg.AssetKey(["datamart", "vh_benchmark"]),
+                              dg.AssetKey(["referencedata", "godkendte_kommuner"])]))
 
 
 def hviler_paa_sql() -> str:
