@@ -32,7 +32,7 @@ _SCHEMAS: dict[str, dict[str, type[pl.DataType] | pl.DataType]] = {
     "indberetningsaftaler": {"indberetter": pl.Int32, "for_kommune": pl.Int32},
     "aaben_107_grupper": {"fra_dage": pl.Int32, "til_dage": pl.Int32},
     "aldersgrupper": {"fra_alder": pl.Int32, "til_alder": pl.Int32},
-    "noegletal": {"faktor": pl.Float64, "diskretion": pl.Boolean},
+    "noegletal": {"faktor": pl.Float64, "diskretion": pl.Boolean, "kun_kommuner_med_begge": pl.Boolean},
     "koblede_noegletal": {"faktor": pl.Float64},
 }
 

@@ -15,7 +15,8 @@ from flis_assets.defs.noegletal.checks import kube_med_kendte_sql
 from flis_assets_tests.noegletal.kube_data import koer, lager, med_kendte
 from flis_assets_tests.noegletal.kube_uaendret_data import P1, P2, data
 
-KOLONNER = "noegletal_id;navn;taeller_maal;taeller_argument;naevner_maal;naevner_argument;faktor;diskretion;individer;henviser_til"
+KOLONNER = ("noegletal_id;navn;taeller_maal;taeller_argument;naevner_maal;naevner_argument;faktor;diskretion;individer;"
+            "henviser_til;kun_kommuner_med_begge")
 TILFAELDE = dg.AssetKey(["datamart", "test_tilfaelde"])
 
 
@@ -174,3 +175,21 @@ def test_the_population_measure_reads_an_age_range():
     alle = con.execute(borger._befolkning("", "$fra", "$til"), {"fra": P1, "til": P1}).fetchall()
     atten = con.execute(borger._befolkning("18-64", "$fra", "$til"), {"fra": P1, "til": P1}).fetchall()
     assert (alle[0][2], atten[0][2]) == (1400, 700)
+
+
+def test_a_region_may_sum_only_the_kommuner_with_both_sides(testomraade):
+    """Økonomi's rule (borger-oekonomi.md): a kommune without accounts is left out of both the
+    region's amounts and its population; VH's figures sum each side over every kommune."""
+    testomraade({}, "test_begge;Udgift pr. indbygger;udgifter;1.8.1;befolkning;;1;false;;;true",
+                "test_hver;Udgift pr. indbygger;udgifter;1.8.1;befolkning;;1;false;;;")
+    # København has accounts and 1000 residents (2000 in all), Frederiksberg 500 residents (1000) and no accounts
+    cube, _ = koer(lager({P1: ({}, {(101, "1.8.1"): 3000.0}, {101: 1000, 147: 500})}), P1, P1)
+    region = {c["noegletal_id"]: (c["taeller"], c["naevner"], c["vaerdi"]) for c in cube.filter(
+        (pl.col("omraade") == "Hovedstaden") & pl.col("noegletal_id").str.starts_with("test_")).to_dicts()}
+    assert region == {"test_begge": (3000.0, 2000.0, 1.5), "test_hver": (3000.0, 3000.0, 1.0)}
+
+
+def test_a_figure_with_discretion_cannot_leave_kommuner_out_of_its_regions(testomraade):
+    testomraade({}, "test_begge;X;udgifter;1.8.1;helaarsmodtagere;1.8.1;1;true;naevner;;true")
+    with pytest.raises(ValueError, match="kun_kommuner_med_begge kan ikke bruges med diskretion"):
+        maal.figurer()

@@ -44,7 +44,10 @@ def side_sql(f: dict, side: str, fra: str = "$fra", til: str = "$til") -> str:
 
 
 def figure_sql(f: dict) -> str:
-    """Every level of one figure for the periods $fra..$til, before discretion."""
+    """Every level of one figure for the periods $fra..$til, before discretion. A region or Danmark
+    sums each side over its kommuner, or (`kun_kommuner_med_begge`) over those that have both."""
+    hel = " FILTER (WHERE taeller IS NOT NULL AND naevner IS NOT NULL)" if f.get("kun_kommuner_med_begge") else ""
+    summer = f"sum(taeller){hel} AS taeller, sum(naevner){hel} AS naevner"
     return f"""
     WITH t AS ({side_sql(f, "taeller")}),
     n AS ({side_sql(f, "naevner")}),
@@ -62,12 +65,12 @@ def figure_sql(f: dict) -> str:
             USING (periode, kommunekode)
         UNION ALL
         SELECT periode, 'region', region, taeller, naevner, coalesce(ir.individer, 0)
-        FROM (SELECT periode, region, sum(taeller) AS taeller, sum(naevner) AS naevner FROM k GROUP BY ALL) kr
+        FROM (SELECT periode, region, {summer} FROM k GROUP BY ALL) kr
         LEFT JOIN (SELECT periode, region, count(DISTINCT cpr) AS individer FROM i GROUP BY ALL) ir
             USING (periode, region)
         UNION ALL
         SELECT periode, 'land', 'Danmark', taeller, naevner, coalesce(il.individer, 0)
-        FROM (SELECT periode, sum(taeller) AS taeller, sum(naevner) AS naevner FROM k GROUP BY ALL) kl
+        FROM (SELECT periode, {summer} FROM k GROUP BY ALL) kl
         LEFT JOIN (SELECT periode, count(DISTINCT cpr) AS individer FROM i GROUP BY ALL) il USING (periode)
     )
     SELECT periode, niveau, omraade, '{f["noegletal_id"]}' AS noegletal_id,

@@ -111,6 +111,9 @@ def figurer() -> tuple[dict, ...]:
             if maal[f[f"{side}_maal"]].individer is None:
                 raise ValueError(f"{hvor}: individerne skal være {side}ens, men målet {f[f'{side}_maal']} "
                                  "tæller ingen personer")
+        if f.get("kun_kommuner_med_begge") and f["diskretion"]:
+            raise ValueError(f"{hvor}: kun_kommuner_med_begge kan ikke bruges med diskretion: en region, der ikke er "
+                             "summen af sine kommuner, passer ikke i diskretionens ligninger")
     return rows
 
 
