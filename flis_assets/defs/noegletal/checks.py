@@ -58,8 +58,8 @@ def kube_med_kendte_sql(tabel: str = "noegletal.kube") -> str:
     """One month of the cube with what an outsider knows besides: which cells of the figures with
     individuals are empty (`uden_individer`: the area has no data of the figure's measure, and who
     delivers is public)."""
-    med = ", ".join(f"'{i}'" for i in sorted(maal.med_individer())) or "NULL"
-    return f"""SELECT k.*, k.noegletal_id IN ({med}) AND m.omraade IS NULL AS {diskretion.UDEN_INDIVIDER}
+    med = ", ".join(f"'{i}'" for i in sorted(maal.med_individer()))
+    return f"""SELECT k.*, {f"k.noegletal_id IN ({med}) AND m.omraade IS NULL" if med else "false"} AS {diskretion.UDEN_INDIVIDER}
     FROM {tabel} k LEFT JOIN ({maal.kendte_tomme_sql("$maaned", "$maaned")}) m USING (noegletal_id, periode, omraade)
     WHERE k.periode = $maaned"""
 

@@ -1,9 +1,26 @@
 """The measures (mål) of the key figures, as the data areas offer them, and the figure catalogue.
 
-A central key figure (a row of an area's `noegletal.csv`, concatenated by `kodelister.load("noegletal")`)
-is a numerator and a denominator, each a measure named by the row with the row's argument, and a
-factor. The platform names no measure: every area offers its own through `Omraade.maal`, a callable
-returning {name: Maal}; names are global (two areas offering the same name is an error).
+A central key figure is a row of an area's `flis_assets/omraader/<navn>/noegletal.csv` (`;`, UTF-8;
+every area's rows together are `kodelister.load("noegletal")` and the table `kodelister.noegletal`,
+with the area in `dataomraade`):
+
+- `noegletal_id` (a-z, 0-9, _; unique over every area), `navn` (as shown to people);
+- `taeller_maal`, `taeller_argument`, `naevner_maal`, `naevner_argument`: each side is a measure
+  of any area, by name, with the argument it understands (VH's: ydelser `1.8.1,1.8.2` or `*`;
+  Borger's `befolkning`: an age range `18-64`, `67-`, or empty for all residents);
+- `faktor` (applies to `vaerdi` only: vaerdi = faktor × taeller ÷ naevner), `diskretion` (true:
+  withheld under five individuals, and secondary suppression; false: always shown);
+- `individer`: `taeller` or `naevner`, the side whose measure's people (`Maal.individer`) are the
+  figure's individuals; empty for a figure without individuals;
+- `henviser_til`: the id of another area's figure this one is the same number as: the row then
+  gives only `noegletal_id` and `navn` and takes the rest from there (one definition, and the cube
+  gives the same values under both ids);
+- `kun_kommuner_med_begge`: true when a region and Danmark sum only the kommuner that have both a
+  numerator and a denominator (not with discretion); otherwise each side over every kommune.
+
+A region or the country is Σ numerators ÷ Σ denominators. The platform names no measure: every
+area offers its own through `Omraade.maal`, a callable returning {name: Maal}; names are global
+(two areas offering the same name is an error).
 
 A measure's SQL takes the figure's argument and the SQL of the first and last period (the
 parameters `$fra`/`$til` in the cube, `$maaned` in the checks):
