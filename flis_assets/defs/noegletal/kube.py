@@ -183,7 +183,7 @@ def _afstem_til_ro(raw: pl.DataFrame, tabeller: dict[str, pl.DataFrame]
             periode, noegletal_id, omraade, tabel = gentaget[0]
             raise diskretion.DiskretionFejl(
                 f"Diskretionen af nøgletallet {noegletal_id} for perioden {periode:%Y-%m} kommer ikke videre: "
-                f"kommune {omraade} skal skjules for rækkerne i {tabel}s skyld, men blev vist igen "
+                f"kommune {omraade} skal skjules af hensyn til rækkerne i {tabel}, men blev vist igen "
                 f"({len(gentaget)} celle(r) i alt).")
         if not nye:
             return kube, ud
