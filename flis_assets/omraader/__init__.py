@@ -36,7 +36,8 @@ class Omraade:
 
     `assets`, `checks` and `sensors` return the area's Dagster definitions (imported only when
     called: reading an area's catalogue must not build its assets). `maal` are the measures its
-    key figures may use (`defs/noegletal/maal.py`), `pakker` its data packages
+    key figures may use (`defs/noegletal/maal.py`), `afstemninger` the tables it publishes beside
+    the cube whose discretion is decided with the cube's (`maal.Afstemning`), `pakker` its data packages
     (`defs/datapakker/katalog.py`), `bestande` creates its DSA tables empty so the period layers
     can run before the source ever delivered, `generator` names the module of its synthetic
     deliveries (`flis generate`)."""
@@ -49,6 +50,7 @@ class Omraade:
     checks: Callable[[], Sequence[Any]] = _ingen
     sensors: Callable[[], Sequence[Any]] = _ingen
     maal: Callable[[], Mapping[str, Any]] = dict
+    afstemninger: Callable[[], Sequence[Any]] = _ingen
     pakker: Callable[[], Sequence[Any]] = _ingen
     bestande: Callable[[Any], None] | None = None
     generator: str | None = None

@@ -10,6 +10,7 @@ import polars as pl
 from flis_assets.omraader.voksenhandicap.datamart import DDL as DATAMART_DDL
 from flis_assets.omraader.voksenhandicap.harmoniseret import YDELSER_DDL
 from flis_assets.defs.noegletal import kube
+from flis_assets.omraader.voksenhandicap import benchmark_diskretion
 from flis_assets.defs.noegletal.checks import kube_med_kendte_sql
 from flis_assets.resources import load_kodelister
 
@@ -63,12 +64,13 @@ def lager(perioder: dict[date, Periode], threads: int = 1, omvendt: bool = False
 def koer(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The cube and its withheld benchmark rows, as `kube.build` computes them."""
     kube.koblede.create_levels(con, fra, til)
-    return kube.cube(con, fra, til)
+    cube, tabeller = kube.cube(con, fra, til)
+    return cube, tabeller[benchmark_diskretion.TABEL]
 
 
 def vh_datamart(con: duckdb.DuckDBPyConnection, periode: date, raekker: pl.DataFrame) -> pl.DataFrame:
     """One period's benchmark rows as the package publishes them: withheld numbers NULL, with reason."""
-    alle = kube.query_pl(con, kube.benchmark_diskretion.RAEKKER_SQL, {"fra": periode, "til": periode})
+    alle = kube.query_pl(con, benchmark_diskretion.RAEKKER_SQL, {"fra": periode, "til": periode})
     skjult = pl.col("diskretion_aarsag").is_not_null()
     return (alle.join(raekker.filter(pl.col("periode") == periode), on=["periode", "handlekommune", "ydelseskode"],
                       how="left")
@@ -78,10 +80,11 @@ def vh_datamart(con: duckdb.DuckDBPyConnection, periode: date, raekker: pl.DataF
 
 def tomme_raekker(con: duckdb.DuckDBPyConnection, periode: date) -> set[tuple[str, str]]:
     """The benchmark rows (kommune, ydelse) of a period's kommuner without VH data: an outsider knows them empty."""
-    alle = kube.query_pl(con, kube.benchmark_diskretion.RAEKKER_SQL, {"fra": periode, "til": periode})
-    med_data = {o for _, o in kube.query_pl(con, kube.med_vh_data_sql(), {"fra": periode, "til": periode}).iter_rows()}
+    alle = kube.query_pl(con, benchmark_diskretion.RAEKKER_SQL, {"fra": periode, "til": periode})
+    vh = kube.maal.alle()[benchmark_diskretion.HELAARSMODTAGERE].med_data("$fra", "$til")
+    med_data = {k for _, k in kube.query_pl(con, vh, {"fra": periode, "til": periode}).iter_rows()}
     return {(f"{k:03d}", y) for k, y in alle.select("handlekommune", "ydelseskode").iter_rows()
-            if f"{k:03d}" not in med_data}
+            if k not in med_data}
 
 
 def med_kendte(con: duckdb.DuckDBPyConnection, cube: pl.DataFrame) -> pl.DataFrame:

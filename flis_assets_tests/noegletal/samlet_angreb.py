@@ -17,7 +17,7 @@ import polars as pl
 from scipy import sparse
 from scipy.optimize import linprog
 
-from flis_assets.defs.noegletal import benchmark_diskretion as b
+from flis_assets.omraader.voksenhandicap import benchmark_diskretion as b
 from flis_assets.defs.noegletal import diskretion as d
 
 

@@ -10,7 +10,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flis_assets.defs.noegletal import benchmark_diskretion as b
+from flis_assets.omraader.voksenhandicap import benchmark_diskretion as b
 from flis_assets.defs.noegletal import diskretion as d
 from flis_assets_tests.noegletal.samlet_angreb import punkter
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from flis_assets.defs.noegletal import diskretion as d
 from flis_assets.defs.noegletal import kube
+from flis_assets.omraader.voksenhandicap import benchmark_diskretion
 from flis_assets.defs.noegletal.checks import mangler_data_sql
 from flis_assets_tests.noegletal.kube_data import koer, lager, med_kendte, tomme_raekker, vh_datamart
 from flis_assets_tests.noegletal.samlet_angreb import punkter
@@ -44,8 +45,8 @@ def test_a_forced_cell_is_not_given_back_when_a_region_is_protected():
 
 def test_vh_without_oekonomi_ends_with_the_figure_withheld():
     con = lager(SPANDT)
-    with mock.patch.object(kube.benchmark_diskretion, "afstem_alle",
-                           wraps=kube.benchmark_diskretion.afstem_alle) as runder:
+    with mock.patch.object(benchmark_diskretion, "afstem_alle",
+                           wraps=benchmark_diskretion.afstem_alle) as runder:
         cube, raekker = koer(con, P, P)
     assert runder.call_count == 2  # one round forces Rødovre's figure, the next asks nothing
     celler = {(c["niveau"], c["omraade"]): c for c in cube.filter(pl.col("noegletal_id") == F2).to_dicts()}
@@ -126,8 +127,8 @@ def perioder(draw):
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 def test_every_shape_ends_within_as_many_rounds_as_cells_and_gives_nothing_away(data):
     con = lager(data)
-    with mock.patch.object(kube.benchmark_diskretion, "afstem_alle",
-                           wraps=kube.benchmark_diskretion.afstem_alle) as runder:
+    with mock.patch.object(benchmark_diskretion, "afstem_alle",
+                           wraps=benchmark_diskretion.afstem_alle) as runder:
         cube, raekker = koer(con, min(data), max(data))
     # each round but the last forces a cell not forced before: at most one round per cell, plus one
     assert 1 <= runder.call_count <= cube.height + 1

@@ -3,18 +3,16 @@ number can be worked out from the published table (the attack of `diskretion.py`
 
 import dagster as dg
 
-from flis_assets import kodelister
 from flis_assets.checks.factory import frame_check
-from flis_assets.defs.noegletal import diskretion
+from flis_assets.defs.noegletal import diskretion, maal
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
-from flis_assets.defs.noegletal.kube import (MAAL_KILDE, cube_tal, measure_sql, med_vh_data_sql, population_tal,
-                                             vh_figurer)
+from flis_assets.defs.noegletal.kube import cube_tal, population_tal, side_sql
 
 
 def taeller_sql() -> str:
     parts = []
-    for f in kodelister.load("noegletal").iter_rows(named=True):
-        m = measure_sql(f["taeller_maal"], f["taeller_ydelser"], fra="$maaned", til="$maaned")
+    for f in maal.figurer():
+        m = side_sql(f, "taeller", "$maaned", "$maaned")
         parts.append(f"""
         SELECT '{f["noegletal_id"]}' AS noegletal_id, lpad(d.kommunekode::VARCHAR, 3, '0') AS omraade,
             d.v AS datamart, k.taeller AS kube, 'TAELLER_AFVIGER_FRA_DATAMART' AS regel
@@ -29,12 +27,11 @@ def mangler_data_sql() -> str:
     """The kommuner of the month whose figure cannot be computed because one side has data and the
     other none (VH without Økonomi, Økonomi without VH, no residents): said plainly, not a silent NULL."""
     parts = []
-    for f in kodelister.load("noegletal").iter_rows(named=True):
-        t = measure_sql(f["taeller_maal"], f["taeller_ydelser"], fra="$maaned", til="$maaned")
-        n = measure_sql(f["naevner_maal"], f["naevner_ydelser"], fra="$maaned", til="$maaned")
-        mangler = {side: f"{side} mangler data: ingen {MAAL_KILDE[f[maal]]} for kommunen i måneden, "
-                   "så nøgletallet kan ikke beregnes" for side, maal in (("tælleren", "taeller_maal"),
-                                                                          ("nævneren", "naevner_maal"))}
+    for f in maal.figurer():
+        t, n = (side_sql(f, s, "$maaned", "$maaned") for s in maal.SIDER)
+        mangler = {tekst: (f"{tekst} mangler data: ingen {maal.side(f, s).kildetekst(f[f'{s}_argument'])} for "
+                           "kommunen i måneden, så nøgletallet kan ikke beregnes").replace("'", "''")
+                   for tekst, s in zip(("tælleren", "nævneren"), maal.SIDER)}
         parts.append(f"""
         SELECT '{f["noegletal_id"]}' AS noegletal_id, lpad(kommunekode::VARCHAR, 3, '0') AS omraade,
             CASE WHEN t.v IS NULL THEN '{mangler["tælleren"]}' ELSE '{mangler["nævneren"]}' END AS aarsag,
@@ -58,11 +55,12 @@ FROM noegletal.koblede_populationer WHERE periode = $maaned AND diskretioneret A
 
 
 def kube_med_kendte_sql(tabel: str = "noegletal.kube") -> str:
-    """One month of the cube with what an outsider knows besides: which cells of the figures over VH
-    are empty (`uden_individer`: the area has no VH data, and who delivers is public)."""
-    vh = ", ".join(f"'{i}'" for i in sorted(vh_figurer()))
-    return f"""SELECT k.*, k.noegletal_id IN ({vh}) AND m.omraade IS NULL AS {diskretion.UDEN_INDIVIDER}
-    FROM {tabel} k LEFT JOIN ({med_vh_data_sql("$maaned", "$maaned")}) m USING (periode, omraade)
+    """One month of the cube with what an outsider knows besides: which cells of the figures with
+    individuals are empty (`uden_individer`: the area has no data of the figure's measure, and who
+    delivers is public)."""
+    med = ", ".join(f"'{i}'" for i in sorted(maal.med_individer()))
+    return f"""SELECT k.*, {f"k.noegletal_id IN ({med}) AND m.omraade IS NULL" if med else "false"} AS {diskretion.UDEN_INDIVIDER}
+    FROM {tabel} k LEFT JOIN ({maal.kendte_tomme_sql("$maaned", "$maaned")}) m USING (noegletal_id, periode, omraade)
     WHERE k.periode = $maaned"""
 
 
@@ -97,7 +95,7 @@ def angrebs_check(asset: dg.AssetKey, table: str, name: str, populationer: bool 
 checks = [
     frame_check(
         asset=dg.AssetKey(["noegletal", "kube"]), name="taellere_som_datamart", blocking=True,
-        description="Blokerende: hver kommunes tæller er datamartens helårsmodtagere, udgifter eller befolkning.",
+        description="Blokerende: hver kommunes tæller er det, som nøgletallets mål i datamarten giver.",
         sql=taeller_sql(),
     ),
     frame_check(

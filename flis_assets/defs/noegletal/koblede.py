@@ -13,6 +13,7 @@ school-side measures of the kommune whose schools deliver them.
 
 from datetime import date
 
+import dagster as dg
 import duckdb
 
 from flis_assets import kodelister
@@ -37,6 +38,8 @@ ELEVER = """SELECT periode, kommunekode, cpr, undervisningstilbud, fravaersdage,
 UDSATTE = """SELECT DISTINCT periode, cpr, handlekommune FROM harmoniseret.udsatte_foranstaltninger
              WHERE periode BETWEEN $fra AND $til AND aaben_sidste_dag AND NOT slettes_af_dst"""
 REGION = "(SELECT kommunekode, region FROM kodelister.kommuner)"
+# The tables the linked figures read (the cube's deps).
+LAESER = (dg.AssetKey(["harmoniseret", "skole_elever"]), dg.AssetKey(["harmoniseret", "udsatte_foranstaltninger"]))
 
 # Measures counting pupils: the persons behind such a numerator (T2) are the pupils it counts;
 # behind any other school-side number, every pupil.

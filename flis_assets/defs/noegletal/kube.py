@@ -1,13 +1,13 @@
 """noegletal.kube: the central key figures per kommune, region and Danmark, with discretion.
 
-Each figure is a row of `kodelister/noegletal.csv`: a numerator and a denominator, each a
-measure (`helaarsmodtagere`, `udgifter`, `befolkning_18_64`) over a set of ydelser (`*` = every
-ydelse of the kontoplan bridge), and a factor. A region or the country is Σ numerators ÷
-Σ denominators. The figure's individuals are the unique recipients behind its
-helårsmodtagere; a figure with discretion shows no value, numerator, denominator or count when
-they number fewer than five (primary suppression), nor when that could be worked out from the
-rest of the table (secondary suppression, `diskretion.py`). Expense figures per 18-64-årig rest
-on accounts and are always shown.
+The platform names no area and no measure: each figure is a row of an area's `noegletal.csv`
+(`kodelister.load("noegletal")`, every area's rows): a numerator and a denominator, each a measure
+an area offers (`maal.py`, `Omraade.maal`) with the row's argument, and a factor. A region or the
+country is Σ numerators ÷ Σ denominators. The figure's individuals are the people of the side its
+row names (`individer`); a figure with discretion shows no value, numerator, denominator or count
+when they number fewer than five (primary suppression), nor when that could be worked out from the
+rest of the table (secondary suppression, `diskretion.py`). Figures without individuals (expenses
+per resident rest on accounts) are always shown.
 """
 
 from datetime import date
@@ -18,10 +18,8 @@ import duckdb
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
-from flis_assets import kodelister, partitions
-from flis_assets.defs.noegletal import benchmark_diskretion, diskretion, koblede, praecision
-from flis_assets.defs.noegletal.benchmark_diskretion import helaarsmodtager_ydelser
-from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
+from flis_assets import partitions
+from flis_assets.defs.noegletal import diskretion, koblede, maal, praecision
 from flis_assets.resources import ensure_schemas, perioder_metadata, query_pl, replace_periods, used_params
 
 DDL = """CREATE TABLE IF NOT EXISTS noegletal.kube (
@@ -31,67 +29,32 @@ DDL = """CREATE TABLE IF NOT EXISTS noegletal.kube (
 )"""
 
 
-def _ydelser(spec: str) -> str:
-    if spec == "*":
-        return "(SELECT DISTINCT ydelseskode FROM kodelister.kontoplan_bro)"
-    return "(" + ", ".join(f"'{y}'" for y in spec.split(",")) + ")"
+def _individer_sql(f: dict) -> str:
+    """(periode, cpr, kommunekode, region) of the people a figure's individuals are, if any."""
+    if not f["individer"]:
+        return "SELECT NULL::DATE AS periode, NULL::VARCHAR AS cpr, NULL::INTEGER AS kommunekode, NULL AS region WHERE false"
+    m = maal.side(f, f["individer"])
+    return f"""SELECT i.periode, i.cpr, i.kommunekode, km.region FROM ({m.individer(f[f"{f['individer']}_argument"], "$fra", "$til")}) i
+            JOIN kodelister.kommuner km USING (kommunekode)"""
 
 
-def measure_sql(maal: str, ydelser: str, fra: str = "$fra", til: str = "$til") -> str:
-    """One measure per period and kommune: columns periode, kommunekode, v (an exact DECIMAL of the
-    measure's precision, `praecision`, so its sums do not depend on DuckDB's order of summation)."""
-    if maal == "helaarsmodtagere":
-        v = praecision.eksakt("helaarsmodtagere", praecision.DAGE_DECIMALER)
-        return (f"SELECT periode, handlekommune AS kommunekode, sum({v}) AS v FROM datamart.vh_benchmark "
-                f"WHERE periode BETWEEN {fra} AND {til} AND ydelseskode IN {_ydelser(ydelser)} GROUP BY ALL")
-    if maal == "udgifter":
-        v = praecision.eksakt("udgifter", praecision.KRONER_DECIMALER)
-        return (f"SELECT periode, kommunekode, sum({v}) AS v FROM datamart.vh_udgifter "
-                f"WHERE periode BETWEEN {fra} AND {til} AND ydelseskode IN {_ydelser(ydelser)} GROUP BY ALL")
-    if maal == "befolkning_18_64":
-        return (f"SELECT periode, kommunekode, antal_18_64::DECIMAL(38, 0) AS v FROM datamart.befolkning "
-                f"WHERE periode BETWEEN {fra} AND {til}")
-    raise ValueError(f"ukendt mål {maal} i noegletal.csv")
-
-
-# Where each measure comes from, as an analyst names it (for "mangler data").
-MAAL_KILDE = {"helaarsmodtagere": "helårsmodtagere fra Voksenhandicap på nøgletallets ydelser",
-              "udgifter": "udgifter fra Økonomi på nøgletallets konti", "befolkning_18_64": "18-64-årige fra CPR"}
-
-
-def med_vh_data_sql(fra: str = "$fra", til: str = "$til") -> str:
-    """(periode, omraade) of every kommune, region and Danmark with VH data in the periods: the rest are
-    known to be empty by anyone (who delivers is public), so their withheld cells cover no neighbour."""
-    return f"""SELECT DISTINCT h.periode,
-            unnest([lpad(h.handlekommune::VARCHAR, 3, '0'), km.region, 'Danmark']) AS omraade
-        FROM harmoniseret.vh_ydelser h JOIN kodelister.kommuner km ON km.kommunekode = h.handlekommune
-        WHERE h.periode BETWEEN {fra} AND {til}"""
-
-
-@cache
-def vh_figurer() -> frozenset[str]:
-    """The figures whose individuals are VH recipients."""
-    return frozenset(f["noegletal_id"] for f in kodelister.load("noegletal").iter_rows(named=True)
-                     if helaarsmodtager_ydelser(f))
+def side_sql(f: dict, side: str, fra: str = "$fra", til: str = "$til") -> str:
+    """One side (taeller or naevner) of a figure per period and kommune: periode, kommunekode, v."""
+    return maal.side(f, side).sql(f[f"{side}_argument"], fra, til)
 
 
 def figure_sql(f: dict) -> str:
-    """Every level of one figure for the periods $fra..$til, before discretion."""
-    helaar = helaarsmodtager_ydelser(f)
-    individer = (
-        f"""SELECT h.periode, h.cpr, h.handlekommune AS kommunekode, km.region FROM harmoniseret.vh_ydelser h
-            JOIN kodelister.kommuner km ON km.kommunekode = h.handlekommune
-            WHERE h.periode BETWEEN $fra AND $til AND NOT h.slettes_af_dst AND h.ydelseskode IN {_ydelser(helaar)}"""
-        if helaar else
-        "SELECT NULL::DATE AS periode, NULL::VARCHAR AS cpr, NULL::INTEGER AS kommunekode, NULL AS region WHERE false"
-    )
+    """Every level of one figure for the periods $fra..$til, before discretion. A region or Danmark
+    sums each side over its kommuner, or (`kun_kommuner_med_begge`) over those that have both."""
+    hel = " FILTER (WHERE taeller IS NOT NULL AND naevner IS NOT NULL)" if f.get("kun_kommuner_med_begge") else ""
+    summer = f"sum(taeller){hel} AS taeller, sum(naevner){hel} AS naevner"
     return f"""
-    WITH t AS ({measure_sql(f["taeller_maal"], f["taeller_ydelser"])}),
-    n AS ({measure_sql(f["naevner_maal"], f["naevner_ydelser"])}),
-    i AS ({individer}),
+    WITH t AS ({side_sql(f, "taeller")}),
+    n AS ({side_sql(f, "naevner")}),
+    i AS ({_individer_sql(f)}),
     k AS (  -- every kommune of the period's data, none left out: a missing cell would say "zero"
         SELECT periode, kommunekode, km.region, t.v AS taeller, n.v AS naevner
-        FROM ({benchmark_diskretion.KOMMUNER_SQL}) p
+        FROM ({maal.kommuner_sql()}) p
         JOIN kodelister.kommuner km USING (kommunekode)
         LEFT JOIN t USING (periode, kommunekode) LEFT JOIN n USING (periode, kommunekode)
     ),
@@ -102,37 +65,41 @@ def figure_sql(f: dict) -> str:
             USING (periode, kommunekode)
         UNION ALL
         SELECT periode, 'region', region, taeller, naevner, coalesce(ir.individer, 0)
-        FROM (SELECT periode, region, sum(taeller) AS taeller, sum(naevner) AS naevner FROM k GROUP BY ALL) kr
+        FROM (SELECT periode, region, {summer} FROM k GROUP BY ALL) kr
         LEFT JOIN (SELECT periode, region, count(DISTINCT cpr) AS individer FROM i GROUP BY ALL) ir
             USING (periode, region)
         UNION ALL
         SELECT periode, 'land', 'Danmark', taeller, naevner, coalesce(il.individer, 0)
-        FROM (SELECT periode, sum(taeller) AS taeller, sum(naevner) AS naevner FROM k GROUP BY ALL) kl
+        FROM (SELECT periode, {summer} FROM k GROUP BY ALL) kl
         LEFT JOIN (SELECT periode, count(DISTINCT cpr) AS individer FROM i GROUP BY ALL) il USING (periode)
     )
     SELECT periode, niveau, omraade, '{f["noegletal_id"]}' AS noegletal_id,
         {praecision.vaerdi(f["faktor"], "taeller", "naevner")} AS vaerdi, taeller::DOUBLE AS taeller,
         naevner::DOUBLE AS naevner,
-        {"individer" if helaar else "NULL::BIGINT"} AS individer
+        {"individer" if f["individer"] else "NULL::BIGINT"} AS individer
     FROM niveauer
     """
 
 
-# Expenses can be negative after refunds; every other measure is a count or a sum of days.
-MAAL_ART = {"udgifter": diskretion.FRI}
+def _tal(f: dict, navn: str) -> diskretion.Tal:
+    """A central figure's side as its measure says (its range; zero without the figure's
+    individuals); a linked figure's sides are counts and sums of days."""
+    if "taeller_maal" not in f:
+        return diskretion.Tal(navn, diskretion.IKKE_NEGATIV)
+    m = maal.side(f, navn)
+    return diskretion.Tal(navn, m.art, m.nul_uden)
 
 
 def figure_tal(f: dict) -> list[diskretion.Tal]:
     """The published numbers of a figure and what an attacker knows of their range."""
-    return [diskretion.Tal(navn, MAAL_ART.get(f.get(f"{navn}_maal"), diskretion.IKKE_NEGATIV),
-                           f.get(f"{navn}_maal") == "helaarsmodtagere") for navn in ("taeller", "naevner")
-            ] + [diskretion.Tal("individer", diskretion.INDIVIDER)]
+    return [_tal(f, navn) for navn in maal.SIDER] + [diskretion.Tal("individer", diskretion.INDIVIDER)]
 
 
+@maal.glemmes
 @cache
 def figures() -> dict[str, tuple[dict, str]]:
     """Every figure of the cube by id: its row (linked figures always have discretion) and its SQL."""
-    out = {f["noegletal_id"]: (f, figure_sql(f)) for f in kodelister.load("noegletal").iter_rows(named=True)}
+    out = {f["noegletal_id"]: (f, figure_sql(f)) for f in maal.figurer()}
     out.update({f["noegletal_id"]: ({**f, "diskretion": True}, koblede.figure_sql(f)) for f in koblede.figures()})
     return out
 
@@ -166,43 +133,61 @@ def _before_discretion(con: duckdb.DuckDBPyConnection, sql: str, fra: date, til:
 SKJUL = ["vaerdi", "taeller", "naevner", "individer"]
 
 
-def cube(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> tuple[pl.DataFrame, pl.DataFrame]:
+def cube(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
     """The cube for periods fra..til with primary and secondary discretion (after `koblede.create_levels`),
-    and the benchmark rows the `vh_datamart` package withholds with it (`benchmark_diskretion`).
+    and per table the areas publish beside it (`maal.afstemninger`: Voksenhandicap's benchmark rows)
+    the rows it withholds with the cube.
 
-    A cell the benchmark rows make the cube withhold is withheld with its whole hierarchy again,
-    and stays withheld (`diskretion.undertryk` never gives a forced cell back). Each round forces
-    at least one cell not forced before, so there are at most as many rounds as cells; a round
-    that asks only for cells already forced would repeat itself and stops with `DiskretionFejl`."""
+    A cell such a table makes the cube withhold is withheld with its whole hierarchy again, and
+    stays withheld (`diskretion.undertryk` never gives a forced cell back). Each round forces at
+    least one cell not forced before, so there are at most as many rounds as cells; a round that
+    asks only for cells already forced would repeat itself and stops with `DiskretionFejl`."""
     raw = _before_discretion(con, cube_sql(), fra, til)
-    benchmark = query_pl(con, benchmark_diskretion.RAEKKER_SQL, {"fra": fra, "til": til})
-    med_data = query_pl(con, med_vh_data_sql(), {"fra": fra, "til": til}).with_columns(med_data=pl.lit(True))
-    raw = raw.join(med_data, on=["periode", "omraade"], how="left").with_columns(
-        (pl.col("noegletal_id").is_in(sorted(vh_figurer())) & pl.col("med_data").is_null())
+    tabeller = {a.TABEL: query_pl(con, a.RAEKKER_SQL, {"fra": fra, "til": til}) for a in maal.afstemninger()}
+    med_data = query_pl(con, maal.kendte_tomme_sql(), {"fra": fra, "til": til}).with_columns(med_data=pl.lit(True))
+    raw = raw.join(med_data, on=["noegletal_id", "periode", "omraade"], how="left").with_columns(
+        (pl.col("noegletal_id").is_in(sorted(maal.med_individer())) & pl.col("med_data").is_null())
         .alias(diskretion.UDEN_INDIVIDER)).drop("med_data")
-    return _afstem_til_ro(raw, benchmark)
+    return _afstem_til_ro(raw, tabeller)
 
 
-def _afstem_til_ro(raw: pl.DataFrame, benchmark: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`cube`'s rounds on the cells before discretion (with `uden_individer`: the VH figures of the
-    areas without VH data, known to be empty) and the benchmark rows."""
+def _nedre(kube: pl.DataFrame) -> dict[tuple, dict[tuple[str, str], float]]:
+    """What every table published beside the cube says the withheld numbers are at least (the largest)."""
+    ud: dict[tuple, dict[tuple[str, str], float]] = {}
+    for a in maal.afstemninger():
+        for key, graenser in a.nedre_graenser(kube).items():
+            mine = ud.setdefault(key, {})
+            for tal, v in graenser.items():
+                mine[tal] = max(v, mine.get(tal, v))
+    return ud
+
+
+def _afstem_til_ro(raw: pl.DataFrame, tabeller: dict[str, pl.DataFrame]
+                   ) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+    """`cube`'s rounds on the cells before discretion (with `uden_individer`: the figures with
+    individuals of the areas whose measure has no data, known to be empty) and the tables beside it."""
+    afstemninger = maal.afstemninger()
     tvungne: dict[tuple, set[str]] = {}
     for _ in range(raw.height + 1):
-        # twice: the single-ydelse figures first, then, with what they publish, the figures over several
         forced = lambda key: tvungne.get(key, ())  # noqa: E731
-        nedre = benchmark_diskretion.nedre_graenser(diskretion.anvend(raw, ["noegletal_id"], cube_tal, SKJUL, forced))
+        # twice when a table publishes beside the cube: first the cube alone, then with what the
+        # table and the first cube publish (the single-ydelse figures' bounds on those over several)
+        nedre = _nedre(diskretion.anvend(raw, ["noegletal_id"], cube_tal, SKJUL, forced)) if afstemninger else {}
         kube = diskretion.anvend(raw, ["noegletal_id"], cube_tal, SKJUL, forced, lambda key: nedre.get(key, {}))
-        raekker, nye = benchmark_diskretion.afstem_alle(raw, kube, benchmark)
-        gentaget = sorted((p, i, o) for p, i, o in nye if o in tvungne.get((p, i), ()))
+        ud, nye = {}, []
+        for a in afstemninger:
+            ud[a.TABEL], tving = a.afstem_alle(raw, kube, tabeller[a.TABEL])
+            nye += [(*celle, a.TABEL) for celle in tving]
+        gentaget = sorted(c for c in nye if c[2] in tvungne.get((c[0], c[1]), ()))
         if gentaget:
-            periode, noegletal_id, omraade = gentaget[0]
+            periode, noegletal_id, omraade, tabel = gentaget[0]
             raise diskretion.DiskretionFejl(
                 f"Diskretionen af nøgletallet {noegletal_id} for perioden {periode:%Y-%m} kommer ikke videre: "
-                f"kommune {omraade} skal skjules for benchmarkrækkernes skyld, men blev vist igen "
+                f"kommune {omraade} skal skjules af hensyn til rækkerne i {tabel}, men blev vist igen "
                 f"({len(gentaget)} celle(r) i alt).")
         if not nye:
-            return kube, raekker
-        for periode, noegletal_id, omraade in nye:
+            return kube, ud
+        for periode, noegletal_id, omraade, _tabel in nye:
             tvungne.setdefault((periode, noegletal_id), set()).add(omraade)
     raise diskretion.DiskretionFejl(f"Diskretionen af kuben sluttede ikke efter {raw.height + 1} runder.")
 
@@ -232,35 +217,35 @@ POPULATIONER_DDL = """CREATE TABLE IF NOT EXISTS noegletal.koblede_populationer 
 )"""
 
 
-BENCHMARK_DISKRETION_DDL = """CREATE TABLE IF NOT EXISTS noegletal.vh_benchmark_diskretion (
-    periode DATE NOT NULL, handlekommune INTEGER NOT NULL, ydelseskode VARCHAR NOT NULL, diskretion_aarsag VARCHAR NOT NULL
-)"""
-
-
 def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     ensure_schemas(con)
     con.execute(DDL)
     con.execute(POPULATIONER_DDL)
-    con.execute(BENCHMARK_DISKRETION_DDL)
+    for a in maal.afstemninger():
+        con.execute(a.DDL)
     fra, til = min(months), max(months)
     koblede.create_levels(con, fra, til)
-    kube_ny, raekker_ny = cube(con, fra, til)
+    kube_ny, tabeller = cube(con, fra, til)
     con.register("kube_ny", kube_ny)
-    con.register("benchmark_diskretion_ny", raekker_ny)
     con.register("populationer_ny", populations(con, fra, til, kube_ny))
-    return replace_periods(con, {
-        "noegletal.kube": "SELECT * FROM kube_ny WHERE periode BETWEEN $fra AND $til",
-        "noegletal.koblede_populationer": "SELECT * FROM populationer_ny WHERE periode BETWEEN $fra AND $til",
-        "noegletal.vh_benchmark_diskretion": "SELECT * FROM benchmark_diskretion_ny WHERE periode BETWEEN $fra AND $til",
-    }, months)
+    selects = {"noegletal.kube": "SELECT * FROM kube_ny WHERE periode BETWEEN $fra AND $til",
+               "noegletal.koblede_populationer": "SELECT * FROM populationer_ny WHERE periode BETWEEN $fra AND $til"}
+    for i, (tabel, frame) in enumerate(tabeller.items()):
+        con.register(f"afstemning_{i}_ny", frame)
+        selects[tabel] = f"SELECT * FROM afstemning_{i}_ny WHERE periode BETWEEN $fra AND $til"
+    return replace_periods(con, selects, months)
+
+
+def deps() -> list[dg.AssetKey]:
+    """What the cube reads: every figure's measures' assets (`Maal.laeser`) and the linked figures'."""
+    return list(dict.fromkeys([*maal.laeser(), *koblede.LAESER]))
 
 
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
             ["noegletal", "kube"], group_name="noegletal", kinds={"duckdb"},
-            deps=[*(dg.AssetKey(["datamart", t]) for t in ("vh_benchmark", "vh_udgifter", "befolkning")),
-                  dg.AssetKey(["harmoniseret", "skole_elever"]), dg.AssetKey(["harmoniseret", "udsatte_foranstaltninger"])],
+            deps=deps(),
             description="De centrale og de koblede nøgletal pr. kommune, region og hele landet med tællere, nævnere "
             "og individer; diskretion: færre end fem individer vises ikke (primær), og heller ikke tal, der "
             "kunne regnes ud af resten af tabellen (sekundær).",
@@ -268,21 +253,14 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
         ),
         dg.AssetSpec(
             ["noegletal", "koblede_populationer"], group_name="noegletal", kinds={"duckdb"},
-            deps=[dg.AssetKey(["harmoniseret", "skole_elever"]), dg.AssetKey(["harmoniseret", "udsatte_foranstaltninger"])],
+            deps=list(koblede.LAESER),
             description="De fire populationer bag hvert koblet nøgletal, hver talt i sit eget område (aldrig "
             "fællesmængderne), med primær og sekundær diskretion.",
             metadata={"dagster/table_name": "noegletal.koblede_populationer"},
         ),
-        dg.AssetSpec(
-            ["noegletal", "vh_benchmark_diskretion"], group_name="noegletal", kinds={"duckdb"},
-            deps=[dg.AssetKey(["datamart", "vh_benchmark"]), dg.AssetKey(["datamart", "befolkning"]),
-                  dg.AssetKey(["datamart", "vh_udgifter"]),
-                  dg.AssetKey(["referencedata", "godkendte_kommuner"])],
-            description="De benchmarkrækker (kommune og ydelse), som datapakken vh_datamart skjuler, med årsag: "
-            "færre end fem modtagere (primær), et skjult nøgletal hviler på rækken, eller rækken kunne ellers "
-            "regnes ud af et vist nøgletal over flere ydelser (sekundær). Afgøres sammen med kuben.",
-            metadata={"dagster/table_name": "noegletal.vh_benchmark_diskretion"},
-        ),
+        *(dg.AssetSpec(a.TABEL.split("."), group_name="noegletal", kinds={"duckdb"}, deps=list(a.LAESER),
+                       description=a.BESKRIVELSE, metadata={"dagster/table_name": a.TABEL})
+          for a in maal.afstemninger()),
     ],
     **partitions.MAANEDLIG,
 )
@@ -291,6 +269,5 @@ def kube(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
         months = partitions.window_months(context)
         counts = build(con, months)
         meta = perioder_metadata(con, counts, months)
-    for t in ("kube", "koblede_populationer", "vh_benchmark_diskretion"):
-        yield dg.MaterializeResult(asset_key=["noegletal", t],
-                                   metadata={"raekker": counts.get(f"noegletal.{t}", 0), **meta[f"noegletal.{t}"]})
+    for t in ("noegletal.kube", "noegletal.koblede_populationer", *(a.TABEL for a in maal.afstemninger())):
+        yield dg.MaterializeResult(asset_key=t.split("."), metadata={"raekker": counts.get(t, 0), **meta[t]})

@@ -22,8 +22,14 @@ def _bestande(con) -> None:
     dsa.create_register(con)
 
 
+def _maal():
+    from flis_assets.omraader.borger import maal
+
+    return maal.maal()
+
+
 OMRAADE = Omraade(
     navn="borger", titel="Borger", praefiks="borger",
     beskrivelse="CPR-registeret: indbyggere, alder, køn, flytninger og dødsfald.",
-    assets=_assets, checks=_checks, bestande=_bestande, generator="flis_assets.omraader.borger.generate",
+    assets=_assets, checks=_checks, maal=_maal, bestande=_bestande, generator="flis_assets.omraader.borger.generate",
 )

@@ -34,9 +34,21 @@ def _pakker():
     return datapakker.pakker()
 
 
+def _maal():
+    from flis_assets.omraader.voksenhandicap import maal
+
+    return maal.maal()
+
+
+def _afstemninger():
+    from flis_assets.omraader.voksenhandicap import benchmark_diskretion
+
+    return [benchmark_diskretion]
+
+
 OMRAADE = Omraade(
     navn="voksenhandicap", titel="Voksenhandicap", praefiks="vh",
     beskrivelse="Ydelser til voksne med handicap efter Serviceloven, via Danmarks Statistik.",
     assets=_assets, checks=_checks, bestande=_bestande, generator="flis_assets.omraader.voksenhandicap.generate",
-    pakker=_pakker,
+    pakker=_pakker, maal=_maal, afstemninger=_afstemninger,
 )

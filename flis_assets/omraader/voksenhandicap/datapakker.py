@@ -8,8 +8,8 @@
 """
 
 from flis_assets.defs.datapakker.katalog import Kontrol, Pakke, Tabel
-from flis_assets.defs.noegletal import benchmark_diskretion
-from flis_assets.defs.noegletal.benchmark_diskretion import RAEKKER_SQL, hviler_paa_sql
+from flis_assets.omraader.voksenhandicap import benchmark_diskretion
+from flis_assets.omraader.voksenhandicap.benchmark_diskretion import RAEKKER_SQL, hviler_paa_sql
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
 
 # Every kommune's row for every ydelse; those the cube's discretion withholds with it

@@ -17,7 +17,8 @@ withheld figure whose rows are all published is their sum. After the cube's own 
   cheapest of those figures.
 
 A figure withheld here goes back to the cube, whose hierarchy may then withhold more, until
-nothing changes (`kube.cube`). The attacker is `diskretion.py`'s, one equation at a time: each
+nothing changes (`kube.cube`; this module is Voksenhandicap's `maal.Afstemning`, offered by
+`OMRAADE.afstemninger`). The attacker is `diskretion.py`'s, one equation at a time: each
 kommune's figures over rows, beside each figure's kommune → region → Danmark tree. Rows are
 published for every ydelse and the cube has a cell for every kommune of the data, so no absence
 tells an attacker that a withheld number is zero.
@@ -29,11 +30,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
+import dagster as dg
 import polars as pl
 
-from flis_assets import kodelister
+from flis_assets.defs.noegletal import diskretion, maal
 from flis_assets.omraader.voksenhandicap.harmoniseret import GODKENDT_DST, godkendt_join
-from flis_assets.defs.noegletal import diskretion
+from flis_assets.omraader.voksenhandicap.maal import ydelser
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER, PRIMAER, SEKUNDAER
 
 HELAAR = diskretion.Tal("helaarsmodtagere", diskretion.IKKE_NEGATIV)
@@ -42,10 +44,8 @@ TAL = [HELAAR, INDIVIDER]
 Vaerdier = Mapping[str, float | None]  # a row's or a figure's HELAAR and INDIVIDER
 
 
-def helaarsmodtager_ydelser(f: dict) -> str | None:
-    """The ydelser whose full-time recipients a figure sums (its individuals are theirs), if any."""
-    return (f["taeller_ydelser"] if f["taeller_maal"] == "helaarsmodtagere"
-            else f["naevner_ydelser"] if f["naevner_maal"] == "helaarsmodtagere" else None)
+# The measure whose numbers the benchmark rows publish per ydelse (`omraader/voksenhandicap/maal.py`).
+HELAARSMODTAGERE = "helaarsmodtagere"
 
 
 @dataclass(frozen=True)
@@ -55,24 +55,22 @@ class Figur:
     side: str  # the number that is the rows' full-time recipients: taeller or naevner
 
 
+@maal.glemmes
 @cache
 def figurer() -> tuple[Figur, ...]:
-    """The figures with discretion that rest on benchmark rows, from the key-figure catalogue."""
-    alle = frozenset(kodelister.load("kontoplan_bro")["ydelseskode"].to_list())
+    """The figures with discretion whose individuals are the recipients behind benchmark rows: those
+    of the full-time recipients over the figure's ydelser, from the key-figure catalogue."""
     out = []
-    for f in kodelister.load("noegletal").filter("diskretion").iter_rows(named=True):
-        if spec := helaarsmodtager_ydelser(f):
-            side = "taeller" if f["taeller_maal"] == "helaarsmodtagere" else "naevner"
-            out.append(Figur(f["noegletal_id"], alle if spec == "*" else frozenset(spec.split(",")), side))
+    for f in maal.figurer():
+        if f["diskretion"] and (side := f["individer"]) and f[f"{side}_maal"] == HELAARSMODTAGERE:
+            out.append(Figur(f["noegletal_id"], frozenset(ydelser(f[f"{side}_argument"])), side))
     return tuple(out)
 
 
-# Every kommune of the period's data, whichever source it came from (residents, VH, Økonomi): the
-# cube has a cell and the package a row for each, so an absent one never tells that it is empty.
-KOMMUNER_SQL = """
-    SELECT periode, kommunekode FROM datamart.befolkning WHERE periode BETWEEN $fra AND $til
-    UNION SELECT periode, handlekommune FROM datamart.vh_benchmark WHERE periode BETWEEN $fra AND $til
-    UNION SELECT periode, kommunekode FROM datamart.vh_udgifter WHERE periode BETWEEN $fra AND $til"""
+# Every kommune of the period's data, whichever area's measure it came from (residents, VH,
+# Økonomi, ...): the cube has a cell and the package a row for each, so an absent one never tells
+# that it is empty.
+KOMMUNER_SQL = maal.kommuner_sql()
 
 # The benchmark rows as the package publishes them: every kommune of the period's data and every
 # ydelse of the code list, zero where nobody received it. A row left out would say "zero": a
@@ -87,6 +85,18 @@ LEFT JOIN datamart.vh_benchmark b
        ON b.periode = k.periode AND b.handlekommune = k.kommunekode AND b.ydelseskode = y.ydelseskode
 {godkendt_join("k.kommunekode", "y.ydelseskode", "year(k.periode) || 'K' || quarter(k.periode)")}
 """
+
+
+# What the cube's asset writes of it (`maal.Afstemning`).
+TABEL = "noegletal.vh_benchmark_diskretion"
+DDL = """CREATE TABLE IF NOT EXISTS noegletal.vh_benchmark_diskretion (
+    periode DATE NOT NULL, handlekommune INTEGER NOT NULL, ydelseskode VARCHAR NOT NULL, diskretion_aarsag VARCHAR NOT NULL
+)"""
+BESKRIVELSE = ("De benchmarkrækker (kommune og ydelse), som datapakken vh_datamart skjuler, med årsag: færre end fem "
+               "modtagere (primær), et skjult nøgletal hviler på rækken, eller rækken kunne ellers regnes ud af et vist "
+               "nøgletal over flere ydelser (sekundær). Afgøres sammen med kuben.")
+LAESER = tuple(dict.fromkeys([*maal.laeser(), dg.AssetKey(["datamart", "vh_benchmark"]),
+                              dg.AssetKey(["referencedata", "godkendte_kommuner"])]))
 
 
 def hviler_paa_sql() -> str:
