@@ -21,7 +21,7 @@ def _checks():
 def _maal():
     from flis_assets.omraader.oekonomi import maal
 
-    return maal.MAAL
+    return maal.maal()
 
 
 def _bestande(con) -> None:

@@ -11,7 +11,11 @@ no figure, and is left out of its region's and Danmark's amounts and populations
 import re
 from functools import cache
 
+import dagster as dg
+
 from flis_assets import kodelister
+from flis_assets.defs.noegletal import diskretion
+from flis_assets.defs.noegletal.maal import Maal
 from flis_assets.omraader.oekonomi.datamart import nettodriftsudgifter_sql
 
 KONTO = re.compile(r"^[0-9]\.[0-9]{2}(\.[0-9]{2})?$")
@@ -57,4 +61,12 @@ def niveauer_sql(taeller: str, naevner: str) -> str:
     UNION ALL SELECT periode, 'land', 'Danmark', sum(taeller), sum(naevner) FROM k GROUP BY periode"""
 
 
-MAAL = {"nettodriftsudgifter": nettodriftsudgifter}
+def maal() -> dict[str, Maal]:
+    return {
+        "nettodriftsudgifter": Maal(
+            sql=nettodriftsudgifter, art=diskretion.FRI,  # incomes and refunds can make the net negative
+            kilde=lambda konto: f"nettodriftsudgifter fra Økonomi på {konto}",
+            kommuner=lambda fra, til: (f"SELECT DISTINCT periode, kommunekode FROM datamart.oekonomi_regnskab "
+                                       f"WHERE visning = 'maaned' AND periode BETWEEN {fra} AND {til}"),
+            laeser=(dg.AssetKey(["datamart", "oekonomi_regnskab"]),)),
+    }
