@@ -49,8 +49,8 @@ def measure_sql(maal: str, ydelser: str, fra: str = "$fra", til: str = "$til") -
         return (f"SELECT periode, kommunekode, sum({v}) AS v FROM datamart.vh_udgifter "
                 f"WHERE periode BETWEEN {fra} AND {til} AND ydelseskode IN {_ydelser(ydelser)} GROUP BY ALL")
     if maal == "befolkning_18_64":
-        return (f"SELECT periode, kommunekode, antal_18_64::DECIMAL(38, 0) AS v FROM datamart.befolkning "
-                f"WHERE periode BETWEEN {fra} AND {til}")
+        from flis_assets.omraader.borger.datamart import indbyggere_sql  # Borger's one definition of a resident
+        return f"SELECT periode, kommunekode, antal::DECIMAL(38, 0) AS v FROM ({indbyggere_sql(18, 64, fra, til)})"
     raise ValueError(f"ukendt mål {maal} i noegletal.csv")
 
 
