@@ -12,7 +12,7 @@ København (101), Frederiksberg (147) and Ballerup (151), load months January to
 | E | moves 147 -> 101 in March |
 | F | emigrates from 151 in February (no bopael), absent in March, returns to 151 in April |
 | G | lives in 101, dies 20 March in 147 (moved there first) |
-| H | lives in 151; the April extract reports the death on 15 February (a late report) |
+| H | lives in 151; the April extract reports the death on 15 February in 147 (a late report) |
 | J | lives in 151, dies 5 March without a Danish residence |
 | I1, I2, I3 | in 147, born 1910, June 1913 and March 1914: 110+ all, 110, 109 -> 110 in March |
 """
@@ -41,7 +41,7 @@ UDTRAEK = {
                 cpr_line(E), cpr_line(G, bopael="147", doed="20240320"), cpr_line(H, bopael="151"),
                 cpr_line(J, bopael="", doed="20240305"), cpr_line(K, bopael="151"), *AELDSTE],
     "2024-04": [cpr_line(A), cpr_line(B, foedt="20240215", koen="M", bopael="147"), cpr_line(D, bopael="147"),
-                cpr_line(E), cpr_line(F, bopael="151"), cpr_line(H, bopael="151", doed="20240215"),
+                cpr_line(E), cpr_line(F, bopael="151"), cpr_line(H, bopael="147", doed="20240215"),
                 cpr_line(K, bopael="151"), *AELDSTE],
 }
 # FOLK1A on 1 April 2024 (2024K2) against FLIS at the end of March: 101 and 151 agree, 147 has one more.
@@ -117,8 +117,8 @@ def test_the_first_period_has_no_movements(april):
 def test_birth_death_moves_and_emigration_in_february(april):
     assert bevaegelser(april, "2024-02-01") == {
         (101, "doede"): 1, (101, "fraflyttede"): 1,  # C died, D moved to 147
-        (147, "foedte"): 1, (147, "tilflyttede"): 1,  # B born, D moved in
-        (151, "udvandrede"): 1, (151, "doede"): 1,  # F emigrated, H died (reported in April)
+        (147, "foedte"): 1, (147, "tilflyttede"): 2, (147, "doede"): 1,  # B born, D moved in, H died there
+        (151, "udvandrede"): 1, (151, "fraflyttede"): 1,  # F emigrated, H left (both reported in April)
     }
 
 
@@ -136,13 +136,15 @@ def test_a_return_from_abroad_is_an_immigration(april):
 
 def test_moves_between_kommuner(april):
     got = april.sql("SELECT periode::VARCHAR, fra_kommune, til_kommune, antal FROM datamart.flytninger ORDER BY ALL")
-    assert got.rows() == [("2024-02-01", 101, 147, 1), ("2024-03-01", 101, 147, 1), ("2024-03-01", 147, 101, 1)]
+    assert got.rows() == [("2024-02-01", 101, 147, 1), ("2024-02-01", 151, 147, 1),
+                          ("2024-03-01", 101, 147, 1), ("2024-03-01", 147, 101, 1)]
 
 
 def test_a_death_reported_later_changes_the_earlier_period(marts):
     f, foer = marts
-    assert foer["indbyggere"][151] == 3 and (151, "doede") not in foer["bevaegelser"]  # known after March
-    assert indbyggere(f, "2024-02-01")[151] == 2 and bevaegelser(f, "2024-02-01")[(151, "doede")] == 1
+    assert foer["indbyggere"][151] == 3 and (147, "doede") not in foer["bevaegelser"]  # known after March
+    assert indbyggere(f, "2024-02-01")[151] == 2  # H died in 147, where the newest register places the death
+    assert bevaegelser(f, "2024-02-01")[(147, "doede")] == 1 and bevaegelser(f, "2024-02-01")[(151, "fraflyttede")] == 1
 
 
 def test_the_balance_of_a_kommune(april):
