@@ -27,7 +27,7 @@ WHERE reg.cpr IS NULL OR {borger.HASH} <> reg.h
 NETTO = " + ".join(f"{fortegn} * coalesce(sum(antal) FILTER (WHERE bevaegelse = '{b}'), 0)"
                    for b, fortegn in datamart.FORTEGN.items())
 # Residents now = residents before + the period's movements, for every kommune of a period that has
-# a previous period (a register at the end of the month before).
+# a previous period (a register at the end of the month before); a period without one has no movements.
 BALANCE_SQL = f"""
 WITH bev AS (SELECT kommunekode, {NETTO} AS bevaegelser FROM datamart.befolkningsbevaegelser
              WHERE periode = $maaned GROUP BY ALL),
@@ -39,6 +39,9 @@ SELECT kommunekode, coalesce(foer, 0) AS indbyggere_foer, coalesce(bevaegelser, 
 FROM bev FULL OUTER JOIN nu USING (kommunekode) FULL OUTER JOIN foer USING (kommunekode)
 WHERE $maaned::DATE > {datamart.FOERSTE_REGISTER}
   AND coalesce(nu, 0) <> coalesce(foer, 0) + coalesce(bevaegelser, 0)
+UNION ALL
+SELECT kommunekode, NULL, bevaegelser, NULL, 'BEVAEGELSER_UDEN_FORRIGE_PERIODE' FROM bev
+WHERE $maaned::DATE <= coalesce({datamart.FOERSTE_REGISTER}, $maaned::DATE)
 ORDER BY kommunekode
 """
 

@@ -157,6 +157,17 @@ def test_the_balance_of_a_kommune(april):
     assert e.passed and e.metadata["maaneder_kontrolleret"].value == "2024-01, 2024-02, 2024-03, 2024-04"
 
 
+def test_movements_in_the_first_period_fail_the_balance(april):
+    """The first period has no previous register to move from: a movement there is an error."""
+    april.execute("INSERT INTO datamart.befolkningsbevaegelser VALUES ('2024-01-01', 151, 'foedte', 1)")
+    try:
+        e = april.check_evaluations([BALANCE], "2024-01")[BALANCE]
+    finally:
+        april.execute("DELETE FROM datamart.befolkningsbevaegelser WHERE periode = '2024-01-01'")
+    assert not e.passed and "| 151 | Ballerup |  | 1 |  | BEVAEGELSER_UDEN_FORRIGE_PERIODE |" in \
+        e.metadata["fejlende_noegler"].value
+
+
 def test_folk1a_difference_shown_and_matches_not(april):
     got = april.sql("SELECT kvartal, kommunekode, flis, folk1a, difference FROM datamart.folk1a_afstemning "
                     "ORDER BY ALL").rows()
