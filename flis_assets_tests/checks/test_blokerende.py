@@ -77,6 +77,8 @@ ANDETSTEDS = {
     "dsa/vh:ingen_linjer_tabt": "raadata/test_leverancer.py::test_a_lost_line_fails_the_blocking_check",
     "dsa/skole:ingen_linjer_tabt": "raadata/test_leverancer.py::test_a_lost_line_fails_the_blocking_check",
     "dsa/cpr:ingen_linjer_tabt": "dsa/test_borger.py::test_a_person_lost_between_raadata_and_dsa_blocks_in_a_ranged_run",
+    "datamart/befolkning:balance_med_bevaegelser":  # needs a previous period: the module has one month
+        "omraader/borger/test_datamart.py::test_a_broken_balance_blocks_the_months_packages",
     "noegletal/kube:diskretion_kan_ikke_udregnes":
         "noegletal/test_sekundaer_diskretion.py::test_the_attack_check_passes_and_blocks_a_table_that_gives_a_cell_away",
     "datapakker/indhold:diskretion":

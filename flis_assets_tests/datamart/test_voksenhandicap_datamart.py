@@ -89,7 +89,10 @@ def test_expenses_through_the_bridge(dm):
 
 
 def test_population_18_64(dm):
-    got = dm.sql("SELECT kommunekode, antal_18_64 FROM datamart.befolkning WHERE periode = '2023-03-01' ORDER BY 1").rows()
+    from flis_assets.omraader.borger.datamart import indbyggere_sql
+
+    got = dm.sql(f"SELECT kommunekode, antal FROM ({indbyggere_sql(18, 64)}) ORDER BY 1",
+                 {"fra": "2023-03-01", "til": "2023-03-01"}).rows()
     assert got == [(101, 5), (147, 1), (751, 7)]
 
 

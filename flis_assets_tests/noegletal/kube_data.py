@@ -20,6 +20,10 @@ TABELLER = [
         undervisningstilbud VARCHAR, fravaersdage DOUBLE, skoledage INTEGER, klassetrin_0_9 BOOLEAN)""",
     """CREATE TABLE harmoniseret.udsatte_foranstaltninger (periode DATE, cpr VARCHAR, handlekommune INTEGER,
         aaben_sidste_dag BOOLEAN, slettes_af_dst BOOLEAN)""",
+    """CREATE TABLE datamart.befolkning (periode DATE, kommunekode INTEGER, koen VARCHAR, alder INTEGER, antal BIGINT)""",
+    # Økonomi's accounts (its figures have no kommune with accounts here)
+    """CREATE TABLE datamart.oekonomi_regnskab (periode DATE, visning VARCHAR, kommunekode INTEGER, dranst VARCHAR,
+        hovedkonto VARCHAR, hovedfunktion VARCHAR, funktion VARCHAR, hovedart VARCHAR, beloeb DECIMAL(18, 2))""",
     """CREATE TABLE referencedata.godkendte_kommuner (kommunekode INTEGER, ydelseskode VARCHAR, kvartal VARCHAR,
         godkendt VARCHAR)""",
 ]
@@ -56,8 +60,9 @@ def lager(perioder: dict[date, Periode], threads: int = 1, omvendt: bool = False
             con.executemany("INSERT INTO datamart.vh_udgifter VALUES (?, ?, ?, ?)",
                             [(periode, k, y, v) for (k, y), v in udgifter.items()])
         if befolkning:
-            con.executemany("INSERT INTO datamart.befolkning VALUES (?, ?, ?, ?)",
-                            [(periode, k, n, 2 * n) for k, n in befolkning.items()])
+            con.executemany("INSERT INTO datamart.befolkning VALUES (?, ?, ?, ?, ?)",  # n aged 18-64, n older
+                            [(periode, k, koen, alder, n) for k, n in befolkning.items()
+                             for koen, alder in (("K", 40), ("M", 70))])
     return con
 
 

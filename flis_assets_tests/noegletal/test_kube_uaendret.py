@@ -30,9 +30,11 @@ def test_the_cube_of_a_fixed_data_set_is_as_before():
     cube, raekker = koer(con, P1, P2)
     forventet = _forventet("kube")
     assert forventet.height == 320 and forventet["diskretioneret"].to_list().count("true") == 79
-    assert _som_tekst(med_kendte(con, cube), forventet.columns).equals(forventet)
+    # the figures computed then (areas added since have figures of their own beside them)
+    figurer = pl.col("noegletal_id").is_in(forventet["noegletal_id"].unique().to_list())
+    assert _som_tekst(med_kendte(con, cube).filter(figurer), forventet.columns).equals(forventet)
     forventet = _forventet("raekker")
     assert _som_tekst(raekker, forventet.columns).equals(forventet)
     mangler = pl.concat([kube.query_pl(con, mangler_data_sql(), {"maaned": p}) for p in (P1, P2)])
     forventet = _forventet("mangler")
-    assert _som_tekst(mangler, forventet.columns).equals(forventet)
+    assert _som_tekst(mangler.filter(figurer), forventet.columns).equals(forventet)

@@ -17,12 +17,14 @@ from flis_assets.resources import duckdb_resource
 HEADERS = {
     "systemskifte.csv": "kommunekode;fagsystem_gammel;fagsystem_ny;skiftedato;regel",
     "HAND07.csv": "omraade;ydelse;tid;indhold",
+    "FOLK1A.csv": "omraade;koen;alder;tid;indhold",
     "abonnementer.csv": "kommunekode;pakke",
 }
 TYPES = {
     "systemskifte": {"kommunekode": pl.Int32, "fagsystem_gammel": pl.String, "fagsystem_ny": pl.String,
                      "skiftedato": pl.Date, "regel": pl.Int32},
     "hand07": {"kommunekode": pl.Int32, "ydelseskode": pl.String, "kvartal": pl.String, "hand07": pl.Int64},
+    "folk1a": {"kommunekode": pl.Int32, "koen": pl.String, "alder": pl.Int32, "kvartal": pl.String, "folk1a": pl.Int64},
     "abonnementer": {"kommunekode": pl.Int32, "pakke": pl.String, "fra_fil": pl.Boolean},
     "godkendte_kommuner": {"kommunekode": pl.Int32, "ydelseskode": pl.String, "kvartal": pl.String,
                            "godkendt": pl.String, "aar": pl.Int32, "fil": pl.String},
@@ -39,6 +41,7 @@ def header_only_godkendte(folder) -> None:
 @pytest.mark.parametrize("name, fil, reader", [
     ("systemskifte", "systemskifte.csv", ref.read_systemskifte),
     ("hand07", "HAND07.csv", ref.read_hand07),
+    ("folk1a", "FOLK1A.csv", ref.read_folk1a),
     ("abonnementer", "abonnementer.csv", ref.read_abonnementer),
 ])
 def test_a_header_only_csv_reads_as_no_rows(tmp_path, name, fil, reader):

@@ -38,7 +38,7 @@ TILLADTE: dict[str, set[str]] = {
     "datamart.skole_elever": {"kommunekode", "elever"},
     "datamart.udsatte_foranstaltninger": {"handlekommune", "foranstaltninger_aabne", "boern_aabne"},
     "datamart.vh_udgifter": {"kommunekode", "udgifter"},
-    "datamart.befolkning": {"kommunekode", "antal_i_alt", "antal_18_64"},
+    "datamart.befolkning": {"kommunekode", "antal"},
 }
 AGGREGATER = {"sum": "sum({kolonne})", "count_distinct": "count(DISTINCT {kolonne})"}
 MAAL_ID = re.compile(r"[a-z][a-z0-9_]*")

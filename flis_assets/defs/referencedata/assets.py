@@ -143,6 +143,28 @@ def read_regk31(path: Path) -> pl.DataFrame:
     )
 
 
+FOLK1A_HOEJESTE_ALDER = 110  # Statistikbanken's 110 holds everyone older
+
+
+def read_folk1a(path: Path) -> pl.DataFrame:
+    """Statistikbanken's FOLK1A: the population on the first day of each quarter by kommune, sex and age."""
+    f = read_csv(path, ["omraade", "koen", "alder", "tid", "indhold"])
+    _check(f, path, _kendt_kommune("omraade"), "omraade er ikke en af de 98 kommuners koder")
+    _check(f, path, ~pl.col("koen").is_in(["M", "K"]), "koen skal være M eller K")
+    alder = pl.col("alder").cast(pl.Int32, strict=False)
+    _check(f, path, alder.is_null() | ~alder.is_between(0, FOLK1A_HOEJESTE_ALDER),
+           f"alder skal være et helt antal år fra 0 til {FOLK1A_HOEJESTE_ALDER}")
+    _check(f, path, ~pl.col("tid").str.contains(r"^\d{4}K[1-4]$"), "tid skal være et kvartal som 2024K1")
+    indhold = pl.col("indhold").cast(pl.Int64, strict=False)
+    _check(f, path, indhold.is_null() | (indhold < 0), "indhold skal være et helt tal på mindst 0")
+    noegle = pl.struct("omraade", "koen", alder, "tid")
+    _check(f, path, ~noegle.is_first_distinct(), "kommunen, kønnet, alderen og kvartalet står allerede på en tidligere linje")
+    return f.select(
+        pl.col("omraade").cast(pl.Int32).alias("kommunekode"), "koen", alder.alias("alder"),
+        pl.col("tid").alias("kvartal"), indhold.alias("folk1a"),
+    )
+
+
 def read_abonnementer(path: Path) -> pl.DataFrame:
     f = read_csv(path, ["kommunekode", "pakke"])
     _check(f, path, _kendt_kommune("kommunekode"), "kommunekoden er ikke en af de 98 kommuner")
@@ -185,6 +207,10 @@ hand07 = reference_asset(
 regk31 = reference_asset(
     "regk31", "DST's REGK31: kommunernes nettodriftsudgifter (1.000 kr.) pr. hovedfunktion og år.", read_regk31, "REGK31.csv"
 )
+folk1a = reference_asset(
+    "folk1a", "Statistikbankens FOLK1A: befolkningen den 1. i kvartalet pr. kommune, køn og alder.",
+    read_folk1a, "FOLK1A.csv",
+)
 abonnementer = reference_asset(
     "abonnementer", "Hvilke kommuner abonnerer på hvilke datapakker (tom: alle på alle).",
     read_abonnementer, "abonnementer.csv",
@@ -199,4 +225,4 @@ def kodelister_tabeller(duckdb: DuckDBResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"tabeller": ", ".join(kodelister.names())})
 
 
-assets = [systemskifte, godkendte_kommuner, hand07, regk31, abonnementer, kodelister_tabeller]
+assets = [systemskifte, godkendte_kommuner, hand07, regk31, folk1a, abonnementer, kodelister_tabeller]

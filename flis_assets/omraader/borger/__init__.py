@@ -1,13 +1,14 @@
-"""Borger (borger-oekonomi.md): the CPR register as known after each load month (`dsa.py`), its
-checks (`checks.py`) and the synthetic population (`generate.py`)."""
+"""Borger (borger-oekonomi.md): the CPR register as known after each load month (`dsa.py`), the
+population, its movements and the FOLK1A reconciliation (`datamart.py`), its checks (`checks.py`)
+and the synthetic population (`generate.py`)."""
 
 from flis_assets.omraader import Omraade
 
 
 def _assets():
-    from flis_assets.omraader.borger import dsa
+    from flis_assets.omraader.borger import datamart, dsa
 
-    return [dsa.dsa_cpr]
+    return [dsa.dsa_cpr, *datamart.assets()]
 
 
 def _checks():

@@ -1,12 +1,16 @@
-"""Borger's (CPR) checks: no person lost between rådata and the register (blocking), and a death
-date never before the birth date.
+"""Borger's (CPR) checks: no person lost between rådata and the register (blocking), a death
+date never before the birth date, the population's balance with its movements (blocking: every
+denominator reads the population) and the reconciliation with Statistikbanken's FOLK1A (warning).
 """
 
+import dagster as dg
 import polars as pl
 
 from flis_assets import snitflader
+from flis_assets.checks.factory import frame_check
 from flis_assets.defs.dsa.checks import lost_check, validity_check
 from flis_assets.defs.dsa.common import linjer_join
+from flis_assets.omraader.borger import datamart
 from flis_assets.omraader.borger import dsa as borger
 
 CPR = snitflader.kilde("cpr")
@@ -20,9 +24,50 @@ FROM e LEFT JOIN {borger.REGISTER_HASH} reg USING (cpr)
 WHERE reg.cpr IS NULL OR {borger.HASH} <> reg.h
 """
 
+NETTO = " + ".join(f"{fortegn} * coalesce(sum(antal) FILTER (WHERE bevaegelse = '{b}'), 0)"
+                   for b, fortegn in datamart.FORTEGN.items())
+# Residents now = residents before + the period's movements, for every kommune of a period that has
+# a previous period (a register at the end of the month before); a period without one has no movements.
+BALANCE_SQL = f"""
+WITH bev AS (SELECT kommunekode, {NETTO} AS bevaegelser FROM datamart.befolkningsbevaegelser
+             WHERE periode = $maaned GROUP BY ALL),
+nu AS (SELECT kommunekode, sum(antal) AS nu FROM datamart.befolkning WHERE periode = $maaned GROUP BY ALL),
+foer AS (SELECT kommunekode, sum(antal) AS foer FROM datamart.befolkning
+         WHERE periode = ($maaned::DATE - INTERVAL 1 MONTH)::DATE GROUP BY ALL)
+SELECT kommunekode, coalesce(foer, 0) AS indbyggere_foer, coalesce(bevaegelser, 0) AS bevaegelser,
+    coalesce(nu, 0) AS indbyggere_nu, 'INDBYGGERE_STEMMER_IKKE_MED_BEVAEGELSERNE' AS regel
+FROM bev FULL OUTER JOIN nu USING (kommunekode) FULL OUTER JOIN foer USING (kommunekode)
+WHERE $maaned::DATE > {datamart.FOERSTE_REGISTER}
+  AND coalesce(nu, 0) <> coalesce(foer, 0) + coalesce(bevaegelser, 0)
+UNION ALL
+SELECT kommunekode, NULL, bevaegelser, NULL, 'BEVAEGELSER_UDEN_FORRIGE_PERIODE' FROM bev
+WHERE $maaned::DATE <= coalesce({datamart.FOERSTE_REGISTER}, $maaned::DATE)
+ORDER BY kommunekode
+"""
+
+FOLK1A_SQL = """
+SELECT kommunekode, kvartal, flis, folk1a, difference,
+    CASE WHEN folk1a IS NULL THEN 'MANGLER_I_FOLK1A' ELSE 'AFVIGER_FRA_FOLK1A' END AS regel
+FROM datamart.folk1a_afstemning
+WHERE periode = $maaned AND difference IS DISTINCT FROM 0
+ORDER BY abs(coalesce(difference, flis)) DESC, kommunekode
+"""
+
 
 checks = [
     lost_check("cpr", CPR_LOST_SQL, borger.register_hash),
     validity_check("cpr", None, {"DOEDSDATO_FOER_FOEDSELSDATO": ~(pl.col("doedsdato") < pl.col("foedselsdato"))},
                    "Personer hvis dødsdato ligger før fødselsdatoen."),
+    frame_check(
+        asset=dg.AssetKey(["datamart", "befolkning"]), name="balance_med_bevaegelser", blocking=True,
+        description="Blokerende: for hver kommune er indbyggerne ved periodens udgang indbyggerne ved udgangen "
+        "af perioden før plus fødte, tilflyttede og indvandrede minus døde, fraflyttede og udvandrede.",
+        sql=BALANCE_SQL, additional_deps=[dg.AssetKey(["datamart", "befolkningsbevaegelser"])],
+    ),
+    frame_check(
+        asset=dg.AssetKey(["datamart", "folk1a_afstemning"]), name="folk1a_afvigelser",
+        description="Advarer om kommuner og kvartaler, hvor FLIS' indbyggere ved udgangen af måneden før "
+        "kvartalet afviger fra Statistikbankens FOLK1A (befolkningen den 1. i kvartalet).",
+        sql=FOLK1A_SQL,
+    ),
 ]

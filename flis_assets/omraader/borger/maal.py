@@ -7,6 +7,7 @@ import re
 import dagster as dg
 
 from flis_assets.defs.noegletal.maal import Maal
+from flis_assets.omraader.borger.datamart import indbyggere_sql
 
 _ALDER = re.compile(r"(\d{1,3})-(\d{1,3})?")
 
@@ -25,17 +26,10 @@ def aldre(argument: str | None) -> tuple[int | None, int | None]:
 
 
 def befolkning_sql(fra_alder: int | None, til_alder: int | None, fra: str, til: str) -> str:
-    """The one place the key figures read the population: (periode, kommunekode, antal) of the
-    residents aged fra_alder..til_alder in the periods fra..til.
-
-    `datamart.befolkning` has one column per age band today (antal_18_64, antal_i_alt); when it is one
-    row per (periode, kommunekode, koen, alder, antal), this becomes
-    `SELECT periode, kommunekode, sum(antal) AS antal ... WHERE alder BETWEEN .. GROUP BY ALL`."""
-    kolonne = {(None, None): "antal_i_alt", (18, 64): "antal_18_64"}.get((fra_alder, til_alder))
-    if kolonne is None:
-        raise ValueError(f"datamart.befolkning kender endnu ikke aldersgruppen {fra_alder}-{til_alder or ''}: "
-                         "kun 18-64 og alle indbyggere")
-    return f"SELECT periode, kommunekode, {kolonne} AS antal FROM datamart.befolkning WHERE periode BETWEEN {fra} AND {til}"
+    """The key figures' population: (periode, kommunekode, antal) of the residents aged
+    fra_alder..til_alder in the periods fra..til, by Borger's one definition of a resident
+    (`datamart.indbyggere_sql`)."""
+    return indbyggere_sql(fra_alder or 0, til_alder, fra, til)
 
 
 def _befolkning(argument: str, fra: str, til: str) -> str:

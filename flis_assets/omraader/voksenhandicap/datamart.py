@@ -26,8 +26,6 @@ DDL = [
         vaerdi VARCHAR NOT NULL, unikke_modtagere BIGINT NOT NULL, helaarsmodtagere DOUBLE NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS datamart.vh_udgifter (
         periode DATE NOT NULL, kommunekode INTEGER NOT NULL, ydelseskode VARCHAR NOT NULL, udgifter DOUBLE NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS datamart.befolkning (
-        periode DATE NOT NULL, kommunekode INTEGER NOT NULL, antal_18_64 BIGINT NOT NULL, antal_i_alt BIGINT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS datamart.vh_hand07_afstemning (
         periode DATE NOT NULL, kvartal VARCHAR NOT NULL, kommunekode INTEGER NOT NULL, ydelseskode VARCHAR NOT NULL,
         flis BIGINT NOT NULL, hand07 BIGINT, difference BIGINT)""",
@@ -117,38 +115,6 @@ WHERE o.periode BETWEEN $fra AND $til AND o.hovedart <> '0'
 GROUP BY ALL
 """
 
-# Residents at the end of each period by the register as known after that load month: a CPR
-# record holds from the load month it arrived until the person's next record. The newest
-# register (each person's newest record) says who had died by then. 18-64 at the end of the
-# month, by birth date. One pass over the register's history gives both; people join the months
-# only after the records that ended before the window are dropped.
-BEFOLKNING_SQL = f"""
-WITH rec AS (
-    SELECT foedselsdato, bopaelskommune, indlaesningsmaaned AS gyldig_fra,
-        coalesce(lead(indlaesningsmaaned) OVER per_person, DATE '9999-12-31') AS gyldig_til,
-        last_value(doedsdato) OVER (per_person ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS doedsdato
-    FROM dsa.cpr
-    WINDOW per_person AS (PARTITION BY cpr ORDER BY indlaesningsmaaned)
-),
-mdr AS (
-    SELECT periode, last_day(periode) AS slut, slut - INTERVAL 65 YEAR AS foedt_efter,
-        slut - INTERVAL 18 YEAR AS foedt_senest
-    FROM ({MAANEDER})
-),
-a AS (
-    SELECT mdr.*, rec.bopaelskommune AS kommunekode, rec.foedselsdato
-    -- a bopaelskommune that is no kommune (kommuner.csv) is nobody's resident: no kommune that does not exist
-    FROM mdr JOIN (SELECT * FROM rec WHERE gyldig_fra <= $til AND gyldig_til > $fra
-                   AND bopaelskommune IN (SELECT kommunekode FROM kodelister.kommuner)) rec
-        ON rec.gyldig_fra <= mdr.periode AND mdr.periode < rec.gyldig_til
-    WHERE rec.foedselsdato <= mdr.slut AND (rec.doedsdato IS NULL OR rec.doedsdato > mdr.slut)
-)
-SELECT periode, kommunekode,
-    count(*) FILTER (WHERE foedselsdato > foedt_efter AND foedselsdato <= foedt_senest) AS antal_18_64,
-    count(*) AS antal_i_alt
-FROM a GROUP BY periode, kommunekode
-"""
-
 HAND07_SQL = """
 WITH kvartaler AS (  -- the quarters that end in the window
     SELECT periode, date_trunc('quarter', periode)::DATE AS fra, year(periode) || 'K' || quarter(periode) AS kvartal
@@ -172,7 +138,6 @@ SELECTS = {
     "datamart.vh_benchmark": BENCHMARK_SQL,
     "datamart.vh_dimensioner": DIMENSIONER_SQL,
     "datamart.vh_udgifter": UDGIFTER_SQL,
-    "datamart.befolkning": BEFOLKNING_SQL,
     "datamart.vh_hand07_afstemning": HAND07_SQL,
 }
 
@@ -185,14 +150,13 @@ def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     return replace_periods(con, SELECTS, months)
 
 
-TABLES = ["vh_benchmark", "vh_dimensioner", "vh_udgifter", "befolkning", "vh_hand07_afstemning"]
+TABLES = ["vh_benchmark", "vh_dimensioner", "vh_udgifter", "vh_hand07_afstemning"]
 DESCRIPTIONS = {
     "vh_benchmark": "Unikke modtagere og helårsmodtagere pr. periode, handlekommune og ydelse, DST's rettelser "
     "anvendt (bliver i FLIS: præcise tal).",
     "vh_dimensioner": "Modtagere fordelt på målgruppe, hovedgruppe, aldersgruppe, køn, funktionsvurdering, "
     "opholdssted og betalingskommune, for måneden, kvartalet og året til dato.",
     "vh_udgifter": "Udgifter pr. periode, kommune og ydelse gennem broen til kontoplanen (drift, hovedart ikke 0).",
-    "befolkning": "Indbyggere i alt og 18-64-årige ved periodens udgang pr. kommune (CPR).",
     "vh_hand07_afstemning": "FLIS' unikke modtagere (godkendte data) mod Statistikbankens HAND07 pr. kvartal.",
 }
 
@@ -203,7 +167,7 @@ DESCRIPTIONS = {
             ["datamart", t], group_name="datamart", kinds={"duckdb"}, description=DESCRIPTIONS[t],
             metadata={"dagster/table_name": f"datamart.{t}"},
             deps=[dg.AssetKey(["harmoniseret", "vh_ydelser"]), dg.AssetKey(["dsa", "oekonomi"]),
-                  dg.AssetKey(["dsa", "cpr"]), dg.AssetKey(["referencedata", "hand07"])],
+                  dg.AssetKey(["referencedata", "hand07"])],
         )
         for t in TABLES
     ],

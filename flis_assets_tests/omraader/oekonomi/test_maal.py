@@ -62,6 +62,8 @@ def test_every_key_figure_names_a_hovedfunktion_of_the_kontoplan_and_an_age_rang
     rows = pl.read_csv(maal.__file__.replace("maal.py", "noegletal.csv"), separator=";", infer_schema=False)
     assert rows.height == 6 and rows["noegletal_id"].str.starts_with("oekonomi_").all()
     for r in rows.iter_rows(named=True):
-        maal.nettodriftsudgifter(r["taeller_ydelser"])  # raises for an account the kontoplan lacks
-        assert r["taeller_maal"] == "nettodriftsudgifter" and r["naevner_maal"] == "indbyggere"
-        assert pl.Series([r["naevner_ydelser"]]).str.contains(r"^[0-9]+-([0-9]+)?$").all()
+        maal.nettodriftsudgifter(r["taeller_argument"])  # raises for an account the kontoplan lacks
+        assert r["taeller_maal"] == "nettodriftsudgifter" and r["naevner_maal"] == "befolkning"
+        # an age range, or empty for every resident (administration per indbygger)
+        assert r["naevner_argument"] is None or pl.Series([r["naevner_argument"]]).str.contains(r"^[0-9]+-([0-9]+)?$").all()
+        assert r["kun_kommuner_med_begge"] == "true"  # a region sums the kommuner with accounts only
