@@ -128,6 +128,18 @@ def read_hand07(path: Path) -> pl.DataFrame:
     )
 
 
+def read_aed06(path: Path) -> pl.DataFrame:
+    f = read_csv(path, ["omraade", "ydelsestype", "tid", "indhold"])
+    _check(f, path, _kendt_kommune("omraade"), "omraade er ikke en af de 98 kommuners koder")
+    _check(f, path, ~pl.col("ydelsestype").str.contains(r"^[A-Z_]+$"), "ydelsestype skal være angivet (som PERSONLIG_PLEJE)")
+    _check(f, path, ~pl.col("tid").str.contains(r"^\d{4}K[1-4]$"), "tid skal være et kvartal som 2024K1")
+    _check(f, path, pl.col("indhold").cast(pl.Int64, strict=False).is_null(), "indhold skal være et heltal")
+    return f.select(
+        pl.col("omraade").cast(pl.Int32).alias("kommunekode"), "ydelsestype",
+        pl.col("tid").alias("kvartal"), pl.col("indhold").cast(pl.Int64).alias("aed06"),
+    )
+
+
 def read_abonnementer(path: Path) -> pl.DataFrame:
     f = read_csv(path, ["kommunekode", "pakke"])
     _check(f, path, _kendt_kommune("kommunekode"), "kommunekoden er ikke en af de 98 kommuner")
@@ -167,6 +179,10 @@ godkendte_kommuner = reference_asset(
 hand07 = reference_asset(
     "hand07", "Statistikbankens HAND07: unikke modtagere pr. kommune, ydelse og kvartal.", read_hand07, "HAND07.csv"
 )
+aed06 = reference_asset(
+    "aed06", "Statistikbankens AED06: unikke modtagere af varig hjemmehjælp i eget hjem pr. kommune, ydelsestype "
+    "og kvartal.", read_aed06, "AED06.csv",
+)
 abonnementer = reference_asset(
     "abonnementer", "Hvilke kommuner abonnerer på hvilke datapakker (tom: alle på alle).",
     read_abonnementer, "abonnementer.csv",
@@ -181,4 +197,4 @@ def kodelister_tabeller(duckdb: DuckDBResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"tabeller": ", ".join(kodelister.names())})
 
 
-assets = [systemskifte, godkendte_kommuner, hand07, abonnementer, kodelister_tabeller]
+assets = [systemskifte, godkendte_kommuner, hand07, aed06, abonnementer, kodelister_tabeller]
