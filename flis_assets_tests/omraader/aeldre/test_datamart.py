@@ -70,7 +70,7 @@ def kvartal(con, tmp_path):
     indsaet(con, [JAN], cpr="P1", startdato=date(2024, 1, 5), slutdato=date(2024, 1, 20))  # January only
     indsaet(con, [FEB, MAR], cpr="P2", startdato=date(2024, 2, 1))  # always inside a care-home stay
     indsaet(con, [FEB, MAR], cpr="P2", startdato=date(2024, 2, 1), **PLEJEBOLIG)
-    indsaet(con, KVARTAL, cpr="P3")  # inside a stay until 10 February, outside from the 11th
+    indsaet(con, [JAN, FEB], cpr="P3", slutdato=date(2024, 2, 20))  # in a stay until 10 February, not on the 11th-20th
     indsaet(con, [JAN, FEB], cpr="P3", startdato=date(2023, 12, 1), slutdato=date(2024, 2, 10), **PLEJEHJEM)
     indsaet(con, KVARTAL, cpr="P4", midlertidig="J", hjemmehjaelp=False, **PRAKTISK)  # temporary
     indsaet(con, KVARTAL, cpr="P5", slettes_af_dst=True)
