@@ -20,8 +20,11 @@ value is checked against its code list before it becomes part of the SQL.
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-from flis_assets import snitflader
+import polars as pl
+
 from flis_assets.defs.noegletal import diskretion, praecision
 from flis_assets.omraader.aeldre import datamart
 from flis_assets.omraader.aeldre.datamart import GYLDIG_SIDSTE_DAG, TIMER, grundlag
@@ -66,8 +69,11 @@ def _kode(felt: str, tilladte: Callable[[], list[str]]) -> Callable[[str], str]:
     return betingelse
 
 
+@cache
 def _leverandoerer() -> list[str]:
-    regex = snitflader.kilde("aeldre").felt("leverandoer").regex  # ^(KOMMUNAL|PRIVAT)$
+    """The providers the interface allows (felttyper.csv, aeldre_leverandoer: ^(KOMMUNAL|PRIVAT)$)."""
+    felttyper = pl.read_csv(Path(__file__).parent / "felttyper.csv", separator=";", infer_schema=False)
+    regex = felttyper.filter(pl.col("felttype") == "aeldre_leverandoer")["regex"][0]
     return re.fullmatch(r"\^\((.*)\)\$", regex)[1].split("|")
 
 
@@ -113,7 +119,7 @@ def visiterede_timer(argument: str) -> str:
     v = uge if not argument else praecision.eksakt(
         f"{uge}::DOUBLE * (date_diff('day', periode, last_day(periode)) + 1) / 7", praecision.DAGE_DECIMALER)
     return grundlag() + f"""
-SELECT periode, kommunekode, {v} AS v FROM hjemmehjaelp WHERE paa_sidste_dag GROUP BY ALL"""
+SELECT periode, kommunekode, {v} AS v FROM hjemmehjaelp WHERE paa_sidste_dag GROUP BY periode, kommunekode"""
 
 
 def visiterede_timer_individer(argument: str) -> str:
