@@ -28,13 +28,19 @@ PLEJEHJEM = {**PLEJEBOLIG, "indsatstype": "PLEJEHJEM", "paragraf": "SEL 192"}
 PRAKTISK = dict(indsatstype="PRAKTISK_HJAELP", paragraf="SEL 83.1.2")
 
 
-@pytest.fixture
-def con():
+def ny_con() -> duckdb.DuckDBPyConnection:
+    """An empty database with the harmonised table (exactly as pinned) and no AED06 figures."""
     c = duckdb.connect()
     ensure_schemas(c)
     c.execute(datamart.INDSATSER_DDL)
-    ingen = ref.read_aed06(Path("AED06_findes_ikke.csv"))  # noqa: F841 - no AED06 file: no figures
+    ingen = ref.read_aed06(Path("AED06_findes_ikke.csv"))  # noqa: F841 - read by DuckDB's replacement scan
     c.execute("CREATE TABLE referencedata.aed06 AS SELECT * FROM ingen")
+    return c
+
+
+@pytest.fixture
+def con():
+    c = ny_con()
     yield c
     c.close()
 

@@ -10,8 +10,7 @@ import pytest
 from flis_assets.defs.dsa import common
 from flis_assets.omraader.aeldre import maal
 from flis_assets.resources import load_kodelister
-from flis_assets_tests.omraader.aeldre.aeldre_data import MAR, PLEJEBOLIG, PLEJEHJEM, PRAKTISK, indsaet, sql
-from flis_assets_tests.omraader.aeldre.aeldre_data import con as tom_con  # noqa: F401
+from flis_assets_tests.omraader.aeldre.aeldre_data import MAR, PLEJEBOLIG, PLEJEHJEM, PRAKTISK, indsaet, ny_con, sql
 
 NOEGLETAL = pl.read_csv(Path(maal.__file__).parent / "noegletal.csv", separator=";", infer_schema=False)
 PARAMS = {"fra": MAR, "til": MAR}
@@ -33,9 +32,9 @@ def konto(con, funktion: str, beloeb: float, dranst="1", hovedart="1", kommune=1
                 [MAR, kommune, MAR, MAR, MAR, MAR, dranst, hovedkonto, hovedfunktion, fkt, hovedart, hovedart, beloeb])
 
 
-@pytest.fixture
-def con(tom_con):  # noqa: F811
-    c = tom_con
+@pytest.fixture(scope="module")
+def con():
+    c = ny_con()
     common.ensure_all(c)
     load_kodelister(c)
     # Hjemmehjælp on 31 March 2024 in kommune 101: A (84), B (70), C (66), E (81).
@@ -75,54 +74,58 @@ def con(tom_con):  # noqa: F811
     konto(c, "5.30.26", 9999, hovedart="0")  # calculated costs
     konto(c, "5.30.26", 5000, dranst="2")  # anlæg
     konto(c, "5.38.50", 7777)
-    return c
+    yield c
+    c.close()
 
 
 def maaling(con, navn: str, argument: str, kommune=101):
-    got = sql(con, maal.MAAL[navn].sql(argument), PARAMS).filter(pl.col("kommunekode") == kommune)
+    got = sql(con, maal.MAAL[navn]["sql"](argument, "$fra", "$til"), PARAMS).filter(pl.col("kommunekode") == kommune)
     assert got.height <= 1 and got.schema["v"].is_decimal(), got
     return got["v"][0] if got.height else None
 
 
 def individer(con, navn: str, argument: str, kommune=101) -> set[str]:
-    got = sql(con, maal.MAAL[navn].individer(argument), PARAMS)
+    got = sql(con, maal.MAAL[navn]["individer"](argument, "$fra", "$til"), PARAMS)
     assert got.columns == ["periode", "kommunekode", "cpr"]
     return set(got.filter(pl.col("kommunekode") == kommune)["cpr"])
 
 
 @pytest.mark.parametrize("navn, argument, kommune, vaerdi, personer", [
     ("aeldre_hjemmehjaelp_modtagere", "", 101, 4, {"A", "B", "C", "E"}),
-    ("aeldre_hjemmehjaelp_modtagere", "alder=67+", 101, 3, {"A", "B", "E"}),
-    ("aeldre_hjemmehjaelp_modtagere", "alder=80+", 101, 2, {"A", "E"}),
+    ("aeldre_hjemmehjaelp_modtagere", "alder=67-", 101, 3, {"A", "B", "E"}),
+    ("aeldre_hjemmehjaelp_modtagere", "alder=80-", 101, 2, {"A", "E"}),
     ("aeldre_hjemmehjaelp_modtagere", "indsatstype=PRAKTISK_HJAELP", 101, 3, {"A", "C", "E"}),
     ("aeldre_hjemmehjaelp_modtagere", "indsatstype=PRAKTISK_HJAELP, leverandoer=PRIVAT", 101, 1, {"A"}),
     ("aeldre_hjemmehjaelp_modtagere", "", 147, 2, {"X", "Y"}),
     ("aeldre_hjemmehjaelp_modtagere", "indsatstype=PRAKTISK_HJAELP,leverandoer=PRIVAT", 147, 1, {"X"}),
     ("aeldre_visiterede_timer", "", 101, 8, {"A", "B", "C", "E"}),
     ("aeldre_visiterede_timer", "perioden", 101, 8 * 31 / 7, {"A", "B", "C", "E"}),
-    ("aeldre_plejebolig_beboere", "alder=80+", 101, 2, {"D", "H"}),
+    ("aeldre_plejebolig_beboere", "alder=80-", 101, 2, {"D", "H"}),
     ("aeldre_plejebolig_beboere", "", 101, 3, {"D", "H", "I"}),
     ("aeldre_nye_beboere", "", 101, 2, {"D", "I"}),
     ("aeldre_nye_beboere", "inden_for_garanti", 101, 1, {"I"}),
-    ("aeldre_ventedage", "", 101, 65 + 14, {"D", "I"}),
+    ("aeldre_ventedage", "", 101, 65 + 14, None),  # a sum: its figure's individuals are the denominator's
 ])
 def test_citizen_measures_and_their_individuals(con, navn, argument, kommune, vaerdi, personer):
     assert float(maaling(con, navn, argument, kommune)) == pytest.approx(vaerdi, abs=1e-9)
-    assert individer(con, navn, argument, kommune) == personer
+    if personer is None:
+        assert maal.MAAL[navn]["individer"] is None
+    else:
+        assert individer(con, navn, argument, kommune) == personer
 
 
 @pytest.mark.parametrize("navn, argument, vaerdi", [
     ("aeldre_udgifter", "5.30", 136000), ("aeldre_udgifter", "5.30.26", 36000),
-    ("aeldre_indbyggere", "67+", 10), ("aeldre_indbyggere", "80+", 4), ("aeldre_indbyggere", "18-66", 2),
+    ("aeldre_indbyggere", "67-", 10), ("aeldre_indbyggere", "80-", 4), ("aeldre_indbyggere", "18-66", 2),
 ])
 def test_measures_without_individuals(con, navn, argument, vaerdi):
     assert maaling(con, navn, argument) == vaerdi
-    assert maal.MAAL[navn].individer is None
+    assert maal.MAAL[navn].get("individer") is None
 
 
 def figur(con, f: dict, kommune=101) -> tuple:
-    t = maaling(con, f["taeller_maal"], f["taeller_ydelser"] or "", kommune)
-    n = maaling(con, f["naevner_maal"], f["naevner_ydelser"] or "", kommune)
+    t = maaling(con, f["taeller_maal"], f["taeller_argument"] or "", kommune)
+    n = maaling(con, f["naevner_maal"], f["naevner_argument"] or "", kommune)
     return float(t), float(n), float(f["faktor"]) * float(t) / float(n)
 
 
@@ -144,19 +147,22 @@ def test_each_figure_for_a_kommune_by_hand(con, noegletal_id, taeller, naevner, 
 def test_expenses_per_67_year_old_are_oekonomis_figure(con):
     """aeldre_udgift_pr_67 refers to oekonomi_aeldre_pr_67 (one place for each fact): 5.30 ÷ 67+."""
     f = NOEGLETAL.filter(pl.col("noegletal_id") == "aeldre_udgift_pr_67").row(0, named=True)
-    assert f["samme_som"] == "oekonomi_aeldre_pr_67" and not f["taeller_maal"] and not f["naevner_maal"]
-    assert maaling(con, "aeldre_udgifter", "5.30") / maaling(con, "aeldre_indbyggere", "67+") == 13600
+    assert f["henviser_til"] == "oekonomi_aeldre_pr_67"
+    assert all(v is None for k, v in f.items() if k not in ("noegletal_id", "navn", "henviser_til"))
+    assert maaling(con, "aeldre_udgifter", "5.30") / maaling(con, "aeldre_indbyggere", "67-") == 13600
 
 
 def test_the_catalogue_names_only_known_measures_and_valid_arguments(con):
     assert NOEGLETAL.height == 9 and NOEGLETAL["noegletal_id"].str.starts_with("aeldre_").all()
-    for f in NOEGLETAL.filter(pl.col("samme_som").is_null()).iter_rows(named=True):
+    for f in NOEGLETAL.filter(pl.col("henviser_til").is_null()).iter_rows(named=True):
         for side in ("taeller", "naevner"):
-            maal.MAAL[f[f"{side}_maal"]].sql(f[f"{side}_ydelser"] or "")  # raises on a bad argument
+            maal.MAAL[f[f"{side}_maal"]]["sql"](f[f"{side}_argument"] or "", "$fra", "$til")  # raises on a bad argument
+        # the figure's individuals are a side whose measure counts people
+        assert maal.MAAL[f[f"{f['individer']}_maal"]]["individer"] is not None
 
 
 @pytest.mark.parametrize("navn, argument, besked", [
-    ("aeldre_hjemmehjaelp_modtagere", "alder=67", "skal skrives som 67+ eller 18-64"),
+    ("aeldre_hjemmehjaelp_modtagere", "alder=67", "skal skrives som 67- (67 år og derover) eller 18-64"),
     ("aeldre_hjemmehjaelp_modtagere", "leverandoer=PRIVATE", "leverandoer=PRIVATE er ikke en gyldig værdi"),
     ("aeldre_hjemmehjaelp_modtagere", "indsatstype=X'; DROP TABLE x; --", "er ikke en gyldig værdi"),
     ("aeldre_hjemmehjaelp_modtagere", "koen=K", "er ikke et af filtrene"),
@@ -165,4 +171,10 @@ def test_the_catalogue_names_only_known_measures_and_valid_arguments(con):
 ])
 def test_a_bad_argument_is_named(navn, argument, besked):
     with pytest.raises(maal.MaalFejl, match=re.escape(besked)):
-        maal.MAAL[navn].sql(argument)
+        maal.MAAL[navn]["sql"](argument, "$fra", "$til")
+
+
+def test_the_cubes_maal_takes_every_measure():
+    kube_maal = pytest.importorskip("flis_assets.defs.noegletal.maal")  # the cube learning measures from areas
+    got = maal.maal()
+    assert set(got) == set(maal.MAAL) and all(isinstance(m, kube_maal.Maal) for m in got.values())
