@@ -98,6 +98,12 @@ hjemmehjaelp AS (
 )"""
 
 
+def kommuner_sql(fra: str = "$fra", til: str = "$til") -> str:
+    """(periode, kommunekode) of every kommune with Ældre lines in the periods, deleted or not: it delivered."""
+    return (f"SELECT DISTINCT periode, kommunekode FROM harmoniseret.aeldre_indsatser "
+            f"WHERE periode BETWEEN {fra} AND {til}")
+
+
 MAANEDER = "SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MONTH))::DATE AS periode"
 
 # Per period, kommune and indsatstype. Care-home types count residents (from the startdato) and

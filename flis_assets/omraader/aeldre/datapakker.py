@@ -6,6 +6,7 @@
 """
 
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER, PRIMAER
+from flis_assets.omraader.aeldre.datamart import kommuner_sql
 
 # Not the stock's load month (`indlaesningsmaaned`): a period no correction touched keeps the month
 # it was last computed from, so the package would differ from a full rebuild of the same data.
@@ -26,7 +27,7 @@ typer AS (
         bool_or(ventende IS NOT NULL) AS plejeboligtype
     FROM b GROUP BY ALL
 ),
-kommuner AS (SELECT DISTINCT periode, kommunekode FROM harmoniseret.aeldre_indsatser WHERE periode BETWEEN $fra AND $til),
+kommuner AS ({kommuner_sql()}),
 r AS (
     SELECT k.periode, k.kommunekode, t.indsatstype, coalesce(b.modtagere, 0) AS modtagere,
         CASE WHEN t.hjemmehjaelpstype THEN coalesce(b.hjemmehjaelp_modtagere, 0) END AS hjemmehjaelp_modtagere,
@@ -54,7 +55,35 @@ SELECT periode, kommunekode, indsatstype,
 FROM s
 """
 
-# package -> its table's SQL (one table each, named after the package)
-PAKKER = {"aeldre_individ": AELDRE_INDIVID_SQL, "aeldre_datamart": AELDRE_DATAMART_SQL}
-PER_MODTAGER = {"aeldre_individ"}  # aeldre_datamart is the same for every kommune
-ORDER = {"aeldre_individ": "kommunekode, fagsystem, indsats_id", "aeldre_datamart": "kommunekode, indsatstype"}
+# A month's rows that show a count on fewer than MIN_INDIVIDER citizens, or hours whose recipients
+# are withheld: the platform's blocking check `diskretion` fails on any (pakke, omraade, noegle, regel).
+DATAMART_DISKRETION_SQL = f"""
+SELECT 'aeldre_datamart' AS pakke, lpad(kommunekode::VARCHAR, 3, '0') AS omraade, indsatstype || ':' || tal AS noegle,
+    'FAERRE_END_{MIN_INDIVIDER}_INDIVIDER' AS regel
+FROM (UNPIVOT (SELECT kommunekode, indsatstype, modtagere, hjemmehjaelp_modtagere, ventende, modtagere_i_perioden
+               FROM datapakker.aeldre_datamart WHERE periode = $maaned)
+      ON modtagere, hjemmehjaelp_modtagere, ventende, modtagere_i_perioden INTO NAME tal VALUE antal)
+WHERE antal < {MIN_INDIVIDER}
+UNION ALL
+SELECT 'aeldre_datamart', lpad(kommunekode::VARCHAR, 3, '0'), indsatstype || ':visiterede_timer',
+    'VISTE_TIMER_FOR_SKJULTE_MODTAGERE'
+FROM datapakker.aeldre_datamart
+WHERE periode = $maaned AND visiterede_timer IS NOT NULL AND hjemmehjaelp_modtagere IS NULL
+"""
+
+
+def pakker() -> list:
+    """The area's packages (`Omraade.pakker`) for the platform's catalogue (`defs/datapakker/katalog.py`)."""
+    from flis_assets.defs.datapakker.katalog import Pakke, Tabel
+
+    return [
+        Pakke("aeldre_individ", (Tabel("aeldre_individ", AELDRE_INDIVID_SQL, "kommunekode, fagsystem, indsats_id",
+                                       ejere=("kommunekode",), noegle="fagsystem || ':' || indsats_id",
+                                       regel="ANDEN_KOMMUNES_LINJE", individer=("harmoniseret.aeldre_indsatser",)),),
+              laeser=("harmoniseret/aeldre_indsatser",), kommuner_i_data=kommuner_sql(),
+              beskrivelse="Kommunens egne harmoniserede Ældre-linjer med opmærkninger."),
+        Pakke("aeldre_datamart", (Tabel("aeldre_datamart", AELDRE_DATAMART_SQL, "kommunekode, indsatstype",
+                                        kommunekoder=("kommunekode",), diskretion=DATAMART_DISKRETION_SQL),),
+              laeser=("datamart/aeldre_benchmark", "harmoniseret/aeldre_indsatser"), kommuner_i_data=kommuner_sql(),
+              beskrivelse="Ældres benchmarkdatamart for perioden, alle kommuner, med diskretion."),
+    ]

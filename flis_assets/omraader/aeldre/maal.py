@@ -30,7 +30,7 @@ import polars as pl
 
 from flis_assets.defs.noegletal import diskretion, praecision
 from flis_assets.omraader.aeldre import datamart
-from flis_assets.omraader.aeldre.datamart import GYLDIG_SIDSTE_DAG, HARMONISERET, TIMER, grundlag
+from flis_assets.omraader.aeldre.datamart import GYLDIG_SIDSTE_DAG, HARMONISERET, TIMER, grundlag, kommuner_sql
 
 
 class MaalFejl(ValueError):
@@ -158,12 +158,6 @@ def ventedage(argument: str, fra: str = "$fra", til: str = "$til") -> str:
     return _nye_beboere(fra, til) + "\nSELECT periode, kommunekode, sum(ventedage)::DECIMAL(38, 0) AS v FROM nye GROUP BY ALL"
 
 
-def aeldre_kommuner(fra: str = "$fra", til: str = "$til") -> str:
-    """Every kommune with Ældre lines in the period, deleted or not: it delivered."""
-    return (f"SELECT DISTINCT periode, kommunekode FROM harmoniseret.aeldre_indsatser "
-            f"WHERE periode BETWEEN {fra} AND {til}")
-
-
 KONTO = re.compile(r"^(\d)\.(\d{2})(?:\.(\d{2}))?$")
 REGNSKAB = "dsa.oekonomi_bestand(DATE '9999-12-31')"  # the accounts as known now
 
@@ -222,8 +216,8 @@ def _alderstekst(argument: str) -> str:
 def _aeldre(sql: Callable[[str, str, str], str], kilde: str,
             individer: Callable[[str, str, str], str] | None = None) -> dict:
     """A measure over Ældre's harmonised lines: its kommuner are those that delivered Ældre lines."""
-    return dict(sql=sql, kilde=kilde, individer=individer, laeser=(HARMONISERET,), kommuner=aeldre_kommuner,
-                med_data=aeldre_kommuner if individer else None)
+    return dict(sql=sql, kilde=kilde, individer=individer, laeser=(HARMONISERET,), kommuner=kommuner_sql,
+                med_data=kommuner_sql if individer else None)
 
 
 def _antal_af(personer: Callable[[str, str, str], str]) -> Callable[[str, str, str], str]:

@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pytest
+
 from flis_assets.omraader.aeldre import datamart, datapakker
 from flis_assets_tests.omraader.aeldre.aeldre_data import MAR, PLEJEBOLIG, PRAKTISK, con, indsaet, sql  # noqa: F401
 
@@ -50,3 +52,25 @@ def test_datamart_package_withholds_counts_under_five_for_every_kommune_and_type
         (147, "PLEJEBOLIG"): dict(modtagere=5, hjemmehjaelp_modtagere=None, ventende=None, modtagere_i_perioden=5,
                                   visiterede_timer=None, **skjult),
     }
+
+
+def test_the_discretion_check_sees_a_count_under_five_or_hours_of_withheld_recipients(con):
+    for i in range(6):
+        indsaet(con, cpr=f"A{i}")
+    indsaet(con, cpr="B", **PRAKTISK)
+    datamart.build(con, [MAR], [MAR])
+    con.execute(f"CREATE TABLE datapakker.aeldre_datamart AS {datapakker.AELDRE_DATAMART_SQL}", PARAMS)
+    check = datapakker.DATAMART_DISKRETION_SQL
+    assert sql(con, check, {"maaned": MAR}).height == 0
+    con.execute("UPDATE datapakker.aeldre_datamart SET visiterede_timer = 2 WHERE indsatstype = 'PRAKTISK_HJAELP'")
+    con.execute("UPDATE datapakker.aeldre_datamart SET modtagere = 1 WHERE indsatstype = 'PRAKTISK_HJAELP'")
+    assert sorted(sql(con, check, {"maaned": MAR}).rows()) == [
+        ("aeldre_datamart", "101", "PRAKTISK_HJAELP:modtagere", "FAERRE_END_5_INDIVIDER"),
+        ("aeldre_datamart", "101", "PRAKTISK_HJAELP:visiterede_timer", "VISTE_TIMER_FOR_SKJULTE_MODTAGERE")]
+
+
+def test_the_packages_for_the_platforms_catalogue():
+    katalog = pytest.importorskip("flis_assets.defs.datapakker.katalog")  # the catalogue learning packages from areas
+    pakker = {p.navn: p for p in datapakker.pakker()}
+    assert set(pakker) == {"aeldre_individ", "aeldre_datamart"} and all(isinstance(p, katalog.Pakke) for p in pakker.values())
+    assert pakker["aeldre_individ"].tabeller[0].per_modtager and not pakker["aeldre_datamart"].tabeller[0].per_modtager
