@@ -5,10 +5,11 @@ from datetime import date
 import dagster as dg
 import polars as pl
 import pytest
+from dagster_duckdb import DuckDBResource
 
 from flis_assets.defs.referencedata import assets as ref
 from flis_assets.omraader.aeldre import checks_datamart, datamart
-from flis_assets.resources import duckdb_resource
+from flis_assets.resources import duckdb_resource, ensure_schemas
 from flis_assets_tests.omraader.aeldre.aeldre_data import MAR, PLEJEBOLIG, PLEJEHJEM, PRAKTISK, con, indsaet, sql  # noqa: F401
 
 JAN, FEB = date(2024, 1, 1), date(2024, 2, 1)
@@ -135,3 +136,29 @@ def test_the_datamart_asset_loads_with_its_deps():
     specs = {s.key.to_user_string(): s for s in defs.resolve_all_asset_specs()}
     assert {d.asset_key.to_user_string() for d in specs["datamart/aeldre_aed06_afstemning"].deps} == {
         "harmoniseret/aeldre_indsatser", "referencedata/aed06"}
+
+
+def test_the_asset_reconciles_a_quarter_once_its_three_months_are_materialised(flis):
+    """Through Dagster: which months of harmoniseret.aeldre_indsatser are materialised is the instance's word."""
+    from flis_assets import partitions
+
+    @dg.asset(key=["harmoniseret", "aeldre_indsatser"], partitions_def=partitions.maaned)
+    def harmoniseret_stub(context, duckdb: DuckDBResource):  # a line of P1 in every month it runs for
+        with duckdb.get_connection() as c:
+            ensure_schemas(c)
+            c.execute(datamart.INDSATSER_DDL)
+            indsaet(c, [date.fromisoformat(context.partition_key)], cpr="P1")
+
+    flis.reference("AED06.csv", "omraade;ydelsestype;tid;indhold\n101;PERSONLIG_PLEJE;2024K1;1\n")
+    resources = {"duckdb": duckdb_resource()}
+    assert dg.materialize([ref.aed06], instance=flis.instance, resources=resources).success
+
+    def koer(maaned: str):
+        assert dg.materialize([harmoniseret_stub, *datamart.assets], partition_key=f"{maaned}-01",
+                              instance=flis.instance, resources=resources).success
+        return flis.sql("SELECT kvartal, kommunekode, flis, aed06, difference FROM datamart.aeldre_aed06_afstemning").rows()
+
+    assert koer("2024-03") == []  # January and February never materialised
+    koer("2024-01")
+    assert koer("2024-02") == []  # no quarter ends in February
+    assert koer("2024-03") == [("2024K1", 101, 1, 1, 0)]
