@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from flis_assets import cli
 from flis_assets.defs.referencedata import assets as ref
+from flis_assets.omraader.borger import referencedata as folk1a
 from flis_assets.resources import duckdb_resource
 
 HEADERS = {
@@ -41,7 +42,7 @@ def header_only_godkendte(folder) -> None:
 @pytest.mark.parametrize("name, fil, reader", [
     ("systemskifte", "systemskifte.csv", ref.read_systemskifte),
     ("hand07", "HAND07.csv", ref.read_hand07),
-    ("folk1a", "FOLK1A.csv", ref.read_folk1a),
+    ("folk1a", "FOLK1A.csv", folk1a.read_folk1a),
     ("abonnementer", "abonnementer.csv", ref.read_abonnementer),
 ])
 def test_a_header_only_csv_reads_as_no_rows(tmp_path, name, fil, reader):
@@ -60,7 +61,7 @@ def test_header_only_files_materialise_as_empty_typed_tables(flis):
     for fil, header in HEADERS.items():
         flis.reference(fil, header + "\n")
     header_only_godkendte(flis.root / "reference")
-    res = dg.materialize(ref.assets, resources={"duckdb": duckdb_resource()}, instance=flis.instance)
+    res = dg.materialize([*ref.assets, folk1a.folk1a], resources={"duckdb": duckdb_resource()}, instance=flis.instance)
     assert res.success
     for name, types in TYPES.items():
         assert flis.sql(f"SELECT count(*) AS n FROM referencedata.{name}")["n"][0] == 0

@@ -51,25 +51,25 @@ def tekst_schema(header: list[str]) -> dict:
     return {**dict.fromkeys(header, pl.String), "linje": pl.Int64}
 
 
-def _check(frame: pl.DataFrame, path: Path, mask: pl.Expr, aarsag: str) -> None:
+def tjek(frame: pl.DataFrame, path: Path, mask: pl.Expr, aarsag: str) -> None:
     bad = frame.filter(mask).head(1)
     if bad.height:
         raise ReferencefilFejl(path, bad["linje"][0], aarsag)
 
 
-def _kendt_kommune(col: str) -> pl.Expr:
+def kendt_kommune(col: str) -> pl.Expr:
     return ~pl.col(col).cast(pl.Int32, strict=False).is_in(kodelister.kommunekoder())
 
 
 def read_systemskifte(path: Path) -> pl.DataFrame:
     f = read_csv(path, ["kommunekode", "fagsystem_gammel", "fagsystem_ny", "skiftedato", "regel"])
-    _check(f, path, _kendt_kommune("kommunekode"), "kommunekoden er ikke en af de 98 kommuner")
-    _check(f, path, ~pl.col("regel").is_in(["2", "3"]), "regel skal være 2 eller 3 (regel 1 står ikke i filen)")
-    _check(f, path, ~pl.col("fagsystem_gammel").str.contains(r"^[A-Z0-9]+$") | ~pl.col("fagsystem_ny").str.contains(r"^[A-Z0-9]+$"),
+    tjek(f, path, kendt_kommune("kommunekode"), "kommunekoden er ikke en af de 98 kommuner")
+    tjek(f, path, ~pl.col("regel").is_in(["2", "3"]), "regel skal være 2 eller 3 (regel 1 står ikke i filen)")
+    tjek(f, path, ~pl.col("fagsystem_gammel").str.contains(r"^[A-Z0-9]+$") | ~pl.col("fagsystem_ny").str.contains(r"^[A-Z0-9]+$"),
            "fagsystem_gammel og fagsystem_ny skal begge være angivet ([A-Z0-9]+)")
     dato = pl.col("skiftedato").str.strptime(pl.Date, "%Y%m%d", strict=False)
-    _check(f, path, (pl.col("regel") == "2") & dato.is_null(), "regel 2 kræver en skiftedato ÅÅÅÅMMDD")
-    _check(f, path, pl.col("kommunekode").is_duplicated(), "kommunen står på mere end én linje")
+    tjek(f, path, (pl.col("regel") == "2") & dato.is_null(), "regel 2 kræver en skiftedato ÅÅÅÅMMDD")
+    tjek(f, path, pl.col("kommunekode").is_duplicated(), "kommunen står på mere end én linje")
     return f.select(
         pl.col("kommunekode").cast(pl.Int32), "fagsystem_gammel", "fagsystem_ny",
         dato.alias("skiftedato"), pl.col("regel").cast(pl.Int32),
@@ -100,9 +100,9 @@ def read_godkendte(folder: Path) -> pl.DataFrame:
             if any(v is not None for v in r[:4])
         ]
         f = pl.DataFrame(data, schema=tekst_schema(GODKENDT_HEADER), orient="row")
-        _check(f, path, _kendt_kommune("kommunekode"), "kommunekoden er ikke en af de 98 kommuner")
-        _check(f, path, ~pl.col("kvartal").str.contains(r"^\d{4}K[1-4]$"), "kvartal skal være som 2013K4")
-        _check(f, path, ~pl.col("godkendt").is_in(["Ja", "Nej"]), "godkendt skal være Ja eller Nej")
+        tjek(f, path, kendt_kommune("kommunekode"), "kommunekoden er ikke en af de 98 kommuner")
+        tjek(f, path, ~pl.col("kvartal").str.contains(r"^\d{4}K[1-4]$"), "kvartal skal være som 2013K4")
+        tjek(f, path, ~pl.col("godkendt").is_in(["Ja", "Nej"]), "godkendt skal være Ja eller Nej")
         frames.append(f.with_columns(pl.lit(aar).alias("aar"), pl.lit(path.name).alias("fil")))
     if not frames:
         return pl.DataFrame(schema={"kommunekode": pl.Int32, "ydelseskode": pl.String, "kvartal": pl.String,
@@ -119,55 +119,18 @@ def read_godkendte(folder: Path) -> pl.DataFrame:
 
 def read_hand07(path: Path) -> pl.DataFrame:
     f = read_csv(path, ["omraade", "ydelse", "tid", "indhold"])
-    _check(f, path, _kendt_kommune("omraade"), "omraade er ikke en af de 98 kommuners koder")
-    _check(f, path, ~pl.col("tid").str.contains(r"^\d{4}K[1-4]$"), "tid skal være et kvartal som 2020K1")
-    _check(f, path, pl.col("indhold").cast(pl.Int64, strict=False).is_null(), "indhold skal være et heltal")
+    tjek(f, path, kendt_kommune("omraade"), "omraade er ikke en af de 98 kommuners koder")
+    tjek(f, path, ~pl.col("tid").str.contains(r"^\d{4}K[1-4]$"), "tid skal være et kvartal som 2020K1")
+    tjek(f, path, pl.col("indhold").cast(pl.Int64, strict=False).is_null(), "indhold skal være et heltal")
     return f.select(
         pl.col("omraade").cast(pl.Int32).alias("kommunekode"), pl.col("ydelse").alias("ydelseskode"),
         pl.col("tid").alias("kvartal"), pl.col("indhold").cast(pl.Int64).alias("hand07"),
     )
 
 
-def read_regk31(path: Path) -> pl.DataFrame:
-    """DST's REGK31: net operating expenses (1,000 DKK) per kommune, hovedfunktion (`5.30`) and year."""
-    f = read_csv(path, ["omraade", "funktion", "tid", "indhold"])
-    _check(f, path, _kendt_kommune("omraade"), "omraade er ikke en af de 98 kommuners koder")
-    _check(f, path, ~pl.col("funktion").str.contains(r"^[0-9]\.[0-9]{2}$"), "funktion skal være en hovedfunktion som 5.30")
-    _check(f, path, ~pl.col("tid").str.contains(r"^[0-9]{4}$"), "tid skal være et år som 2024")
-    _check(f, path, ~pl.col("indhold").str.contains(r"^-?[0-9]+$"), "indhold skal være et helt antal 1.000 kr.")
-    _check(f, path, ~pl.struct("omraade", "funktion", "tid").is_first_distinct(),
-           "kommunen, funktionen og året står allerede på en tidligere linje")
-    return f.select(
-        pl.col("tid").cast(pl.Int32).alias("aar"), pl.col("omraade").cast(pl.Int32).alias("kommunekode"),
-        pl.col("funktion").alias("hovedfunktion"), pl.col("indhold").cast(pl.Int64).alias("regk31"),
-    )
-
-
-FOLK1A_HOEJESTE_ALDER = 110  # Statistikbanken's 110 holds everyone older
-
-
-def read_folk1a(path: Path) -> pl.DataFrame:
-    """Statistikbanken's FOLK1A: the population on the first day of each quarter by kommune, sex and age."""
-    f = read_csv(path, ["omraade", "koen", "alder", "tid", "indhold"])
-    _check(f, path, _kendt_kommune("omraade"), "omraade er ikke en af de 98 kommuners koder")
-    _check(f, path, ~pl.col("koen").is_in(["M", "K"]), "koen skal være M eller K")
-    alder = pl.col("alder").cast(pl.Int32, strict=False)
-    _check(f, path, alder.is_null() | ~alder.is_between(0, FOLK1A_HOEJESTE_ALDER),
-           f"alder skal være et helt antal år fra 0 til {FOLK1A_HOEJESTE_ALDER}")
-    _check(f, path, ~pl.col("tid").str.contains(r"^\d{4}K[1-4]$"), "tid skal være et kvartal som 2024K1")
-    indhold = pl.col("indhold").cast(pl.Int64, strict=False)
-    _check(f, path, indhold.is_null() | (indhold < 0), "indhold skal være et helt tal på mindst 0")
-    noegle = pl.struct("omraade", "koen", alder, "tid")
-    _check(f, path, ~noegle.is_first_distinct(), "kommunen, kønnet, alderen og kvartalet står allerede på en tidligere linje")
-    return f.select(
-        pl.col("omraade").cast(pl.Int32).alias("kommunekode"), "koen", alder.alias("alder"),
-        pl.col("tid").alias("kvartal"), indhold.alias("folk1a"),
-    )
-
-
 def read_abonnementer(path: Path) -> pl.DataFrame:
     f = read_csv(path, ["kommunekode", "pakke"])
-    _check(f, path, _kendt_kommune("kommunekode"), "kommunekoden er ikke en af de 98 kommuner")
+    tjek(f, path, kendt_kommune("kommunekode"), "kommunekoden er ikke en af de 98 kommuner")
     return f.select(pl.col("kommunekode").cast(pl.Int32), "pakke").with_columns(
         pl.lit(path.exists()).alias("fra_fil")
     )
@@ -204,13 +167,6 @@ godkendte_kommuner = reference_asset(
 hand07 = reference_asset(
     "hand07", "Statistikbankens HAND07: unikke modtagere pr. kommune, ydelse og kvartal.", read_hand07, "HAND07.csv"
 )
-regk31 = reference_asset(
-    "regk31", "DST's REGK31: kommunernes nettodriftsudgifter (1.000 kr.) pr. hovedfunktion og år.", read_regk31, "REGK31.csv"
-)
-folk1a = reference_asset(
-    "folk1a", "Statistikbankens FOLK1A: befolkningen den 1. i kvartalet pr. kommune, køn og alder.",
-    read_folk1a, "FOLK1A.csv",
-)
 abonnementer = reference_asset(
     "abonnementer", "Hvilke kommuner abonnerer på hvilke datapakker (tom: alle på alle).",
     read_abonnementer, "abonnementer.csv",
@@ -225,4 +181,4 @@ def kodelister_tabeller(duckdb: DuckDBResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"tabeller": ", ".join(kodelister.names())})
 
 
-assets = [systemskifte, godkendte_kommuner, hand07, regk31, folk1a, abonnementer, kodelister_tabeller]
+assets = [systemskifte, godkendte_kommuner, hand07, abonnementer, kodelister_tabeller]

@@ -6,9 +6,9 @@ from flis_assets.omraader import Omraade
 
 
 def _assets():
-    from flis_assets.omraader.borger import datamart, dsa
+    from flis_assets.omraader.borger import datamart, dsa, referencedata
 
-    return [dsa.dsa_cpr, *datamart.assets()]
+    return [referencedata.folk1a, dsa.dsa_cpr, *datamart.assets()]
 
 
 def _checks():

@@ -14,7 +14,7 @@ written in one transaction, so the check never sees a population and movements o
 """
 
 from flis_assets.defs.periodetabeller import MAANEDER, periode_assets
-from flis_assets.defs.referencedata.assets import FOLK1A_HOEJESTE_ALDER
+from flis_assets.omraader.borger.referencedata import FOLK1A_HOEJESTE_ALDER
 
 HOEJESTE_ALDER = FOLK1A_HOEJESTE_ALDER  # 110 holds everyone older, as in FOLK1A, so the two reconcile
 

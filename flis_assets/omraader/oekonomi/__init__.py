@@ -7,9 +7,9 @@ from flis_assets.omraader import Omraade
 
 
 def _assets():
-    from flis_assets.omraader.oekonomi import datamart, dsa
+    from flis_assets.omraader.oekonomi import datamart, dsa, referencedata
 
-    return [dsa.dsa_oekonomi, *datamart.assets]
+    return [referencedata.regk31, dsa.dsa_oekonomi, *datamart.assets]
 
 
 def _checks():

@@ -2,7 +2,8 @@
 
 import pytest
 
-from flis_assets.defs.referencedata import assets as ref
+from flis_assets.omraader.borger import referencedata as ref
+from flis_assets.defs.referencedata.assets import ReferencefilFejl
 
 HEADER = "omraade;koen;alder;tid;indhold"
 
@@ -25,12 +26,12 @@ def test_a_valid_file_is_read_by_kommune_sex_age_and_quarter(tmp_path):
 ])
 def test_a_broken_file_names_the_file_line_and_reason(tmp_path, linjer, fejl):
     (tmp_path / "FOLK1A.csv").write_text(f"{HEADER}\n{linjer}\n", encoding="utf-8")
-    with pytest.raises(ref.ReferencefilFejl) as e:
+    with pytest.raises(ReferencefilFejl) as e:
         ref.read_folk1a(tmp_path / "FOLK1A.csv")
     assert e.value.description == f"Referencefilen FOLK1A.csv, {fejl}"
 
 
 def test_a_wrong_header_is_named(tmp_path):
     (tmp_path / "FOLK1A.csv").write_text("omraade;koen;alder;tid\n", encoding="utf-8")
-    with pytest.raises(ref.ReferencefilFejl, match="FOLK1A.csv, linje 1: overskriften skal være"):
+    with pytest.raises(ReferencefilFejl, match="FOLK1A.csv, linje 1: overskriften skal være"):
         ref.read_folk1a(tmp_path / "FOLK1A.csv")

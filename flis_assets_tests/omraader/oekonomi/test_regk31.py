@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from flis_assets.defs.referencedata import assets as ref
+from flis_assets.omraader.oekonomi import referencedata as ref
+from flis_assets.defs.referencedata.assets import ReferencefilFejl
 from flis_assets.omraader.oekonomi import checks
 from flis_assets_tests.omraader.oekonomi.regnskab_data import byg, con, konto  # noqa: F401 - con is a fixture
 
@@ -97,6 +98,6 @@ def test_regk31_reads_typed_and_a_header_alone_is_a_valid_file(tmp_path):
 def test_a_bad_line_is_named_by_file_and_line(tmp_path, linje, aarsag):
     path = tmp_path / "REGK31.csv"
     path.write_text(HEADER + "101;5.30;2023;1\n" + linje + "\n", encoding="utf-8")
-    with pytest.raises(ref.ReferencefilFejl) as fejl:
+    with pytest.raises(ReferencefilFejl) as fejl:
         ref.read_regk31(path)
     assert fejl.value.description == f"Referencefilen REGK31.csv, linje 3: {aarsag}"

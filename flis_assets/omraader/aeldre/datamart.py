@@ -1,0 +1,227 @@
+"""datamart: Ældre across kommuner with DST's corrections applied, and no CPR numbers (aeldre.md).
+
+Lines a rule deletes (dst_handling Slettes) are left out; a line ends at its alternative slutdato
+where DST changes it (the death date), else at its slutdato; marked lines count. A care-home line
+(PLEJEBOLIG, PLEJEHJEM) counts its citizen as a resident from the startdato, and as waiting
+before it. A hjemmehjælp line (lasting personlig pleje or praktisk hjælp in the own home) counts
+only on the days outside a begun care-home stay of the same citizen
+(HJEMMEHJAELP_I_PLEJEBOLIG marks it in harmoniseret; the exclusion happens here).
+
+`grundlag` holds the fragments the benchmark, the AED06 reconciliation and the key-figure
+measures (`maal.py`) share, so each counts the same citizens.
+"""
+
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from flis_assets import partitions
+from flis_assets.defs.noegletal import praecision
+from flis_assets.resources import ensure_schemas, perioder_metadata, replace_periods
+
+HARMONISERET = dg.AssetKey(["harmoniseret", "aeldre_indsatser"])
+
+# The harmonised table this datamart reads, as the harmonisation pins it (the integrator checks it
+# against harmoniseret.py); the tests create it with exactly this.
+INDSATSER_DDL = """CREATE TABLE IF NOT EXISTS harmoniseret.aeldre_indsatser (
+    periode DATE, kommunekode INTEGER, fagsystem VARCHAR, indsats_id VARCHAR, cpr VARCHAR, indsatstype VARCHAR,
+    paragraf VARCHAR, visitationsdato DATE, startdato DATE, slutdato DATE, timer_pr_uge DOUBLE, leverandoer VARCHAR,
+    boform VARCHAR, midlertidig VARCHAR, alternativ_visitationsdato DATE, alternativ_slutdato DATE,
+    plejebolig BOOLEAN, hjemmehjaelp BOOLEAN, ventedage INTEGER, over_garanti BOOLEAN, ventende BOOLEAN,
+    foedselsdato DATE, koen VARCHAR, alder INTEGER, slettes_af_dst BOOLEAN, opmaerkninger VARCHAR,
+    indlaesningsmaaned DATE)"""
+
+DDL = [
+    """CREATE TABLE IF NOT EXISTS datamart.aeldre_benchmark (
+        periode DATE NOT NULL, kommunekode INTEGER NOT NULL, indsatstype VARCHAR NOT NULL,
+        modtagere BIGINT NOT NULL, hjemmehjaelp_modtagere BIGINT, ventende BIGINT,
+        modtagere_i_perioden BIGINT NOT NULL, visiterede_timer DOUBLE)""",
+    """CREATE TABLE IF NOT EXISTS datamart.aeldre_aed06_afstemning (
+        periode DATE NOT NULL, kvartal VARCHAR NOT NULL, kommunekode INTEGER NOT NULL, ydelsestype VARCHAR NOT NULL,
+        flis BIGINT NOT NULL, aed06 BIGINT, difference BIGINT)""",
+]
+
+# Visited hours are summed as exact decimals, so a sum does not depend on DuckDB's order of summation.
+TIMER_DECIMALER = 6
+TIMER = praecision.eksakt("timer_pr_uge", TIMER_DECIMALER)
+
+GYLDIG_SIDSTE_DAG = "startdato <= sidste_dag AND (slut IS NULL OR slut >= sidste_dag)"
+GYLDIG_I_PERIODEN = "startdato <= sidste_dag AND (slut IS NULL OR slut >= periode)"
+VENTER_SIDSTE_DAG = ("plejebolig AND coalesce(alternativ_visitationsdato, visitationsdato) <= sidste_dag "
+                     "AND (startdato IS NULL OR startdato > sidste_dag) AND (slut IS NULL OR slut >= sidste_dag)")
+
+
+def grundlag(fra: str = "$fra", til: str = "$til") -> str:
+    """The opening CTEs over the harmonised periods fra..til (SQL expressions), after DST's deletions:
+
+    - `l`: every line, with its end `slut` and its period's last day `sidste_dag`;
+    - `ophold`: the begun care-home stays (periode, cpr, fra, til; til NULL = open);
+    - `hjemmehjaelp`: the hjemmehjælp lines clipped to their period (a..b), with `paa_sidste_dag`
+      (valid on the period's last day, outside every stay) and `i_perioden` (some day of the
+      period outside every stay).
+
+    A line counts on some day outside the stays exactly when its first day, or the day after one
+    of the stays ends, lies in the line and in no stay: the first such day is always one of them."""
+    return f"""WITH l AS (
+    SELECT *, coalesce(alternativ_slutdato, slutdato) AS slut, last_day(periode) AS sidste_dag
+    FROM harmoniseret.aeldre_indsatser
+    WHERE periode BETWEEN {fra} AND {til} AND NOT slettes_af_dst
+),
+ophold AS (SELECT periode, cpr, startdato AS fra, slut AS til FROM l WHERE plejebolig AND startdato IS NOT NULL),
+hh AS (
+    SELECT * FROM (SELECT *, greatest(startdato, periode) AS a, least(coalesce(slut, sidste_dag), sidste_dag) AS b
+                   FROM l WHERE hjemmehjaelp AND startdato IS NOT NULL)
+    WHERE a <= b
+),
+kandidater AS (
+    SELECT periode, kommunekode, fagsystem, indsats_id, cpr, a AS dag FROM hh
+    UNION
+    SELECT hh.periode, hh.kommunekode, hh.fagsystem, hh.indsats_id, hh.cpr, o.til + 1
+    FROM hh JOIN ophold o USING (periode, cpr) WHERE o.til + 1 BETWEEN hh.a AND hh.b
+),
+udenfor AS (
+    SELECT DISTINCT periode, kommunekode, fagsystem, indsats_id FROM kandidater k
+    WHERE NOT EXISTS (SELECT 1 FROM ophold o WHERE o.periode = k.periode AND o.cpr = k.cpr
+                      AND k.dag >= o.fra AND (o.til IS NULL OR k.dag <= o.til))
+),
+hjemmehjaelp AS (
+    SELECT hh.*, u.indsats_id IS NOT NULL AS i_perioden,
+        hh.b = hh.sidste_dag AND NOT EXISTS (
+            SELECT 1 FROM ophold o WHERE o.periode = hh.periode AND o.cpr = hh.cpr
+            AND hh.sidste_dag >= o.fra AND (o.til IS NULL OR hh.sidste_dag <= o.til)) AS paa_sidste_dag
+    FROM hh LEFT JOIN udenfor u USING (periode, kommunekode, fagsystem, indsats_id)
+)"""
+
+
+def kommuner_sql(fra: str = "$fra", til: str = "$til") -> str:
+    """(periode, kommunekode) of every kommune with Ældre lines in the periods, deleted or not: it delivered."""
+    return (f"SELECT DISTINCT periode, kommunekode FROM harmoniseret.aeldre_indsatser "
+            f"WHERE periode BETWEEN {fra} AND {til}")
+
+
+MAANEDER = "SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MONTH))::DATE AS periode"
+
+# Per period, kommune and indsatstype. Care-home types count residents (from the startdato) and
+# waiting citizens apart; the hjemmehjælp columns only for the types that can be hjemmehjælp, the
+# waiting only for care-home types (NULL for the rest: not applicable, not zero).
+BENCHMARK_SQL = grundlag() + f""",
+typer AS (
+    SELECT periode, kommunekode, indsatstype,
+        count(DISTINCT cpr) FILTER (WHERE {GYLDIG_SIDSTE_DAG}) AS modtagere,
+        count(DISTINCT cpr) FILTER (WHERE {VENTER_SIDSTE_DAG}) AS ventende,
+        count(DISTINCT cpr) FILTER (WHERE {GYLDIG_I_PERIODEN}) AS modtagere_i_perioden
+    FROM l GROUP BY ALL
+),
+h AS (
+    SELECT periode, kommunekode, indsatstype,
+        count(DISTINCT cpr) FILTER (WHERE paa_sidste_dag) AS hjemmehjaelp_modtagere,
+        sum({TIMER}) FILTER (WHERE paa_sidste_dag) AS visiterede_timer
+    FROM hjemmehjaelp GROUP BY ALL
+)
+SELECT t.periode, t.kommunekode, t.indsatstype, t.modtagere,
+    CASE WHEN list_contains($hjemmehjaelpstyper, t.indsatstype) THEN coalesce(h.hjemmehjaelp_modtagere, 0) END
+        AS hjemmehjaelp_modtagere,
+    CASE WHEN list_contains($plejeboligtyper, t.indsatstype) THEN t.ventende END AS ventende,
+    t.modtagere_i_perioden,
+    CASE WHEN list_contains($hjemmehjaelpstyper, t.indsatstype) THEN coalesce(h.visiterede_timer, 0)::DOUBLE END
+        AS visiterede_timer
+FROM typer t LEFT JOIN h USING (periode, kommunekode, indsatstype)
+"""
+
+# Per quarter ending in the window whose three months are materialised ($materialiseret): the
+# unique citizens with hjemmehjælp of the type on some day of the quarter outside a care-home
+# stay, against Statistikbanken's AED06. A kommune missing on either side is a difference too.
+AED06_SQL = grundlag(fra="date_trunc('quarter', $fra::DATE)::DATE") + f""",
+kvartaler AS (
+    SELECT periode, date_trunc('quarter', periode)::DATE AS fra, year(periode) || 'K' || quarter(periode) AS kvartal
+    FROM ({MAANEDER})
+    WHERE month(periode) % 3 = 0 AND list_has_all($materialiseret::DATE[],
+        [(periode - INTERVAL 2 MONTH)::DATE, (periode - INTERVAL 1 MONTH)::DATE, periode])
+),
+flis AS (
+    SELECT k.periode, k.kvartal, h.kommunekode, h.indsatstype AS ydelsestype, count(DISTINCT h.cpr) AS flis
+    FROM kvartaler k JOIN hjemmehjaelp h ON h.periode BETWEEN k.fra AND k.periode
+    WHERE h.i_perioden GROUP BY ALL
+),
+a AS (SELECT k.periode, k.kvartal, r.kommunekode, r.ydelsestype, r.aed06
+      FROM kvartaler k JOIN referencedata.aed06 r USING (kvartal))
+SELECT periode, kvartal, kommunekode, ydelsestype, coalesce(flis.flis, 0) AS flis, a.aed06,
+    coalesce(flis.flis, 0) - a.aed06 AS difference
+FROM flis FULL OUTER JOIN a USING (periode, kvartal, kommunekode, ydelsestype)
+"""
+
+SELECTS = {
+    "datamart.aeldre_benchmark": BENCHMARK_SQL,
+    "datamart.aeldre_aed06_afstemning": AED06_SQL,
+}
+
+
+@cache
+def indsatstyper() -> pl.DataFrame:
+    """The area's code list of indsatser (kodelister/aeldre_indsatser.csv): which types can be
+    hjemmehjælp and which are care homes. Read from the area's folder: the platform's code-list
+    loader does not read areas' lists yet."""
+    return pl.read_csv(Path(__file__).parent / "kodelister" / "aeldre_indsatser.csv", separator=";",
+                       infer_schema=False).with_columns(pl.col("hjemmehjaelp", "plejebolig") == "true")
+
+
+def typeparametre() -> dict[str, list[str]]:
+    t = indsatstyper()
+    return {"hjemmehjaelpstyper": t.filter("hjemmehjaelp")["indsatstype"].to_list(),
+            "plejeboligtyper": t.filter("plejebolig")["indsatstype"].to_list()}
+
+
+def build(con: duckdb.DuckDBPyConnection, months: list[date], materialiseret: list[date]) -> dict[str, int]:
+    """Replace the periods `months`; `materialiseret` are the months of harmoniseret.aeldre_indsatser
+    that are materialised (a quarter is reconciled only when all three are)."""
+    ensure_schemas(con)
+    for ddl in DDL:
+        con.execute(ddl)
+    return replace_periods(con, SELECTS, months, {**typeparametre(), "materialiseret": sorted(materialiseret)})
+
+
+TABLES = ["aeldre_benchmark", "aeldre_aed06_afstemning"]
+DESCRIPTIONS = {
+    "aeldre_benchmark": "Modtagere pr. periode, kommune og indsatstype på periodens sidste dag og i perioden, "
+    "modtagere af hjemmehjælp og deres visiterede timer (uden for plejeboligophold), ventende på plejebolig; "
+    "DST's rettelser anvendt, plejeboligtyper tæller kun beboere (bliver i FLIS: præcise tal).",
+    "aeldre_aed06_afstemning": "FLIS' unikke modtagere af varig hjemmehjælp i eget hjem pr. kvartal, kommune og "
+    "ydelsestype mod Statistikbankens AED06 (kvartaler, hvis tre måneder er materialiseret).",
+}
+
+
+def materialiserede_maaneder(instance: dg.DagsterInstance) -> list[date]:
+    """The months of harmoniseret.aeldre_indsatser materialised so far (this run's included: the
+    harmonisation runs before the datamart)."""
+    return [date.fromisoformat(p) for p in instance.get_materialized_partitions(HARMONISERET)]
+
+
+@dg.multi_asset(
+    name="datamart_aeldre",
+    specs=[
+        dg.AssetSpec(
+            ["datamart", t], group_name="datamart", kinds={"duckdb"}, description=DESCRIPTIONS[t],
+            metadata={"dagster/table_name": f"datamart.{t}"},
+            deps=[HARMONISERET] + ([dg.AssetKey(["referencedata", "aed06"])] if t == "aeldre_aed06_afstemning" else []),
+        )
+        for t in TABLES
+    ],
+    **partitions.MAANEDLIG,
+)
+def aeldre_datamart(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
+    months = partitions.window_months(context)
+    materialiseret = materialiserede_maaneder(context.instance)
+    with duckdb.get_connection() as con:
+        counts = build(con, months, materialiseret)
+        meta = perioder_metadata(con, SELECTS, months)
+    for t in TABLES:
+        yield dg.MaterializeResult(asset_key=["datamart", t],
+                                   metadata={"raekker": counts.get(f"datamart.{t}", 0), **meta[f"datamart.{t}"]})
+
+
+assets = [aeldre_datamart]

@@ -1,0 +1,89 @@
+"""Ældre's data packages (aeldre.md, outputs.md): the SQL of each package's table for $fra..$til.
+
+- `aeldre_individ`: the kommune's own harmonised lines, every line and annotation as harmoniseret
+  holds them (DST's corrections annotated, not applied), one package per kommune (`modtager`).
+- `aeldre_datamart`: the benchmark datamart for the period, every kommune, with primary discretion.
+"""
+
+from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER, PRIMAER
+from flis_assets.omraader.aeldre.datamart import kommuner_sql
+
+# Not the stock's load month (`indlaesningsmaaned`): a period no correction touched keeps the month
+# it was last computed from, so the package would differ from a full rebuild of the same data.
+AELDRE_INDIVID_SQL = """
+SELECT periode, kommunekode AS modtager, * EXCLUDE (periode, indlaesningsmaaned) FROM harmoniseret.aeldre_indsatser
+WHERE periode BETWEEN $fra AND $til
+"""
+
+# Every kommune with Ældre lines in the period and every indsatstype any kommune has then, zero
+# where the kommune has none: a row left out would say "zero" beside the withheld ones. A count
+# under MIN_INDIVIDER is withheld (zero included, as it is no different from one to four), and
+# the hours of fewer than MIN_INDIVIDER hjemmehjælp recipients with it. The hjemmehjælp and
+# waiting columns stay NULL for the types they do not apply to (as in the datamart).
+AELDRE_DATAMART_SQL = f"""
+WITH b AS (SELECT * FROM datamart.aeldre_benchmark WHERE periode BETWEEN $fra AND $til),
+typer AS (
+    SELECT periode, indsatstype, bool_or(hjemmehjaelp_modtagere IS NOT NULL) AS hjemmehjaelpstype,
+        bool_or(ventende IS NOT NULL) AS plejeboligtype
+    FROM b GROUP BY ALL
+),
+kommuner AS ({kommuner_sql()}),
+r AS (
+    SELECT k.periode, k.kommunekode, t.indsatstype, coalesce(b.modtagere, 0) AS modtagere,
+        CASE WHEN t.hjemmehjaelpstype THEN coalesce(b.hjemmehjaelp_modtagere, 0) END AS hjemmehjaelp_modtagere,
+        CASE WHEN t.plejeboligtype THEN coalesce(b.ventende, 0) END AS ventende,
+        coalesce(b.modtagere_i_perioden, 0) AS modtagere_i_perioden,
+        CASE WHEN t.hjemmehjaelpstype THEN coalesce(b.visiterede_timer, 0) END AS visiterede_timer
+    FROM kommuner k JOIN typer t USING (periode) LEFT JOIN b USING (periode, kommunekode, indsatstype)
+),
+s AS (
+    SELECT *, modtagere < {MIN_INDIVIDER} AS skjul_modtagere,
+        coalesce(hjemmehjaelp_modtagere < {MIN_INDIVIDER}, false) AS skjul_hjemmehjaelp,
+        coalesce(ventende < {MIN_INDIVIDER}, false) AS skjul_ventende,
+        modtagere_i_perioden < {MIN_INDIVIDER} AS skjul_i_perioden
+    FROM r
+)
+SELECT periode, kommunekode, indsatstype,
+    CASE WHEN NOT skjul_modtagere THEN modtagere END AS modtagere,
+    CASE WHEN NOT skjul_hjemmehjaelp THEN hjemmehjaelp_modtagere END AS hjemmehjaelp_modtagere,
+    CASE WHEN NOT skjul_ventende THEN ventende END AS ventende,
+    CASE WHEN NOT skjul_i_perioden THEN modtagere_i_perioden END AS modtagere_i_perioden,
+    CASE WHEN NOT skjul_hjemmehjaelp THEN visiterede_timer END AS visiterede_timer,
+    skjul_modtagere OR skjul_hjemmehjaelp OR skjul_ventende OR skjul_i_perioden AS diskretioneret,
+    CASE WHEN skjul_modtagere OR skjul_hjemmehjaelp OR skjul_ventende OR skjul_i_perioden THEN '{PRIMAER}' END
+        AS diskretion_aarsag
+FROM s
+"""
+
+# A month's rows that show a count on fewer than MIN_INDIVIDER citizens, or hours whose recipients
+# are withheld: the platform's blocking check `diskretion` fails on any (pakke, omraade, noegle, regel).
+DATAMART_DISKRETION_SQL = f"""
+SELECT 'aeldre_datamart' AS pakke, lpad(kommunekode::VARCHAR, 3, '0') AS omraade, indsatstype || ':' || tal AS noegle,
+    'FAERRE_END_{MIN_INDIVIDER}_INDIVIDER' AS regel
+FROM (UNPIVOT (SELECT kommunekode, indsatstype, modtagere, hjemmehjaelp_modtagere, ventende, modtagere_i_perioden
+               FROM datapakker.aeldre_datamart WHERE periode = $maaned)
+      ON modtagere, hjemmehjaelp_modtagere, ventende, modtagere_i_perioden INTO NAME tal VALUE antal)
+WHERE antal < {MIN_INDIVIDER}
+UNION ALL
+SELECT 'aeldre_datamart', lpad(kommunekode::VARCHAR, 3, '0'), indsatstype || ':visiterede_timer',
+    'VISTE_TIMER_FOR_SKJULTE_MODTAGERE'
+FROM datapakker.aeldre_datamart
+WHERE periode = $maaned AND visiterede_timer IS NOT NULL AND hjemmehjaelp_modtagere IS NULL
+"""
+
+
+def pakker() -> list:
+    """The area's packages (`Omraade.pakker`) for the platform's catalogue (`defs/datapakker/katalog.py`)."""
+    from flis_assets.defs.datapakker.katalog import Pakke, Tabel
+
+    return [
+        Pakke("aeldre_individ", (Tabel("aeldre_individ", AELDRE_INDIVID_SQL, "kommunekode, fagsystem, indsats_id",
+                                       ejere=("kommunekode",), noegle="fagsystem || ':' || indsats_id",
+                                       regel="ANDEN_KOMMUNES_LINJE", individer=("harmoniseret.aeldre_indsatser",)),),
+              laeser=("harmoniseret/aeldre_indsatser",), kommuner_i_data=kommuner_sql(),
+              beskrivelse="Kommunens egne harmoniserede Ældre-linjer med opmærkninger."),
+        Pakke("aeldre_datamart", (Tabel("aeldre_datamart", AELDRE_DATAMART_SQL, "kommunekode, indsatstype",
+                                        kommunekoder=("kommunekode",), diskretion=DATAMART_DISKRETION_SQL),),
+              laeser=("datamart/aeldre_benchmark", "harmoniseret/aeldre_indsatser"), kommuner_i_data=kommuner_sql(),
+              beskrivelse="Ældres benchmarkdatamart for perioden, alle kommuner, med diskretion."),
+    ]
