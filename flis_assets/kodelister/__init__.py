@@ -32,19 +32,25 @@ _SCHEMAS: dict[str, dict[str, type[pl.DataType] | pl.DataType]] = {
 _SEPARATORS = {"kommuner": ","}
 
 
+def _files() -> dict[str, object]:
+    """Every code list's file: the platform's here, and each area's own in its folder's
+    `kodelister/` (namespaced by the area's prefix, `omraader/__init__.py`)."""
+    from flis_assets import omraader
+
+    folders = [resources.files(__package__), *(m / "kodelister" for m in omraader.mapper())]
+    return {p.name.removesuffix(".csv"): p for folder in folders if folder.is_dir()
+            for p in folder.iterdir() if p.name.endswith(".csv")}
+
+
 def names() -> list[str]:
     """Every code list shipped with the project."""
-    return sorted(
-        p.name.removesuffix(".csv")
-        for p in resources.files(__package__).iterdir()
-        if p.name.endswith(".csv")
-    )
+    return sorted(_files())
 
 
 @cache
 def load(name: str) -> pl.DataFrame:
     """One code list as a polars frame, typed where the type matters."""
-    path = resources.files(__package__) / f"{name}.csv"
+    path = _files()[name]
     overrides = _SCHEMAS.get(name, {})
     return pl.read_csv(
         path.read_bytes(),

@@ -23,7 +23,7 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import kodelister, partitions
 from flis_assets.defs.dsa import common
-from flis_assets.defs.harmoniseret import kommunekoder
+from flis_assets.defs.harmoniseret import kommunekoder, linjeregler
 from flis_assets.resources import ensure_schemas, perioder_metadata, replace_periods
 
 SPS_EGET_HJEM = "1.12.0.2"
@@ -79,7 +79,7 @@ def godkendt_join(kommune: str, ydelse: str, kvartal: str) -> str:
 
 GODKENDT_DST = "CASE WHEN g.godkendt = 'Ja' THEN 'Ja' ELSE 'Nej' END"
 PLACERBAR = "startdato IS NOT NULL AND (slutdato IS NULL OR slutdato >= startdato)"
-UENDELIG = "DATE '9999-12-31'"
+UENDELIG = linjeregler.UENDELIG
 
 # A handlekommune that is not a kommune is the delivering kommune's (the handlekommune sends the
 # file); a betalingskommune that is not one counts as ikke angivet. The delivered codes stay beside.
@@ -99,15 +99,14 @@ SELECT s.kommunekode, s.fagsystem, s.ydelse_id, s.cpr,
     {kommunekoder.ukendt("vh", "s")} AS ukendt_kommunekode,
     s.handlekommune AS handlekommune_leveret, s.betalingskommune AS betalingskommune_leveret,
     s.ydelseskode, s.startdato, s.slutdato,
-    CASE WHEN s.slutdato IS NULL THEN r.doedsdato END AS alternativ_slutdato,
+    {linjeregler.alternativ_slutdato("s.slutdato", "r.doedsdato")} AS alternativ_slutdato,
     s.maalgrupper, s.funktionsvurdering, s.opholdssted, s.indberetningsform,
     r.foedselsdato, r.koen, s.indlaesningsmaaned,
     s.startdato IS NOT NULL AND (s.slutdato IS NULL OR s.slutdato >= s.startdato) AS placerbar,
     -- where the line lies in time: its validity, or its start month when a death before the
     -- start would end it before it began
     s.startdato AS fra,
-    CASE WHEN coalesce(alternativ_slutdato, s.slutdato) < s.startdato THEN last_day(s.startdato)
-         ELSE coalesce(alternativ_slutdato, s.slutdato) END AS til
+    {linjeregler.til("s.startdato", "s.slutdato", "alternativ_slutdato")} AS til
 FROM stock s LEFT JOIN reg r USING (cpr)
 LEFT JOIN kodelister.indberetningsaftaler a
        ON a.indberetter = s.handlekommune AND a.for_kommune = s.betalingskommune
@@ -127,14 +126,15 @@ WITH linje_regler AS (
     UNION ALL
     SELECT kommunekode, fagsystem, ydelse_id, 'MANGLENDE_STARTDATO' FROM vh_linjer WHERE startdato IS NULL
     UNION ALL
-    SELECT kommunekode, fagsystem, ydelse_id, 'SLUTDATO_FOER_STARTDATO' FROM vh_linjer WHERE slutdato < startdato
+    SELECT kommunekode, fagsystem, ydelse_id, 'SLUTDATO_FOER_STARTDATO' FROM vh_linjer
+    WHERE {linjeregler.SLUTDATO_FOER_STARTDATO}
     UNION ALL  -- under 17 on 1 January of the start year: whole years then, birthday on 1 January counts
     SELECT kommunekode, fagsystem, ydelse_id, 'BARN' FROM vh_linjer
     WHERE year(startdato) - year(foedselsdato)
           - CASE WHEN month(foedselsdato) = 1 AND day(foedselsdato) = 1 THEN 0 ELSE 1 END < 17
     UNION ALL
     SELECT kommunekode, fagsystem, ydelse_id, 'DOEDSDATO_SOM_SLUTDATO' FROM vh_linjer
-    WHERE alternativ_slutdato IS NOT NULL
+    WHERE {linjeregler.DOEDSDATO_SOM_SLUTDATO}
     UNION ALL  -- FLIS's own rule: a kommune code outside kommuner.csv (see kommunekoder.py)
     SELECT kommunekode, fagsystem, ydelse_id, '{kommunekoder.REGEL}' FROM vh_linjer WHERE ukendt_kommunekode
 ),
@@ -190,8 +190,7 @@ WITH m AS ({MEDLEMMER}),
 slettes AS (SELECT DISTINCT kommunekode, fagsystem, ydelse_id FROM vh_regler
             JOIN kodelister.harmoniseringsregler USING (regel) WHERE dst_handling = 'Slettes'),
 x AS (
-    SELECT m.*, date_diff('year', foedselsdato, slut)
-        - CASE WHEN strftime(foedselsdato, '%m%d') > strftime(slut, '%m%d') THEN 1 ELSE 0 END AS alder,
+    SELECT m.*, {linjeregler.alder("foedselsdato", "slut")} AS alder,
         year(periode) || 'K' || quarter(periode) AS kvartal
     FROM m
 )
@@ -254,10 +253,11 @@ def harmonise(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, i
     return counts
 
 
-assert set(kodelister.load("harmoniseringsregler")["regel"]) == {
-    "UGYLDIG_YDELSESKODE", "UGYLDIG_MAALGRUPPE", "MANGLENDE_STARTDATO", "SLUTDATO_FOER_STARTDATO", "BARN",
-    "DOEDSDATO_SOM_SLUTDATO", "OVERLAPPENDE_OPHOLD", "SPS_UNDER_OPHOLD", kommunekoder.REGEL,
-}, "every rule of harmoniseringsregler.csv has its test in REGLER_SQL"
+# The rule table is one code list across areas; these are Voksenhandicap's (a test checks that every
+# rule of the table is some area's).
+REGLER = ("UGYLDIG_YDELSESKODE", "UGYLDIG_MAALGRUPPE", "MANGLENDE_STARTDATO", "SLUTDATO_FOER_STARTDATO", "BARN",
+          "DOEDSDATO_SOM_SLUTDATO", "OVERLAPPENDE_OPHOLD", "SPS_UNDER_OPHOLD", kommunekoder.REGEL)
+assert set(REGLER) <= set(kodelister.load("harmoniseringsregler")["regel"]), "every rule of REGLER_SQL is in the table"
 
 PERIOD_DEPS = [
     dg.AssetKey(["dsa", "vh"]), dg.AssetKey(["dsa", "cpr"]),
