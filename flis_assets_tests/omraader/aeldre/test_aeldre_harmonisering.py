@@ -60,7 +60,9 @@ LINES = [
 AENDRET_MAJ = care("aendret", AENDRET[0], "20240105", "20240301")
 AENDRET_JUN = care("aendret", AENDRET[0], "20231115", "20240320")
 
-SYSTEMSKIFTE = "kommunekode;fagsystem_gammel;fagsystem_ny;skiftedato;regel\n147;KMD;NEXUS;20240201;2\n"
+# 147 changes system in Ældre only; 153 in both areas, each its own line (named by its fagsystemer)
+SYSTEMSKIFTE = ("kommunekode;fagsystem_gammel;fagsystem_ny;skiftedato;regel\n147;KMD;NEXUS;20240201;2\n"
+                "153;CURA;NEXUS;;3\n153;KMD;NEXUS;20240201;2\n")
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +80,10 @@ def a(tmp_path_factory):
         f.deliver("aeldre", "2024-06", 147, "NEXUS", "20240605", [aeldre_line("nexus", EJ[0])])
         f.deliver("vh", "2024-05", 147, "CURA", "20240505", [vh_line("vh-maj", handle="147")])
         f.deliver("vh", "2024-06", 147, "CURA", "20240605", [vh_line("vh-jun", handle="147")])
+        f.deliver("aeldre", "2024-05", 153, "KMD", "20240505", [aeldre_line("153-kmd-slut", EJ[0], slut="20240131")])
+        f.deliver("aeldre", "2024-06", 153, "NEXUS", "20240605", [aeldre_line("153-nexus", EJ[0])])
+        f.deliver("vh", "2024-06", 153, "CURA", "20240605", [vh_line("153-cura", handle="153")])
+        f.deliver("vh", "2024-06", 153, "NEXUS", "20240605", [vh_line("153-nexus", handle="153")])
         outcome = f.materialize("2024-05", "2024-06")
         yield f, outcome
 
@@ -113,10 +119,21 @@ def test_systemskifte_rule_2_in_aeldre_while_vh_keeps_rule_1(a):
     got = f.sql("SELECT indsats_id, systemskifte_regel AS r FROM dsa.aeldre WHERE kommunekode = 147 "
                 "AND indlaesningsmaaned = '2024-06-01' ORDER BY 1")
     assert got["indsats_id"].to_list() == ["kmd-slut", "nexus"] and set(got["r"]) == {2}
-    vh = f.sql("SELECT ydelse_id, systemskifte_regel AS r FROM dsa.vh WHERE indlaesningsmaaned = '2024-06-01'")
+    vh = f.sql("SELECT ydelse_id, systemskifte_regel AS r FROM dsa.vh WHERE kommunekode = 147 "
+               "AND indlaesningsmaaned = '2024-06-01'")
     assert vh.rows() == [("vh-jun", 1)]  # the Ældre change names no VH system
     assert "dsa/vh:fagsystemer_efter_systemskifte (2024-06)" not in outcome.advarsler
     assert "dsa/aeldre:fagsystemer_efter_systemskifte (2024-06)" not in outcome.advarsler
+
+
+def test_a_kommune_changing_in_both_areas_has_a_line_for_each(a):
+    f, outcome = a
+    got = f.sql("SELECT kilde, id, r FROM (SELECT 'aeldre' AS kilde, indsats_id AS id, systemskifte_regel AS r, "
+                "kommunekode, indlaesningsmaaned FROM dsa.aeldre UNION ALL SELECT 'vh', ydelse_id, systemskifte_regel, "
+                "kommunekode, indlaesningsmaaned FROM dsa.vh) WHERE kommunekode = 153 "
+                "AND indlaesningsmaaned = '2024-06-01' ORDER BY ALL")
+    assert got.rows() == [("aeldre", "153-kmd-slut", 2), ("aeldre", "153-nexus", 2),
+                          ("vh", "153-cura", 3), ("vh", "153-nexus", 3)]
 
 
 def test_timer_boundaries(a):
