@@ -141,6 +141,12 @@ def duplicate_ids_check(kilde: str, id_col: str) -> dg.AssetChecksDefinition:
     )
 
 
+def bestand_checks(kilde: str, id_col: str, rules: dict[str, pl.Expr], description: str) -> list:
+    """The warnings on a stock of lines with ids chosen by the systemskifte rules: DST's validity
+    rules (`validity_check`), unique ids, and the fagsystemer the rules name."""
+    return [validity_check(kilde, id_col, rules, description), duplicate_ids_check(kilde, id_col), fagsystem_check(kilde)]
+
+
 def lost_check(k: str, sql: str, tilstand: Tilstand | None = None) -> dg.AssetChecksDefinition:
     return frame_check(
         asset=dg.AssetKey(["dsa", k]), name="ingen_linjer_tabt", blocking=True,

@@ -3,13 +3,12 @@ and marks them), unique ids, the systemskifte rules' fagsystemer, and no line lo
 (blocking). No CPR number in any check's metadata: lines are named by kommune, fagsystem and id.
 """
 
-import dagster as dg
 import polars as pl
 
 from flis_assets import kodelister
-from flis_assets.checks.factory import frame_check
 from flis_assets.defs.dsa import aendrede_perioder
-from flis_assets.defs.dsa.checks import duplicate_ids_check, fagsystem_check, validity_check
+from flis_assets.defs.dsa.checks import bestand_checks
+from flis_assets.defs.harmoniseret.linjer import linjer_bevaret_check
 from flis_assets.omraader.aeldre import harmoniseret
 
 
@@ -33,44 +32,33 @@ def regler() -> dict[str, pl.Expr]:
 # begun from its visitation), one that cannot be placed in the load months it sat in the stock
 # that way; and never twice in a period.
 PLACERBAR = aendrede_perioder.placeable(fra_col=aendrede_perioder.fra("aeldre"))
-LINJER_BEVARET_SQL = f"""
+FORVENTET_SQL = f"""
 WITH n AS (SELECT max(indlaesningsmaaned) AS n FROM dsa.aeldre),
 stock AS (SELECT s.*, CASE WHEN s.indsatstype IN (SELECT indsatstype FROM kodelister.aeldre_indsatser
                                                   WHERE plejebolig::BOOLEAN)
                            THEN least(visitationsdato, startdato) ELSE coalesce(startdato, visitationsdato) END AS fra_dag
-          FROM dsa.aeldre s WHERE indlaesningsmaaned = (SELECT n FROM n)),
-forventet AS (
-    SELECT kommunekode, fagsystem, indsats_id FROM stock
-    WHERE date_trunc('month', fra_dag) = $maaned AND {PLACERBAR}
-    UNION
-    SELECT s.kommunekode, s.fagsystem, s.indsats_id FROM stock s
-    JOIN dsa.aeldre h ON h.indlaesningsmaaned = $maaned AND h.kommunekode = s.kommunekode
-        AND h.fagsystem = s.fagsystem AND h.indsats_id = s.indsats_id
-    WHERE NOT ({aendrede_perioder.placeable("s", aendrede_perioder.fra("aeldre", "s"))})
-      AND NOT ({aendrede_perioder.placeable("h", aendrede_perioder.fra("aeldre", "h"))})
-),
-faktisk AS (SELECT kommunekode, fagsystem, indsats_id, count(*) AS n FROM harmoniseret.aeldre_indsatser
-            WHERE periode = $maaned GROUP BY ALL)
-SELECT f.kommunekode, f.fagsystem, f.indsats_id, 'LINJE_TABT_MELLEM_DSA_OG_HARMONISERET' AS regel
-FROM forventet f ANTI JOIN faktisk USING (kommunekode, fagsystem, indsats_id)
-UNION ALL
-SELECT kommunekode, fagsystem, indsats_id, 'LINJE_DOBBELT_I_PERIODEN' FROM faktisk WHERE n > 1
+          FROM dsa.aeldre s WHERE indlaesningsmaaned = (SELECT n FROM n))
+SELECT kommunekode, fagsystem, indsats_id FROM stock
+WHERE date_trunc('month', fra_dag) = $maaned AND {PLACERBAR}
+UNION
+SELECT s.kommunekode, s.fagsystem, s.indsats_id FROM stock s
+JOIN dsa.aeldre h ON h.indlaesningsmaaned = $maaned AND h.kommunekode = s.kommunekode
+    AND h.fagsystem = s.fagsystem AND h.indsats_id = s.indsats_id
+WHERE NOT ({aendrede_perioder.placeable("s", aendrede_perioder.fra("aeldre", "s"))})
+  AND NOT ({aendrede_perioder.placeable("h", aendrede_perioder.fra("aeldre", "h"))})
 """
 
 assert set(regler()) <= set(harmoniseret.REGLER)
 
 checks = [
-    validity_check(
+    *bestand_checks(
         "aeldre", "indsats_id", regler(),
         "DST's gyldighedsregler for Ældre (DST sletter linjerne; FLIS beholder og opmærker dem i harmoniseret).",
     ),
-    duplicate_ids_check("aeldre", "indsats_id"),
-    fagsystem_check("aeldre"),
-    frame_check(
-        asset=dg.AssetKey(["harmoniseret", "aeldre_indsatser"]), name="linjer_bevaret", blocking=True,
-        description="Blokerende: hver linje i den nyeste DSA-bestand af Ældre står i sin første periode (plejebolig "
-        "fra visitationen, uplacerbare i de indlæsningsmåneder, de blev leveret i), og ingen linje står to gange "
+    linjer_bevaret_check(
+        "aeldre_indsatser", "kommunekode, fagsystem, indsats_id", FORVENTET_SQL,
+        "Blokerende: hver linje i den nyeste DSA-bestand af Ældre står i sin første periode (plejebolig fra "
+        "visitationen, uplacerbare i de indlæsningsmåneder, de blev leveret i), og ingen linje står to gange "
         "i en periode.",
-        sql=LINJER_BEVARET_SQL,
     ),
 ]

@@ -23,12 +23,10 @@ from datetime import date
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
-from flis_assets import kodelister, partitions
-from flis_assets.defs.dsa import aendrede_perioder, common
-from flis_assets.defs.harmoniseret import linjeregler
-from flis_assets.resources import ensure_schemas, perioder_metadata, replace_periods
+from flis_assets import kodelister
+from flis_assets.defs.dsa import aendrede_perioder
+from flis_assets.defs.harmoniseret import linjer, linjeregler
 
 UENDELIG = linjeregler.UENDELIG
 
@@ -128,8 +126,8 @@ bevaret AS (  -- what DST keeps: the overlap rule looks only at these
         WHERE h.dst_handling = 'Slettes' AND r.kommunekode = l.kommunekode
           AND r.fagsystem = l.fagsystem AND r.indsats_id = l.indsats_id)
 ),
-ophold AS (SELECT cpr, startdato AS fra, coalesce(til, {UENDELIG}) AS til FROM bevaret
-           WHERE plejebolig AND startdato IS NOT NULL),
+ophold AS (SELECT cpr, startdato AS fra, coalesce(til, {UENDELIG}) AS til FROM bevaret  -- begun, not ended by a death first
+           WHERE plejebolig AND startdato <= coalesce(til, {UENDELIG})),
 hjemme AS (SELECT {NOEGLE}, cpr, startdato AS fra, coalesce(til, {UENDELIG}) AS til FROM bevaret
            WHERE boform = 'EGET_HJEM' AND NOT plejebolig AND startdato IS NOT NULL)
 SELECT {NOEGLE}, regel, DATE '0001-01-01' AS fra, {UENDELIG} AS til FROM linje_regler
@@ -201,50 +199,19 @@ REGLER = ("UGYLDIG_INDSATS", "MANGLENDE_VISITATIONSDATO", "SLUTDATO_FOER_STARTDA
 assert set(REGLER) <= set(kodelister.load("harmoniseringsregler")["regel"]), "every rule of REGLER_SQL is in the table"
 
 
-def newest_stock(con: duckdb.DuckDBPyConnection) -> date | None:
-    return con.execute("SELECT max(indlaesningsmaaned) FROM dsa.aeldre").fetchone()[0]
-
-
 def harmonise(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
-    ensure_schemas(con)
-    common.ensure_all(con)
-    con.execute(INDSATSER_DDL)
-    con.execute(OPMAERKNINGER_DDL)
-    n = newest_stock(con)
-    if n is None:
-        return {}
-    con.execute(LINJER_SQL, {"n": n})
-    con.execute(REGLER_SQL)
-    replace_periods(con, {"harmoniseret.aeldre_indsatser": INDSATSER_SELECT,
-                          "harmoniseret.aeldre_opmaerkninger": OPMAERKNINGER_SELECT}, months)
-    if not months:
-        return {}
-    return dict(con.execute(
-        "SELECT strftime(periode, '%Y-%m'), count(*) FROM harmoniseret.aeldre_indsatser "
-        "WHERE periode BETWEEN ? AND ? GROUP BY 1 ORDER BY 1", [min(months), max(months)]).fetchall())
+    return linjer.harmoniser(
+        con, months, "aeldre", [INDSATSER_DDL, OPMAERKNINGER_DDL], [LINJER_SQL, REGLER_SQL],
+        {"harmoniseret.aeldre_indsatser": INDSATSER_SELECT, "harmoniseret.aeldre_opmaerkninger": OPMAERKNINGER_SELECT})
 
 
 PERIOD_DEPS = [dg.AssetKey(["dsa", "aeldre"]), dg.AssetKey(["dsa", "cpr"]), dg.AssetKey(["referencedata", "kodelister"])]
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(["harmoniseret", "aeldre_indsatser"], deps=PERIOD_DEPS, group_name="harmoniseret",
-                     kinds={"duckdb"}, metadata={"dagster/table_name": "harmoniseret.aeldre_indsatser"},
-                     description="Hver Ældre-linje pr. periode den hører til, ukorrigeret, med alternativ visitations- "
-                     "og slutdato, ventetid på plejebolig og DST's opmærkninger (kommunespecifik)."),
-        dg.AssetSpec(["harmoniseret", "aeldre_opmaerkninger"], deps=PERIOD_DEPS, group_name="harmoniseret",
-                     kinds={"duckdb"}, metadata={"dagster/table_name": "harmoniseret.aeldre_opmaerkninger"},
-                     description="Én række pr. Ældre-linje, periode og harmoniseringsregel der rammer den, med DST's handling."),
-    ],
-    **partitions.MAANEDLIG,
+aeldre_harmoniseret = linjer.linjer_og_opmaerkninger(
+    "aeldre_harmoniseret", "aeldre_indsatser", "aeldre_opmaerkninger", PERIOD_DEPS,
+    ("Hver Ældre-linje pr. periode den hører til, ukorrigeret, med alternativ visitations- og slutdato, "
+     "ventetid på plejebolig og DST's opmærkninger (kommunespecifik).",
+     "Én række pr. Ældre-linje, periode og harmoniseringsregel der rammer den, med DST's handling."),
+    harmonise,
 )
-def aeldre_harmoniseret(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
-    tabeller = ["harmoniseret.aeldre_indsatser", "harmoniseret.aeldre_opmaerkninger"]
-    with duckdb.get_connection() as con:
-        months = partitions.window_months(context)
-        counts = harmonise(con, months)
-        meta = perioder_metadata(con, tabeller, months)
-    yield dg.MaterializeResult(asset_key=["harmoniseret", "aeldre_indsatser"],
-                               metadata={"linjer_pr_periode": dg.MetadataValue.json(counts), **meta[tabeller[0]]})
-    yield dg.MaterializeResult(asset_key=["harmoniseret", "aeldre_opmaerkninger"], metadata=meta[tabeller[1]])

@@ -19,12 +19,9 @@ from datetime import date
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
-from flis_assets import kodelister, partitions
-from flis_assets.defs.dsa import common
-from flis_assets.defs.harmoniseret import kommunekoder, linjeregler
-from flis_assets.resources import ensure_schemas, perioder_metadata, replace_periods
+from flis_assets import kodelister
+from flis_assets.defs.harmoniseret import kommunekoder, linjer, linjeregler
 
 SPS_EGET_HJEM = "1.12.0.2"
 OPHOLD_MED_SPS = ("1.12.0.1", "1.8.1")  # stays during which § 85 in own home is marked
@@ -225,32 +222,10 @@ WHERE r.fra <= m.slut AND r.til >= m.periode
 """
 
 
-def newest_stock(con: duckdb.DuckDBPyConnection) -> date | None:
-    try:
-        return con.execute("SELECT max(indlaesningsmaaned) FROM dsa.vh").fetchone()[0]
-    except duckdb.CatalogException:
-        return None
-
-
 def harmonise(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
-    ensure_schemas(con)
-    common.ensure_all(con)
-    con.execute(YDELSER_DDL)
-    con.execute(OPMAERKNINGER_DDL)
-    n = newest_stock(con)
-    counts = {}
-    if n is None:
-        return counts
-    con.execute(LINJER_SQL, {"n": n})
-    con.execute(REGLER_SQL)
-    con.execute(SPS_FRA_SQL)
-    replace_periods(
-        con, {"harmoniseret.vh_ydelser": YDELSER_SELECT, "harmoniseret.vh_opmaerkninger": OPMAERKNINGER_SELECT}, months)
-    if months:
-        counts.update(con.execute(
-            "SELECT strftime(periode, '%Y-%m'), count(*) FROM harmoniseret.vh_ydelser "
-            "WHERE periode BETWEEN ? AND ? GROUP BY 1 ORDER BY 1", [min(months), max(months)]).fetchall())
-    return counts
+    return linjer.harmoniser(
+        con, months, "vh", [YDELSER_DDL, OPMAERKNINGER_DDL], [LINJER_SQL, REGLER_SQL, SPS_FRA_SQL],
+        {"harmoniseret.vh_ydelser": YDELSER_SELECT, "harmoniseret.vh_opmaerkninger": OPMAERKNINGER_SELECT})
 
 
 # The rule table is one code list across areas; these are Voksenhandicap's (a test checks that every
@@ -265,23 +240,10 @@ PERIOD_DEPS = [
 ]
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(["harmoniseret", "vh_ydelser"], deps=PERIOD_DEPS, group_name="harmoniseret",
-                     kinds={"duckdb"}, metadata={"dagster/table_name": "harmoniseret.vh_ydelser"},
-                     description="Hver VH-linje pr. periode den hører til, ukorrigeret, med fortolket handle- og "
-                     "betalingskommune, alternativ slutdato, § 107-varighed og DST-godkendelse (kommunespecifik)."),
-        dg.AssetSpec(["harmoniseret", "vh_opmaerkninger"], deps=PERIOD_DEPS, group_name="harmoniseret",
-                     kinds={"duckdb"}, metadata={"dagster/table_name": "harmoniseret.vh_opmaerkninger"},
-                     description="Én række pr. linje, periode og harmoniseringsregel der rammer den, med DST's handling."),
-    ],
-    **partitions.MAANEDLIG,
+vh_harmoniseret = linjer.linjer_og_opmaerkninger(
+    "vh_harmoniseret", "vh_ydelser", "vh_opmaerkninger", PERIOD_DEPS,
+    ("Hver VH-linje pr. periode den hører til, ukorrigeret, med fortolket handle- og "
+     "betalingskommune, alternativ slutdato, § 107-varighed og DST-godkendelse (kommunespecifik).",
+     "Én række pr. linje, periode og harmoniseringsregel der rammer den, med DST's handling."),
+    harmonise,
 )
-def vh_harmoniseret(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
-    with duckdb.get_connection() as con:
-        months = partitions.window_months(context)
-        counts = harmonise(con, months)
-        meta = perioder_metadata(con, ["harmoniseret.vh_ydelser", "harmoniseret.vh_opmaerkninger"], months)
-    yield dg.MaterializeResult(asset_key=["harmoniseret", "vh_ydelser"],
-                               metadata={"linjer_pr_periode": dg.MetadataValue.json(counts), **meta["harmoniseret.vh_ydelser"]})
-    yield dg.MaterializeResult(asset_key=["harmoniseret", "vh_opmaerkninger"], metadata=meta["harmoniseret.vh_opmaerkninger"])

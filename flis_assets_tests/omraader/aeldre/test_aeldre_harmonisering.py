@@ -25,7 +25,8 @@ HH = ("0202401111", "19400615", "")
 DOED = ("0303401111", "19400303", "20240410")
 VENT = ("0404401111", "19400404", "")
 AENDRET = ("0505401111", "19400505", "")
-PERSONER = [EJ, HH, DOED, VENT, AENDRET]
+DOED_FOER_FLYTNING = ("0606401111", "19400606", "20240320")
+PERSONER = [EJ, HH, DOED, VENT, AENDRET, DOED_FOER_FLYTNING]
 
 LINES = [
     # TIMER_UGYLDIGE: missing, 0 or less, more than 168 (168 itself is valid); not for madservice
@@ -52,6 +53,9 @@ LINES = [
     aeldre_line("hh-midl", HH[0], midl="J"),
     aeldre_line("hh-mad", HH[0], MAD, timer=""),
     care("hh-pb", HH[0], "20240201", "20240315", "20240410"),
+    # a care-home stay that never began: the citizen died before the day of moving in
+    aeldre_line("dff-hh", DOED_FOER_FLYTNING[0]),
+    care("dff-pb", DOED_FOER_FLYTNING[0], "20240201", "20240401"),
     # death on an open line, and on an ended one
     aeldre_line("doed-aaben", DOED[0], PH, visit="20230101", start="20230101", timer="2"),
     aeldre_line("doed-slut", DOED[0], PH, visit="20230101", start="20230101", slut="20231231", timer="2"),
@@ -207,6 +211,11 @@ def test_home_help_inside_a_care_home_stay_marked_where_it_overlaps(a):
     assert not line(a, "hh-midl")["hjemmehjaelp"] and not line(a, "hh-mad")["hjemmehjaelp"]
     pb = line(a, "hh-pb", "2024-03")
     assert pb["plejebolig"] and not pb["hjemmehjaelp"] and not line(a, "hh")["plejebolig"]
+
+
+def test_a_stay_the_citizen_died_before_is_no_stay(a):
+    assert rules(a, "dff-hh", "2024-03") == ["DOEDSDATO_SOM_SLUTDATO"]
+    assert periods(a, "dff-pb") == ["2024-02", "2024-03"] and line(a, "dff-pb", "2024-03")["ventende"]
 
 
 def test_death_ends_an_open_line_from_the_death_on(a):
