@@ -38,8 +38,12 @@ def _files() -> dict[str, object]:
     from flis_assets import omraader
 
     folders = [resources.files(__package__), *(m / "kodelister" for m in omraader.mapper())]
-    return {p.name.removesuffix(".csv"): p for folder in folders if folder.is_dir()
-            for p in folder.iterdir() if p.name.endswith(".csv")}
+    files: dict[str, object] = {}
+    for p in (p for folder in folders if folder.is_dir() for p in folder.iterdir() if p.name.endswith(".csv")):
+        if (name := p.name.removesuffix(".csv")) in files:
+            raise ValueError(f"To kodelister hedder {name}: {files[name]} og {p}")
+        files[name] = p
+    return files
 
 
 def names() -> list[str]:

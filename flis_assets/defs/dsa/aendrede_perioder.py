@@ -10,8 +10,9 @@ How a change maps to periods is data: the column `aendringstype` of each area's 
 - `interval`: a line (by its id, `unik_noegle`) added, removed or changed in any field touches
   every month its old and its new validity (from the earliest of its `gyldig_fra` fields, by
   default startdato, to slutdato; open = to the load month) overlaps: a line may belong to
-  periods before it began (Ældre's care-home lines from the visitation, while the citizen waits). A line that cannot be placed in time belongs to the load months it was delivered in
-  that form, so either version touches those months. A source whose harmonisation compares a
+  periods before it began (Ældre's care-home lines from the visitation, while the citizen waits).
+  A line that cannot be placed in time belongs to the load months it was delivered in that form,
+  so either version touches those months. A source whose harmonisation compares a
   citizen's lines with each other names the citizen's field (`borger`, e.g. VH's overlap rules):
   there a changed line touches every line of its citizen, in both stocks.
 - `periode`: a booking period whose lines differ (a stock replaced by period).
