@@ -6,7 +6,10 @@ may share (`unik_noegle`, comma-separated; empty when the spec names no such key
 id of an `interval` source), how a change of its stock maps to statistical periods
 (`aendringstype`: interval, periode, maaned or register; `dsa/aendrede_perioder.py`) and, for an
 interval source whose harmonisation compares a citizen's lines with each other, the field naming
-the citizen (`borger`); `felter.csv` its fields in order.
+the citizen (`borger`); optionally, for an interval source whose line belongs to periods from before
+its startdato, the date fields it belongs from (`gyldig_fra`, comma-separated: the earliest given
+counts; empty = startdato), and how its DSA stock is chosen (`bestand`: `systemskifte` for the
+systemskifte rules, `dsa/systemskifte.py`; empty = the area's own); `felter.csv` its fields in order.
 `felttyper.csv` (here, and an area's own beside its sources) says what each field type must look
 like in the file and its SQL type in DSA.
 The landing, DSA and the generator all read the formats from here.
@@ -46,6 +49,8 @@ class Kilde:
     omraade: str = ""  # the area whose folder describes it
     aendringstype: str = ""  # interval, periode, maaned or register (dsa/aendrede_perioder.py)
     borger: str | None = None  # interval sources: the field naming the citizen, when lines are compared
+    gyldig_fra: tuple[str, ...] = ("startdato",)  # interval sources: a line belongs to periods from the earliest
+    bestand: str = ""  # systemskifte: the DSA stock by the systemskifte rules (dsa/systemskifte.py)
 
     @property
     def antal_felter(self) -> int:
@@ -112,6 +117,13 @@ def kilder() -> dict[str, Kilde]:
         navne = {f.navn: f for f in fs}
         if ukendte := [n for n in k["unik_noegle"].split(",") if n and n not in navne]:
             raise ValueError(f"kilder.csv: unik_noegle for {k['kilde']} nævner ukendte felter {ukendte}")
+        # optional columns: an area's kilder.csv without them keeps the defaults
+        gyldig_fra = tuple(n for n in k.get("gyldig_fra", "").split(",") if n) or ("startdato",)
+        if k["aendringstype"] == "interval" and (ukendte := [n for n in gyldig_fra if n not in navne]):
+            raise ValueError(f"omraader/{omraade}/kilder.csv: gyldig_fra for {k['kilde']} nævner ukendte felter {ukendte}")
+        if k.get("bestand", "") not in ("", "systemskifte"):
+            raise ValueError(f"omraader/{omraade}/kilder.csv: bestand for {k['kilde']} skal være tom eller "
+                             f"systemskifte, ikke '{k['bestand']}'")
         result[k["kilde"]] = Kilde(
             kilde=k["kilde"],
             praefiks=k["praefiks"],
@@ -123,6 +135,8 @@ def kilder() -> dict[str, Kilde]:
             omraade=omraade,
             aendringstype=k["aendringstype"],
             borger=k["borger"] or None,
+            gyldig_fra=gyldig_fra,
+            bestand=k.get("bestand", ""),
         )
         if k["aendringstype"] == "interval" and len(result[k["kilde"]].unik_noegle) != 1:
             raise ValueError(f"omraader/{omraade}/kilder.csv: intervalkilden {k['kilde']} skal have ét "

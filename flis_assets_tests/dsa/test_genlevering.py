@@ -3,7 +3,7 @@ is rebuilt (VH newest stock by delivery date, Økonomi replace-by-period), and o
 
 import pytest
 
-from flis_assets import run
+from flis_assets import run, snitflader
 from flis_assets_tests.conftest import cpr_line, module_flis, vh_line
 from flis_assets_tests.dsa.test_oekonomi import line as oekonomi_line
 
@@ -82,7 +82,7 @@ def test_the_later_months_changed_periods_are_recomputed_once(genleveret):
                        GROUP BY indlaesningsmaaned, kilde, kommunekode, periode HAVING count(*) > 1)""")["n"][0]
     assert dobbelt == 0
     grundlag = f.sql("SELECT kilde, count(*) AS n FROM dsa.bestandsgrundlag GROUP BY 1 ORDER BY 1")
-    assert dict(grundlag.iter_rows()) == {k: 3 for k in ("cpr", "oekonomi", "skole", "udsatte", "vh")}
+    assert dict(grundlag.iter_rows()) == {k: 3 for k in snitflader.kilder()}  # every source, once per month
 
 
 def test_the_sensor_requests_the_later_months_after_a_ui_run_of_the_old_month(flis):

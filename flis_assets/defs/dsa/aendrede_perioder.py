@@ -8,9 +8,11 @@ publish the lines), even when no aggregate moves.
 
 How a change maps to periods is data: the column `aendringstype` of each area's `kilder.csv`:
 - `interval`: a line (by its id, `unik_noegle`) added, removed or changed in any field touches
-  every month its old and its new validity (startdato to slutdato, open = to the load month)
-  overlaps. A line that cannot be placed in time belongs to the load months it was delivered in
-  that form, so either version touches those months. A source whose harmonisation compares a
+  every month its old and its new validity (from the earliest of its `gyldig_fra` fields, by
+  default startdato, to slutdato; open = to the load month) overlaps: a line may belong to
+  periods before it began (Ældre's care-home lines from the visitation, while the citizen waits).
+  A line that cannot be placed in time belongs to the load months it was delivered in that form,
+  so either version touches those months. A source whose harmonisation compares a
   citizen's lines with each other names the citizen's field (`borger`, e.g. VH's overlap rules):
   there a changed line touches every line of its citizen, in both stocks.
 - `periode`: a booking period whose lines differ (a stock replaced by period).
@@ -51,9 +53,20 @@ def _months_sql(start: str, end: str) -> str:
     return MONTHS.format(a=f"greatest({start}, DATE '{partitions.START}')", b=f"least({end}, $maaned)")
 
 
-def placeable(alias: str = "") -> str:
+def fra(kilde: str, alias: str = "") -> str:
+    """The day a line of `kilde` belongs to periods from: the earliest of its `gyldig_fra` fields
+    that is given (DuckDB's least skips NULL)."""
     a = f"{alias}." if alias else ""
-    return f"{a}startdato IS NOT NULL AND ({a}slutdato IS NULL OR {a}slutdato >= {a}startdato)"
+    felter = [f"{a}{f}" for f in snitflader.kilde(kilde).gyldig_fra]
+    return felter[0] if len(felter) == 1 else f"least({', '.join(felter)})"
+
+
+def placeable(alias: str = "", fra_col: str = "fra") -> str:
+    """A line can be placed in time: it has a from day, and does not end before it began (or,
+    never begun, before its from day)."""
+    a = f"{alias}." if alias else ""
+    return (f"{fra_col} IS NOT NULL AND ({a}slutdato IS NULL OR "
+            f"{a}slutdato >= coalesce({a}startdato, {fra_col}))")
 
 
 def _linje_id(kilde: str) -> str:
@@ -67,7 +80,7 @@ CPR_FAKTA = ("foedselsdato", "koen", "doedsdato")
 
 def _uplacerbare_sql(kilde: str, betingelse: str) -> str:
     return (f"SELECT kommunekode, fagsystem, {_linje_id(kilde)} AS id, indlaesningsmaaned FROM dsa.{kilde} "
-            f"WHERE NOT ({placeable()}) AND indlaesningsmaaned {betingelse}")
+            f"WHERE NOT ({placeable(fra_col=fra(kilde))}) AND indlaesningsmaaned {betingelse}")
 
 
 def _opret_uplacerbare(con: duckdb.DuckDBPyConnection, maaned: date) -> None:
@@ -87,11 +100,11 @@ uplacerbare = Tilstand(opret=_opret_uplacerbare, frem=_frem_uplacerbare)
 
 
 def linjernes_perioder(kilde: str, linjer: str) -> str:
-    """The periods of lines `linjer` (kommunekode, fagsystem, id, startdato, slutdato, ny: of the new
-    stock): a placeable line its validity (open = to the load month); one that cannot be placed the
+    """The periods of lines `linjer` (kommunekode, fagsystem, id, fra, startdato, slutdato, ny: of the
+    new stock): a placeable line its validity (open = to the load month); one that cannot be placed the
     load months it was delivered in that form, and the load month itself when in the new stock."""
     return f"""
-        SELECT kommunekode, {_months_sql("startdato", "coalesce(slutdato, $maaned)")} AS periode
+        SELECT kommunekode, {_months_sql("fra", "coalesce(slutdato, $maaned)")} AS periode
         FROM {linjer} WHERE {placeable()}
         UNION ALL
         SELECT kommunekode, $maaned FROM {linjer} WHERE ny AND NOT ({placeable()})
@@ -106,9 +119,9 @@ def interval_sql(kilde: str) -> str:
     id_col = _linje_id(kilde)
     values = ", ".join(f.navn for f in snitflader.kilde(kilde).felter if f.navn != id_col)
     borger_col = snitflader.kilde(kilde).borger
-    side = (f"SELECT kommunekode, fagsystem, {id_col} AS id, {borger_col or 'NULL'} AS borger, startdato, slutdato, "
-            f"hash({values}) AS h FROM dsa.{kilde}")
-    cols = "kommunekode, fagsystem, id, startdato, slutdato"
+    side = (f"SELECT kommunekode, fagsystem, {id_col} AS id, {borger_col or 'NULL'} AS borger, "
+            f"{fra(kilde)} AS fra, startdato, slutdato, hash({values}) AS h FROM dsa.{kilde}")
+    cols = "kommunekode, fagsystem, id, fra, startdato, slutdato"
     # the changed lines themselves, and with `borger` every line of their citizens (old and new)
     noegler = [("diff", "kommunekode, fagsystem, id")] + ([("borgere", "borger")] if borger_col else [])
     versioner = "\n        UNION\n        ".join(
@@ -162,7 +175,8 @@ def register_sql(kilde: str) -> str:
     i_linjer = " OR ".join(f"d.{f} IS DISTINCT FROM gl.{f}" for f in CPR_FAKTA)
     # every interval source that names its citizen: the lines of the people whose facts changed,
     # in the newest stock
-    linjer = [(k.kilde, f"""SELECT kommunekode, fagsystem, {_linje_id(k.kilde)} AS id, startdato, slutdato, true AS ny
+    linjer = [(k.kilde, f"""SELECT kommunekode, fagsystem, {_linje_id(k.kilde)} AS id, {fra(k.kilde)} AS fra,
+            startdato, slutdato, true AS ny
         FROM dsa.{k.kilde} SEMI JOIN (SELECT cpr AS person FROM x WHERE i_linjer) b ON b.person = {k.borger}
         WHERE indlaesningsmaaned = (SELECT max(indlaesningsmaaned) FROM dsa.{k.kilde} WHERE indlaesningsmaaned <= $maaned)""")
               for k in _kilder("interval") if k.borger]

@@ -12,6 +12,7 @@ import polars as pl
 
 from flis_assets import snitflader
 from flis_assets.checks.factory import frame_check, pandera_validator
+from flis_assets.defs.dsa import systemskifte
 from flis_assets.defs.dsa.common import linjer_join
 from flis_assets.resources import Tilstand
 from flis_assets.snitflader import Kilde
@@ -70,11 +71,11 @@ def validity_check(kilde: str, id_col: str | None, rules: dict[str, pl.Expr], de
 def lost_lines_sql(k: str) -> str:
     """Lines of a stock file missing from DSA (or doubled), and kommuner whose stock vanished.
 
-    A VH file taken under rule 2 with its ended lines only (`kun_afsluttede`) must hold exactly
-    those; every other file all of its lines.
+    A file of a systemskifte source taken under rule 2 with its ended lines only (`kun_afsluttede`)
+    must hold exactly those; every other file all of its lines.
     """
     kilde = snitflader.kilde(k)
-    if k == "vh":
+    if kilde.bestand == systemskifte.BESTAND:
         only_ended, n_ended = "bool_or(kun_afsluttede)", f"count(*) FILTER (WHERE felt_{kilde.felt('slutdato').nr} <> '')"
     else:
         only_ended, n_ended = "false", "count(*)"
@@ -101,16 +102,20 @@ def lost_lines_sql(k: str) -> str:
 
 
 def fagsystem_sql(kilde: str) -> str:
-    """Kommuner delivering `kilde` from systems the systemskifte rules do not name."""
+    """Kommuner delivering `kilde` from systems the systemskifte rule that applies to the source
+    (`systemskifte.gaeldende_regler`) does not name, or from several with no rule."""
     return f"""
 WITH lev AS (SELECT kommunekode, fagsystem FROM raadata.leverancer
              WHERE kilde = '{kilde}' AND status = 'indlaest' AND indlaesningsmaaned = $maaned),
+kendte AS (SELECT kommunekode, fagsystem FROM raadata.leverancer
+           WHERE kilde = '{kilde}' AND status = 'indlaest' AND indlaesningsmaaned <= $maaned),
+skifte AS ({systemskifte.gaeldende_regler("kendte")}),
 uden AS (SELECT kommunekode, string_agg(DISTINCT fagsystem, ', ' ORDER BY fagsystem) AS fagsystemer,
          'FLERE_FAGSYSTEMER_UDEN_SYSTEMSKIFTE' AS regel
-         FROM lev WHERE kommunekode NOT IN (SELECT kommunekode FROM referencedata.systemskifte)
+         FROM lev WHERE kommunekode NOT IN (SELECT kommunekode FROM skifte)
          GROUP BY kommunekode HAVING count(DISTINCT fagsystem) > 1),
-ukendt AS (SELECT l.kommunekode, l.fagsystem AS fagsystemer, 'FAGSYSTEM_IKKE_I_SYSTEMSKIFTE' AS regel
-           FROM lev l JOIN referencedata.systemskifte s USING (kommunekode)
+ukendt AS (SELECT DISTINCT l.kommunekode, l.fagsystem AS fagsystemer, 'FAGSYSTEM_IKKE_I_SYSTEMSKIFTE' AS regel
+           FROM lev l JOIN skifte s USING (kommunekode)
            WHERE l.fagsystem NOT IN (s.fagsystem_gammel, s.fagsystem_ny))
 SELECT * FROM uden UNION ALL SELECT * FROM ukendt ORDER BY kommunekode
 """
@@ -134,6 +139,12 @@ def duplicate_ids_check(kilde: str, id_col: str) -> dg.AssetChecksDefinition:
                 FROM dsa.{kilde} WHERE indlaesningsmaaned = $maaned
                 GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL""",
     )
+
+
+def bestand_checks(kilde: str, id_col: str, rules: dict[str, pl.Expr], description: str) -> list:
+    """The warnings on a stock of lines with ids chosen by the systemskifte rules: DST's validity
+    rules (`validity_check`), unique ids, and the fagsystemer the rules name."""
+    return [validity_check(kilde, id_col, rules, description), duplicate_ids_check(kilde, id_col), fagsystem_check(kilde)]
 
 
 def lost_check(k: str, sql: str, tilstand: Tilstand | None = None) -> dg.AssetChecksDefinition:

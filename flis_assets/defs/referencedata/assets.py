@@ -69,7 +69,13 @@ def read_systemskifte(path: Path) -> pl.DataFrame:
            "fagsystem_gammel og fagsystem_ny skal begge være angivet ([A-Z0-9]+)")
     dato = pl.col("skiftedato").str.strptime(pl.Date, "%Y%m%d", strict=False)
     tjek(f, path, (pl.col("regel") == "2") & dato.is_null(), "regel 2 kræver en skiftedato ÅÅÅÅMMDD")
-    tjek(f, path, pl.col("kommunekode").is_duplicated(), "kommunen står på mere end én linje")
+    # A kommune may change system in one area and not in another: one line per change, each naming
+    # its fagsystemer (dsa/systemskifte.py finds a source's line by them). Two lines naming the same
+    # two systems could not be told apart.
+    par = pl.concat_list(pl.min_horizontal("fagsystem_gammel", "fagsystem_ny"),
+                         pl.max_horizontal("fagsystem_gammel", "fagsystem_ny"))
+    tjek(f, path, pl.struct(pl.col("kommunekode"), par.alias("par")).is_duplicated(),
+           "kommunen står på mere end én linje med de samme to fagsystemer")
     return f.select(
         pl.col("kommunekode").cast(pl.Int32), "fagsystem_gammel", "fagsystem_ny",
         dato.alias("skiftedato"), pl.col("regel").cast(pl.Int32),

@@ -22,19 +22,12 @@ from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
 from flis_assets.defs.noegletal import praecision
+from flis_assets.omraader.aeldre import harmoniseret
 from flis_assets.resources import ensure_schemas, perioder_metadata, replace_periods
 
 HARMONISERET = dg.AssetKey(["harmoniseret", "aeldre_indsatser"])
 
-# The harmonised table this datamart reads, as the harmonisation pins it (the integrator checks it
-# against harmoniseret.py); the tests create it with exactly this.
-INDSATSER_DDL = """CREATE TABLE IF NOT EXISTS harmoniseret.aeldre_indsatser (
-    periode DATE, kommunekode INTEGER, fagsystem VARCHAR, indsats_id VARCHAR, cpr VARCHAR, indsatstype VARCHAR,
-    paragraf VARCHAR, visitationsdato DATE, startdato DATE, slutdato DATE, timer_pr_uge DOUBLE, leverandoer VARCHAR,
-    boform VARCHAR, midlertidig VARCHAR, alternativ_visitationsdato DATE, alternativ_slutdato DATE,
-    plejebolig BOOLEAN, hjemmehjaelp BOOLEAN, ventedage INTEGER, over_garanti BOOLEAN, ventende BOOLEAN,
-    foedselsdato DATE, koen VARCHAR, alder INTEGER, slettes_af_dst BOOLEAN, opmaerkninger VARCHAR,
-    indlaesningsmaaned DATE)"""
+INDSATSER_DDL = harmoniseret.INDSATSER_DDL  # the table this datamart reads (its tests create it)
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS datamart.aeldre_benchmark (

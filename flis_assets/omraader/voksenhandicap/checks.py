@@ -7,7 +7,8 @@ import polars as pl
 
 from flis_assets import kodelister
 from flis_assets.checks.factory import frame_check
-from flis_assets.defs.dsa.checks import duplicate_ids_check, fagsystem_check, validity_check
+from flis_assets.defs.dsa.checks import bestand_checks
+from flis_assets.defs.harmoniseret.linjer import linjer_bevaret_check
 
 
 def regler(names: list[str]) -> dict[str, pl.Expr]:
@@ -29,25 +30,17 @@ def regler(names: list[str]) -> dict[str, pl.Expr]:
 
 # Independent of the placement logic: a line always lies in the month it starts, and a line that
 # cannot be placed in the load months it sat in the stock that way; and never twice in a period.
-LINJER_BEVARET_SQL = """
+FORVENTET_SQL = """
 WITH n AS (SELECT max(indlaesningsmaaned) AS n FROM dsa.vh),
-stock AS (SELECT * FROM dsa.vh WHERE indlaesningsmaaned = (SELECT n FROM n)),
-forventet AS (
-    SELECT kommunekode, fagsystem, ydelse_id FROM stock
-    WHERE date_trunc('month', startdato) = $maaned AND (slutdato IS NULL OR slutdato >= startdato)
-    UNION
-    SELECT s.kommunekode, s.fagsystem, s.ydelse_id FROM stock s
-    JOIN dsa.vh h ON h.indlaesningsmaaned = $maaned AND h.kommunekode = s.kommunekode
-        AND h.fagsystem = s.fagsystem AND h.ydelse_id = s.ydelse_id
-    WHERE NOT (s.startdato IS NOT NULL AND (s.slutdato IS NULL OR s.slutdato >= s.startdato))
-      AND NOT (h.startdato IS NOT NULL AND (h.slutdato IS NULL OR h.slutdato >= h.startdato))
-),
-faktisk AS (SELECT kommunekode, fagsystem, ydelse_id, count(*) AS n FROM harmoniseret.vh_ydelser
-            WHERE periode = $maaned GROUP BY ALL)
-SELECT f.kommunekode, f.fagsystem, f.ydelse_id, 'LINJE_TABT_MELLEM_DSA_OG_HARMONISERET' AS regel
-FROM forventet f ANTI JOIN faktisk USING (kommunekode, fagsystem, ydelse_id)
-UNION ALL
-SELECT kommunekode, fagsystem, ydelse_id, 'LINJE_DOBBELT_I_PERIODEN' FROM faktisk WHERE n > 1
+stock AS (SELECT * FROM dsa.vh WHERE indlaesningsmaaned = (SELECT n FROM n))
+SELECT kommunekode, fagsystem, ydelse_id FROM stock
+WHERE date_trunc('month', startdato) = $maaned AND (slutdato IS NULL OR slutdato >= startdato)
+UNION
+SELECT s.kommunekode, s.fagsystem, s.ydelse_id FROM stock s
+JOIN dsa.vh h ON h.indlaesningsmaaned = $maaned AND h.kommunekode = s.kommunekode
+    AND h.fagsystem = s.fagsystem AND h.ydelse_id = s.ydelse_id
+WHERE NOT (s.startdato IS NOT NULL AND (s.slutdato IS NULL OR s.slutdato >= s.startdato))
+  AND NOT (h.startdato IS NOT NULL AND (h.slutdato IS NULL OR h.slutdato >= h.startdato))
 """
 
 
@@ -81,18 +74,15 @@ ORDER BY abs(coalesce(difference, flis)) DESC, kommunekode, ydelseskode
 
 
 checks = [
-    validity_check(
+    *bestand_checks(
         "vh", "ydelse_id",
         regler(["UGYLDIG_YDELSESKODE", "UGYLDIG_MAALGRUPPE", "MANGLENDE_STARTDATO", "SLUTDATO_FOER_STARTDATO"]),
         "DST's gyldighedsregler (DST sletter linjerne; FLIS beholder og opmærker dem i harmoniseret).",
     ),
-    duplicate_ids_check("vh", "ydelse_id"),
-    fagsystem_check("vh"),
-    frame_check(
-        asset=dg.AssetKey(["harmoniseret", "vh_ydelser"]), name="linjer_bevaret", blocking=True,
-        description="Blokerende: hver linje i den nyeste DSA-bestand står i sin startmåned (uplacerbare i de "
+    linjer_bevaret_check(
+        "vh_ydelser", "kommunekode, fagsystem, ydelse_id", FORVENTET_SQL,
+        "Blokerende: hver linje i den nyeste DSA-bestand står i sin startmåned (uplacerbare i de "
         "indlæsningsmåneder, de blev leveret i), og ingen linje står to gange i en periode.",
-        sql=LINJER_BEVARET_SQL,
     ),
     frame_check(
         asset=dg.AssetKey(["datamart", "vh_benchmark"]), name="totaler_som_harmoniseret", blocking=True,

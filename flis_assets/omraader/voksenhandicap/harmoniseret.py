@@ -19,12 +19,9 @@ from datetime import date
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
-from flis_assets import kodelister, partitions
-from flis_assets.defs.dsa import common
-from flis_assets.defs.harmoniseret import kommunekoder
-from flis_assets.resources import ensure_schemas, perioder_metadata, replace_periods
+from flis_assets import kodelister
+from flis_assets.defs.harmoniseret import kommunekoder, linjer, linjeregler
 
 SPS_EGET_HJEM = "1.12.0.2"
 OPHOLD_MED_SPS = ("1.12.0.1", "1.8.1")  # stays during which § 85 in own home is marked
@@ -79,7 +76,7 @@ def godkendt_join(kommune: str, ydelse: str, kvartal: str) -> str:
 
 GODKENDT_DST = "CASE WHEN g.godkendt = 'Ja' THEN 'Ja' ELSE 'Nej' END"
 PLACERBAR = "startdato IS NOT NULL AND (slutdato IS NULL OR slutdato >= startdato)"
-UENDELIG = "DATE '9999-12-31'"
+UENDELIG = linjeregler.UENDELIG
 
 # A handlekommune that is not a kommune is the delivering kommune's (the handlekommune sends the
 # file); a betalingskommune that is not one counts as ikke angivet. The delivered codes stay beside.
@@ -99,15 +96,14 @@ SELECT s.kommunekode, s.fagsystem, s.ydelse_id, s.cpr,
     {kommunekoder.ukendt("vh", "s")} AS ukendt_kommunekode,
     s.handlekommune AS handlekommune_leveret, s.betalingskommune AS betalingskommune_leveret,
     s.ydelseskode, s.startdato, s.slutdato,
-    CASE WHEN s.slutdato IS NULL THEN r.doedsdato END AS alternativ_slutdato,
+    {linjeregler.alternativ_slutdato("s.slutdato", "r.doedsdato")} AS alternativ_slutdato,
     s.maalgrupper, s.funktionsvurdering, s.opholdssted, s.indberetningsform,
     r.foedselsdato, r.koen, s.indlaesningsmaaned,
     s.startdato IS NOT NULL AND (s.slutdato IS NULL OR s.slutdato >= s.startdato) AS placerbar,
     -- where the line lies in time: its validity, or its start month when a death before the
     -- start would end it before it began
     s.startdato AS fra,
-    CASE WHEN coalesce(alternativ_slutdato, s.slutdato) < s.startdato THEN last_day(s.startdato)
-         ELSE coalesce(alternativ_slutdato, s.slutdato) END AS til
+    {linjeregler.til("s.startdato", "s.slutdato", "alternativ_slutdato")} AS til
 FROM stock s LEFT JOIN reg r USING (cpr)
 LEFT JOIN kodelister.indberetningsaftaler a
        ON a.indberetter = s.handlekommune AND a.for_kommune = s.betalingskommune
@@ -127,14 +123,15 @@ WITH linje_regler AS (
     UNION ALL
     SELECT kommunekode, fagsystem, ydelse_id, 'MANGLENDE_STARTDATO' FROM vh_linjer WHERE startdato IS NULL
     UNION ALL
-    SELECT kommunekode, fagsystem, ydelse_id, 'SLUTDATO_FOER_STARTDATO' FROM vh_linjer WHERE slutdato < startdato
+    SELECT kommunekode, fagsystem, ydelse_id, 'SLUTDATO_FOER_STARTDATO' FROM vh_linjer
+    WHERE {linjeregler.SLUTDATO_FOER_STARTDATO}
     UNION ALL  -- under 17 on 1 January of the start year: whole years then, birthday on 1 January counts
     SELECT kommunekode, fagsystem, ydelse_id, 'BARN' FROM vh_linjer
     WHERE year(startdato) - year(foedselsdato)
           - CASE WHEN month(foedselsdato) = 1 AND day(foedselsdato) = 1 THEN 0 ELSE 1 END < 17
     UNION ALL
     SELECT kommunekode, fagsystem, ydelse_id, 'DOEDSDATO_SOM_SLUTDATO' FROM vh_linjer
-    WHERE alternativ_slutdato IS NOT NULL
+    WHERE {linjeregler.DOEDSDATO_SOM_SLUTDATO}
     UNION ALL  -- FLIS's own rule: a kommune code outside kommuner.csv (see kommunekoder.py)
     SELECT kommunekode, fagsystem, ydelse_id, '{kommunekoder.REGEL}' FROM vh_linjer WHERE ukendt_kommunekode
 ),
@@ -190,8 +187,7 @@ WITH m AS ({MEDLEMMER}),
 slettes AS (SELECT DISTINCT kommunekode, fagsystem, ydelse_id FROM vh_regler
             JOIN kodelister.harmoniseringsregler USING (regel) WHERE dst_handling = 'Slettes'),
 x AS (
-    SELECT m.*, date_diff('year', foedselsdato, slut)
-        - CASE WHEN strftime(foedselsdato, '%m%d') > strftime(slut, '%m%d') THEN 1 ELSE 0 END AS alder,
+    SELECT m.*, {linjeregler.alder("foedselsdato", "slut")} AS alder,
         year(periode) || 'K' || quarter(periode) AS kvartal
     FROM m
 )
@@ -226,38 +222,17 @@ WHERE r.fra <= m.slut AND r.til >= m.periode
 """
 
 
-def newest_stock(con: duckdb.DuckDBPyConnection) -> date | None:
-    try:
-        return con.execute("SELECT max(indlaesningsmaaned) FROM dsa.vh").fetchone()[0]
-    except duckdb.CatalogException:
-        return None
-
-
 def harmonise(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
-    ensure_schemas(con)
-    common.ensure_all(con)
-    con.execute(YDELSER_DDL)
-    con.execute(OPMAERKNINGER_DDL)
-    n = newest_stock(con)
-    counts = {}
-    if n is None:
-        return counts
-    con.execute(LINJER_SQL, {"n": n})
-    con.execute(REGLER_SQL)
-    con.execute(SPS_FRA_SQL)
-    replace_periods(
-        con, {"harmoniseret.vh_ydelser": YDELSER_SELECT, "harmoniseret.vh_opmaerkninger": OPMAERKNINGER_SELECT}, months)
-    if months:
-        counts.update(con.execute(
-            "SELECT strftime(periode, '%Y-%m'), count(*) FROM harmoniseret.vh_ydelser "
-            "WHERE periode BETWEEN ? AND ? GROUP BY 1 ORDER BY 1", [min(months), max(months)]).fetchall())
-    return counts
+    return linjer.harmoniser(
+        con, months, "vh", [YDELSER_DDL, OPMAERKNINGER_DDL], [LINJER_SQL, REGLER_SQL, SPS_FRA_SQL],
+        {"harmoniseret.vh_ydelser": YDELSER_SELECT, "harmoniseret.vh_opmaerkninger": OPMAERKNINGER_SELECT})
 
 
-assert set(kodelister.load("harmoniseringsregler")["regel"]) == {
-    "UGYLDIG_YDELSESKODE", "UGYLDIG_MAALGRUPPE", "MANGLENDE_STARTDATO", "SLUTDATO_FOER_STARTDATO", "BARN",
-    "DOEDSDATO_SOM_SLUTDATO", "OVERLAPPENDE_OPHOLD", "SPS_UNDER_OPHOLD", kommunekoder.REGEL,
-}, "every rule of harmoniseringsregler.csv has its test in REGLER_SQL"
+# The rule table is one code list across areas; these are Voksenhandicap's (a test checks that every
+# rule of the table is some area's).
+REGLER = ("UGYLDIG_YDELSESKODE", "UGYLDIG_MAALGRUPPE", "MANGLENDE_STARTDATO", "SLUTDATO_FOER_STARTDATO", "BARN",
+          "DOEDSDATO_SOM_SLUTDATO", "OVERLAPPENDE_OPHOLD", "SPS_UNDER_OPHOLD", kommunekoder.REGEL)
+assert set(REGLER) <= set(kodelister.load("harmoniseringsregler")["regel"]), "every rule of REGLER_SQL is in the table"
 
 PERIOD_DEPS = [
     dg.AssetKey(["dsa", "vh"]), dg.AssetKey(["dsa", "cpr"]),
@@ -265,23 +240,10 @@ PERIOD_DEPS = [
 ]
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(["harmoniseret", "vh_ydelser"], deps=PERIOD_DEPS, group_name="harmoniseret",
-                     kinds={"duckdb"}, metadata={"dagster/table_name": "harmoniseret.vh_ydelser"},
-                     description="Hver VH-linje pr. periode den hører til, ukorrigeret, med fortolket handle- og "
-                     "betalingskommune, alternativ slutdato, § 107-varighed og DST-godkendelse (kommunespecifik)."),
-        dg.AssetSpec(["harmoniseret", "vh_opmaerkninger"], deps=PERIOD_DEPS, group_name="harmoniseret",
-                     kinds={"duckdb"}, metadata={"dagster/table_name": "harmoniseret.vh_opmaerkninger"},
-                     description="Én række pr. linje, periode og harmoniseringsregel der rammer den, med DST's handling."),
-    ],
-    **partitions.MAANEDLIG,
+vh_harmoniseret = linjer.linjer_og_opmaerkninger(
+    "vh_harmoniseret", "vh_ydelser", "vh_opmaerkninger", PERIOD_DEPS,
+    ("Hver VH-linje pr. periode den hører til, ukorrigeret, med fortolket handle- og "
+     "betalingskommune, alternativ slutdato, § 107-varighed og DST-godkendelse (kommunespecifik).",
+     "Én række pr. linje, periode og harmoniseringsregel der rammer den, med DST's handling."),
+    harmonise,
 )
-def vh_harmoniseret(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
-    with duckdb.get_connection() as con:
-        months = partitions.window_months(context)
-        counts = harmonise(con, months)
-        meta = perioder_metadata(con, ["harmoniseret.vh_ydelser", "harmoniseret.vh_opmaerkninger"], months)
-    yield dg.MaterializeResult(asset_key=["harmoniseret", "vh_ydelser"],
-                               metadata={"linjer_pr_periode": dg.MetadataValue.json(counts), **meta["harmoniseret.vh_ydelser"]})
-    yield dg.MaterializeResult(asset_key=["harmoniseret", "vh_opmaerkninger"], metadata=meta["harmoniseret.vh_opmaerkninger"])
