@@ -8,6 +8,7 @@ corrections, with a few cells off by a little (DST's figure is not always FLIS's
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,9 @@ _P_OMGJORT = 0.03  # restated in a later year's list with the other answer
 _P_HAND07_AFVIGELSE = 0.03
 
 
-def systemskifte(out: Path, koder: list[int], til_mi: int) -> Path:
-    """The kommuner among `koder` with rule 2 or 3; a change is listed once it has happened."""
+def systemskifte(out: Path, koder: list[int], til_mi: int, andre: Iterable[vh.Systemskifte] = ()) -> Path:
+    """The kommuner among `koder` with rule 2 or 3; a change is listed once it has happened.
+    VH's changes first, then `andre`, the other areas' (each line names its fagsystemer)."""
     rows = [
         (
             f"{s.kommunekode:03d}",
@@ -32,7 +34,7 @@ def systemskifte(out: Path, koder: list[int], til_mi: int) -> Path:
             f"{s.skiftedato:%Y%m%d}" if s.skiftedato else None,
             str(s.regel),
         )
-        for s in vh.SYSTEMSKIFTER
+        for s in (*vh.SYSTEMSKIFTER, *andre)
         if s.kommunekode in koder and (s.skiftedato is None or f.maaned(s.skiftedato) <= til_mi)
     ]
     df = pl.DataFrame(
