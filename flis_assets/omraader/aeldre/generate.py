@@ -636,7 +636,8 @@ class Aeldre:
     def reference(self, out: Path, fra_mi: int, til_mi: int) -> list[Path]:
         """reference/AED06.csv for the complete quarters of [fra_mi, til_mi]."""
         k_fra, k_til = forste_hele_kvartal(fra_mi), f.sidste_hele_kvartal(til_mi)
-        dele = [hjemmehjaelp_modtagere(lev, self.bef, til_mi, k_fra, k_til) for lev in self.leverandoerer.values()]
+        dele = [hjemmehjaelp_modtagere(lev, self.bef, til_mi, k_fra, k_til) for lev in self.leverandoerer.values()
+                if k_fra <= k_til]
         modtagere = pl.concat(dele) if dele else pl.DataFrame(
             schema={"omraade": pl.Int64, "ydelsestype": pl.String, "kvartal": pl.Int64, "indhold": pl.UInt32})
         return [aed06(self.seed, out, modtagere, list(self.leverandoerer), k_fra, k_til)]
