@@ -340,8 +340,11 @@ def _simuler(seed: int, bef: Befolkning, kidx: int, scale: float) -> dict[str, n
 
     x = linjer.samlet()
     x["slut"] = np.where(x["slut"] > h1, f.ALDRIG, x["slut"])
-    # A line whose course ended before moving in (ended care-home stays) or started after it ends.
-    hold = (x["slut"] >= h0) & (np.minimum(x["start"], x["visit"]) <= np.minimum(x["slut"], h1))
+    # Kept: lines still running in 2013 that began before their end (a citizen who dies or
+    # moves between the visitation and the start never got the indsats; a care-home line of a
+    # citizen who died waiting has no start).
+    plejebolig = np.isin(x["indsats"], _plejeboligtyper())
+    hold = (x["slut"] >= h0) & np.where(plejebolig, x["visit"] <= np.minimum(x["slut"], h1), x["start"] <= x["slut"])
     x = {k: v[hold] for k, v in x.items()}
     orden = np.lexsort((x["indsats"], x["pid"], x["visit"]))
     x = {k: v[orden] for k, v in x.items()}
