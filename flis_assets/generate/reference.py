@@ -111,15 +111,19 @@ def hand07(seed: int, out: Path, modtagere: pl.DataFrame, godkendt: pl.DataFrame
     )
     rng = f.stream(seed, 0, "hand07")
     afvig = np.where(rng.random(df.height) < _P_HAND07_AFVIGELSE, rng.choice([-2, -1, 1, 2, 3], df.height), 0)
-    df = df.with_columns(
+    return statistikbanktabel(out / "reference" / "HAND07.csv", df, "ydelse", afvig)
+
+
+def statistikbanktabel(sti: Path, df: pl.DataFrame, noegle: str, afvig: np.ndarray) -> Path:
+    """A Statistikbanken table `omraade;<noegle>;tid;indhold` from counts per kommune (`omraade`),
+    key and quarter (`kvartal`), each `indhold` moved by its `afvig` (never below zero)."""
+    res = df.with_columns(
         indhold=pl.max_horizontal(pl.col("indhold").cast(pl.Int64) + pl.Series(afvig, dtype=pl.Int64), pl.lit(0))
-    )
-    res = df.select(
+    ).select(
         pl.col("omraade").cast(pl.String).str.zfill(3),
-        pl.col("ydelse"),
+        pl.col(noegle),
         pl.col("kvartal").map_elements(f.kvartal_navn, return_dtype=pl.String).alias("tid"),
         pl.col("indhold").cast(pl.String),
     )
-    sti = out / "reference" / "HAND07.csv"
     writer.skriv_csv_med_hoved(sti, res)
     return sti

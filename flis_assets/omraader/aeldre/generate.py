@@ -26,9 +26,9 @@ import numpy as np
 import polars as pl
 
 from flis_assets.generate import faelles as f
-from flis_assets.generate import writer
+from flis_assets.generate import reference
 from flis_assets.omraader.borger.generate import Befolkning
-from flis_assets.omraader.voksenhandicap.generate import Systemskifte
+from flis_assets.omraader.voksenhandicap.generate import Systemskifte, VHLeverandoer
 
 KILDE = "aeldre"
 _MAPPE = Path(__file__).parent
@@ -400,7 +400,7 @@ def _plant_og_registrer(rng: np.random.Generator, bef: Befolkning, x: dict[str, 
     return {
         "pid": pid, "cpr": bef.cpr[pid], "visit": visit, "mangler_visit": mangler_visit, "start": start,
         "slut": slut, "slut_kendt": slut_kendt, "slut_pre": slut_pre, "slut_ret": slut_ret, "reg": reg,
-        "indsats": indsats, "indsats_pre": indsats_pre, "indsats_ret": indsats_ret, "timer": timer,
+        "kode": indsats, "kode_pre": indsats_pre, "kode_ret": indsats_ret, "timer": timer,
         "med_timer": med_timer, "privat": x["privat"], "plejebolig": x["plejebolig"],
         "midlertidig": x["midlertidig"], "pop": np.full(n, kode), "seq": np.arange(n),
     }
@@ -410,49 +410,22 @@ def _plant_og_registrer(rng: np.random.Generator, bef: Befolkning, x: dict[str, 
 # A kommune's deliveries: its lines and the views of them
 
 
-@dataclass
-class AeldreLeverandoer:
-    kode: int
-    linjer: dict[str, np.ndarray]
-    systemer: tuple[str, ...]  # the fagsystemer it ever delivers from
-    system: np.ndarray  # index into `systemer` of the system that delivers each line
-    skift_mi: int | None  # rule 2: the first load month of the new system
-    fryses: np.ndarray  # load month after which a line is frozen (rule 2 old system), else big
+class AeldreLeverandoer(VHLeverandoer):
+    """A kommune's Ældre lines and the views of them: the fagsystemer, systemskifte rules 2/3
+    and corrections work as in Voksenhandicap (`kode` is the index into `indsatser()`)."""
 
     def vis(self, L: int) -> dict[str, np.ndarray]:
         """The lines' fields as known in load month L (all lines, no filter)."""
-        x = self.linjer
-        L_eff = np.minimum(L, self.fryses)
-        indsats = np.where(L_eff < x["indsats_ret"], x["indsats_pre"], x["indsats"])
-        kendt = (x["slut"] != f.ALDRIG) & (x["slut_kendt"] <= L_eff)
-        slut = np.where(kendt, np.where(L_eff < x["slut_ret"], x["slut_pre"], x["slut"]), f.ALDRIG)
+        v = super().vis(L)
         # a care-home startdato is the moving-in day: empty while the citizen still waits
-        begyndt = f.maaned_af(np.minimum(x["start"], f.dag(f.HORISONT_SLUT))) <= L_eff
-        start = np.where(begyndt & (x["start"] < f.ALDRIG), x["start"], f.ALDRIG)
-        return {"indsats": indsats, "start": start, "slut": slut, "registreret": x["reg"] <= L_eff}
+        start = self.linjer["start"]
+        begyndt = f.maaned_af(np.minimum(start, f.dag(f.HORISONT_SLUT))) <= np.minimum(L, self.fryses)
+        return v | {"start": np.where(begyndt & (start < f.ALDRIG), start, f.ALDRIG)}
 
-    def filer(self, L: int) -> dict[str, pl.DataFrame]:
-        """The month's deliveries: fagsystem -> lines (fields named per the interface)."""
-        v = self.vis(L)
-        res = {}
-        for si, navn in enumerate(self.systemer):
-            if self.skift_mi is None:
-                maske = v["registreret"] & (self.system == si)
-            elif L < self.skift_mi:
-                if si == 1:
-                    continue
-                maske = v["registreret"]  # before the change the old system holds everything
-            else:
-                if si == 0:
-                    continue  # the old system's last delivery stays its newest
-                maske = v["registreret"] & (self.fryses > L)
-            if maske.any():
-                res[navn] = self._ramme(np.flatnonzero(maske), v, self.skift_mi is not None and si == 1)
-        return res
-
-    def _ramme(self, idx: np.ndarray, v: dict[str, np.ndarray], ny_id: bool) -> pl.DataFrame:
+    def _ramme(self, idx: np.ndarray, v: dict[str, np.ndarray], si: int, navn: str) -> pl.DataFrame:
         x = self.linjer
-        par = np.array(indsatser(), dtype=object)[v["indsats"][idx]]
+        ny_id = self.skift_mi is not None and si == 1
+        par = np.array(indsatser(), dtype=object)[v["kode"][idx]]
 
         def dato(d: np.ndarray) -> pl.Series:
             return pl.Series(np.where(d == f.ALDRIG, -1, f.yyyymmdd(np.minimum(d, 10**6 - 1))))
@@ -492,22 +465,9 @@ class AeldreLeverandoer:
 
 def _leverandoer(seed: int, bef: Befolkning, kode: int, scale: float) -> AeldreLeverandoer:
     linjer = _simuler(seed, bef, f.kommuner().idx(kode), scale)
-    n = len(linjer["pid"])
-    sk = skifte(kode)
-    fryses = np.full(n, 10**9, dtype=np.int64)
-    if sk is None:
-        return AeldreLeverandoer(kode, linjer, (fagsystem(seed, kode),), np.zeros(n, dtype=np.int64), None, fryses)
-    if sk.regel == 3:
-        traening = np.isin(linjer["indsats"], [_nr(t) for t in _TRAENING])
-        return AeldreLeverandoer(kode, linjer, (sk.gammel, sk.ny), traening.astype(np.int64), None, fryses)
-    S = f.maaned(sk.skiftedato)
-    lev = AeldreLeverandoer(kode, linjer, (sk.gammel, sk.ny), np.zeros(n, dtype=np.int64), S, fryses)
-    # Rule 2: what the old system's last delivery shows as ended stays there, frozen.
-    v = lev.vis(S - 1)
-    gammel = v["registreret"] & (v["slut"] != f.ALDRIG)
-    lev.fryses = np.where(gammel, S - 1, 10**9)
-    lev.system = (~gammel).astype(np.int64)
-    return lev
+    # rule 3 here: the training lines come from the second system
+    return AeldreLeverandoer.efter_regel(kode, linjer, skifte(kode), fagsystem(seed, kode),
+                                         lambda: np.isin(linjer["kode"], [_nr(t) for t in _TRAENING]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -523,7 +483,7 @@ def hjemmehjaelp_modtagere(lev: AeldreLeverandoer, bef: Befolkning, til_mi: int,
     v = lev.vis(til_mi)
     typer = [t for t, _ in indsatser()]
     PP, PH = _nr("PERSONLIG_PLEJE"), _nr("PRAKTISK_HJAELP")
-    start, slut, indsats = v["start"], v["slut"], v["indsats"]
+    start, slut, indsats = v["start"], v["slut"], v["kode"]
     timer_type = np.isin(np.array(typer, dtype=object)[indsats], ["PERSONLIG_PLEJE", "PRAKTISK_HJAELP"])
     timer = x["timer"]
     slettes = (
@@ -598,21 +558,9 @@ def aed06(seed: int, out: Path, modtagere: pl.DataFrame, koder: list[int], k_fra
     for k, t, q in celler.iter_rows():
         u, trin = f.stream(seed, k, "aed06", q, int(t == "PRAKTISK_HJAELP")).random(2)
         afvig.append(int(np.array([-2, -1, 1, 2, 3])[int(trin * 5)]) if u < _P_AED06_AFVIGELSE else 0)
-    df = (
-        celler.join(modtagere, on=["omraade", "ydelsestype", "kvartal"], how="left")
-        .with_columns(indhold=pl.max_horizontal(
-            pl.col("indhold").fill_null(0).cast(pl.Int64) + pl.Series(afvig, dtype=pl.Int64), pl.lit(0)))
-        .sort("omraade", "ydelsestype", "kvartal")
-    )
-    res = df.select(
-        pl.col("omraade").cast(pl.String).str.zfill(3),
-        pl.col("ydelsestype"),
-        pl.col("kvartal").map_elements(f.kvartal_navn, return_dtype=pl.String).alias("tid"),
-        pl.col("indhold").cast(pl.String),
-    )
-    sti = out / "reference" / "AED06.csv"
-    writer.skriv_csv_med_hoved(sti, res)
-    return sti
+    df = celler.join(modtagere, on=["omraade", "ydelsestype", "kvartal"], how="left", maintain_order="left")
+    df = df.with_columns(pl.col("indhold").fill_null(0))
+    return reference.statistikbanktabel(out / "reference" / "AED06.csv", df, "ydelsestype", np.array(afvig))
 
 
 # ---------------------------------------------------------------------------------------------
