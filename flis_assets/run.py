@@ -329,7 +329,7 @@ def _genopbyg_senere(defs: dg.Definitions, job, months: list[date], inst: dg.Dag
     from flis_assets.resources import duckdb_resource
 
     # a source whose area has no DSA yet (its deliveries land, nothing builds on them) is skipped
-    dsa = {s.key.path[-1] for s in defs.resolve_all_asset_specs() if s.key.path[0] == "dsa"}
+    dsa = {k.path[-1] for k in defs.resolve_asset_graph().executable_asset_keys if k.path[0] == "dsa"}
     with duckdb_resource().get_connection() as con:
         foraeldede = {k: foraeldede_maaneder(con, k, months[-1]) for k in snitflader.kilder() if k in dsa}
     foraeldede = {k: ms for k, ms in foraeldede.items() if ms}
