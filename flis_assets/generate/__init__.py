@@ -4,7 +4,7 @@
 
 writes `out/incoming/<kilde>/<YYYY-MM>/<KILDE>_<kommunekode>_<fagsystem>_FULD_<YYYYMMDD>.csv` for
 each load month in [fra, til] and `out/reference/` (systemskifte.csv, godkendte_kommuner_<YYYY>.xlsx
-per year 2013..til, HAND07.csv).
+per year 2013..til, HAND07.csv, AED06.csv).
 
 How it works
 - Everything is simulated once on a fixed horizon (2013-01..2030-12) from RNG streams seeded by
