@@ -328,8 +328,10 @@ def _genopbyg_senere(defs: dg.Definitions, job, months: list[date], inst: dg.Dag
     from flis_assets.defs.dsa.common import foraeldede_maaneder
     from flis_assets.resources import duckdb_resource
 
+    # a source whose area has no DSA yet (its deliveries land, nothing builds on them) is skipped
+    dsa = {k.path[-1] for k in defs.resolve_asset_graph().executable_asset_keys if k.path[0] == "dsa"}
     with duckdb_resource().get_connection() as con:
-        foraeldede = {k: foraeldede_maaneder(con, k, months[-1]) for k in snitflader.kilder()}
+        foraeldede = {k: foraeldede_maaneder(con, k, months[-1]) for k in snitflader.kilder() if k in dsa}
     foraeldede = {k: ms for k, ms in foraeldede.items() if ms}
     if not foraeldede:
         return []

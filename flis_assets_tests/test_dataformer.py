@@ -54,7 +54,7 @@ def forme(root: Path) -> None:
     h.slet(h.filer(root, "vh", "2024-02"))
     h.slet(h.filer(root, "udsatte", "2024-03"))
     h.slet(h.filer(root, "vh", "2024-03", 751))  # j: 751's January delivery stays its newest
-    for kilde in ("vh", "skole", "udsatte", "oekonomi", "cpr"):  # i
+    for kilde in ("vh", "skole", "udsatte", "oekonomi", "cpr", "aeldre"):  # i
         h.slet(h.filer(root, kilde, "2024-04"))
 
 

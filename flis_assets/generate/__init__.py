@@ -4,7 +4,7 @@
 
 writes `out/incoming/<kilde>/<YYYY-MM>/<KILDE>_<kommunekode>_<fagsystem>_FULD_<YYYYMMDD>.csv` for
 each load month in [fra, til] and `out/reference/` (systemskifte.csv, godkendte_kommuner_<YYYY>.xlsx
-per year 2013..til, HAND07.csv).
+per year 2013..til, HAND07.csv, AED06.csv).
 
 How it works
 - Everything is simulated once on a fixed horizon (2013-01..2030-12) from RNG streams seeded by
@@ -19,6 +19,10 @@ How it works
 - `befolkning` (CPR), `voksenhandicap` (VH, systemskifte rules 2/3, Ishøj/Tårnby reporting,
   planted DST rule hits, retroactive corrections), `udsatte`, `skole`, `oekonomi`,
   `reference` (systemskifte, approvals, HAND07), `writer` (formats from `snitflader`).
+- Areas that name a generator hook (`Omraade.generator`, e.g. `aeldre`) plug in through it:
+  `simuler(seed, bef, koder, scale)` gives an object with `kilde`, `leverancer(mi)` (the load
+  month's files), `systemskifter` (its lines of systemskifte.csv) and `reference(out, fra, til)`
+  (its reference files, e.g. AED06.csv).
 - HAND07 holds only cells DST has approved (newest list) with a recipient, computed from the
   newest knowledge at `til` after DST's corrections; about 3 % of cells deviate by a few.
 - systemskifte.csv lists the requested kommuner with rule 3, and those with rule 2 whose
@@ -27,6 +31,7 @@ How it works
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -35,6 +40,7 @@ import numpy as np
 import polars as pl
 from tqdm import tqdm
 
+from flis_assets import omraader
 from flis_assets.generate import faelles as f
 from flis_assets.generate import reference, writer
 from flis_assets.omraader.borger import generate as befolkning
@@ -45,8 +51,14 @@ from flis_assets.omraader.voksenhandicap import generate as vh
 
 __all__ = ["GenerateResult", "generate"]
 
-_KILDER = ("vh", "udsatte", "skole", "oekonomi", "cpr")
+_KILDER = ("vh", "udsatte", "skole", "oekonomi", "cpr", "aeldre")
 _CPR_CHUNK = 1_000_000
+
+
+def _omraadegeneratorer() -> list:
+    """The generator modules of the areas that plug in through their hook (`Omraade.generator`);
+    the areas without one are orchestrated by hand below."""
+    return [importlib.import_module(o.generator) for o in omraader.omraader() if o.generator]
 
 
 @dataclass
@@ -83,7 +95,8 @@ def generate(
 
     res = GenerateResult()
     maaneder = list(range(f.maaned(fra), f.maaned(til) + 1))
-    with tqdm(total=4, desc="Simulerer forløb", unit="trin", disable=not progress, leave=False) as bar:
+    moduler = _omraadegeneratorer()
+    with tqdm(total=4 + len(moduler), desc="Simulerer forløb", unit="trin", disable=not progress, leave=False) as bar:
         bef = befolkning.simuler(seed, scale)
         bar.update()
         uds = udsatte.simuler(seed, bef, scale)
@@ -95,6 +108,10 @@ def generate(
         levkoder = sorted({vh_pop.get(k, k) for k in koder}, key=alle.index)
         lev = {k: vh.simuler(seed, bef, k, scale) for k in levkoder}
         bar.update()
+        hooks = []
+        for modul in moduler:
+            hooks.append(modul.simuler(seed, bef, koder, scale))
+            bar.update()
 
     pop_koder = sorted(set(koder) | {vh.RAPPORTERER_FOR[k] for k in koder if k in vh.RAPPORTERER_FOR})
     pop_maske = np.isin(km.koder, pop_koder)
@@ -140,6 +157,12 @@ def generate(
                         skriv("vh", mi, k, system, [df], sk.skiftedato if sk else None)
             bar.update()
 
+            for hook in hooks:
+                bar.set_postfix_str(f"{f.maaned_dato(mi):%Y-%m} {hook.kilde}")
+                for k, system, df, tidligst in hook.leverancer(mi):
+                    skriv(hook.kilde, mi, k, system, [df], tidligst)
+                bar.update()
+
             bar.set_postfix_str(f"{f.maaned_dato(mi):%Y-%m} udsatte")
             for k in koder:
                 skriv("udsatte", mi, k, "DUBU", [uds.fil(bef, kidx[k], mi)])
@@ -174,7 +197,7 @@ def generate(
             bar.update()
 
     til_mi = f.maaned(til)
-    res.files.append(reference.systemskifte(out, koder, til_mi))
+    res.files.append(reference.systemskifte(out, koder, til_mi, [s for h in hooks for s in h.systemskifter]))
     stier, godkendt = reference.godkendte(seed, out, pop_koder, til_mi)
     res.files.extend(stier)
     modtagere = pl.concat([vh.dst_modtagere(lv, bef, til_mi) for lv in lev.values()])
@@ -182,4 +205,6 @@ def generate(
     res.files.append(reference.hand07(seed, out, modtagere, godkendt))
     res.files.append(befolkning.folk1a(seed, out, bef, pop_koder, maaneder))
     res.files.append(regk31.skriv(seed, out))
+    for hook in hooks:
+        res.files.extend(hook.reference(out, f.maaned(fra), til_mi))
     return res

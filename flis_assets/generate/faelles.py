@@ -35,6 +35,8 @@ _KILDE_ID = {
     "hand07": 7,
     "fagsystem": 8,
     "leverance": 9,
+    "aeldre": 10,
+    "aed06": 11,
 }
 
 

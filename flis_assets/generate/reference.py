@@ -8,6 +8,7 @@ corrections, with a few cells off by a little (DST's figure is not always FLIS's
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,9 @@ _P_OMGJORT = 0.03  # restated in a later year's list with the other answer
 _P_HAND07_AFVIGELSE = 0.03
 
 
-def systemskifte(out: Path, koder: list[int], til_mi: int) -> Path:
-    """The kommuner among `koder` with rule 2 or 3; a change is listed once it has happened."""
+def systemskifte(out: Path, koder: list[int], til_mi: int, andre: Iterable[vh.Systemskifte] = ()) -> Path:
+    """The kommuner among `koder` with rule 2 or 3; a change is listed once it has happened.
+    VH's changes first, then `andre`, the other areas' (each line names its fagsystemer)."""
     rows = [
         (
             f"{s.kommunekode:03d}",
@@ -32,7 +34,7 @@ def systemskifte(out: Path, koder: list[int], til_mi: int) -> Path:
             f"{s.skiftedato:%Y%m%d}" if s.skiftedato else None,
             str(s.regel),
         )
-        for s in vh.SYSTEMSKIFTER
+        for s in (*vh.SYSTEMSKIFTER, *andre)
         if s.kommunekode in koder and (s.skiftedato is None or f.maaned(s.skiftedato) <= til_mi)
     ]
     df = pl.DataFrame(
@@ -109,15 +111,19 @@ def hand07(seed: int, out: Path, modtagere: pl.DataFrame, godkendt: pl.DataFrame
     )
     rng = f.stream(seed, 0, "hand07")
     afvig = np.where(rng.random(df.height) < _P_HAND07_AFVIGELSE, rng.choice([-2, -1, 1, 2, 3], df.height), 0)
-    df = df.with_columns(
+    return statistikbanktabel(out / "reference" / "HAND07.csv", df, "ydelse", afvig)
+
+
+def statistikbanktabel(sti: Path, df: pl.DataFrame, noegle: str, afvig: np.ndarray) -> Path:
+    """A Statistikbanken table `omraade;<noegle>;tid;indhold` from counts per kommune (`omraade`),
+    key and quarter (`kvartal`), each `indhold` moved by its `afvig` (never below zero)."""
+    res = df.with_columns(
         indhold=pl.max_horizontal(pl.col("indhold").cast(pl.Int64) + pl.Series(afvig, dtype=pl.Int64), pl.lit(0))
-    )
-    res = df.select(
+    ).select(
         pl.col("omraade").cast(pl.String).str.zfill(3),
-        pl.col("ydelse"),
+        pl.col(noegle),
         pl.col("kvartal").map_elements(f.kvartal_navn, return_dtype=pl.String).alias("tid"),
         pl.col("indhold").cast(pl.String),
     )
-    sti = out / "reference" / "HAND07.csv"
     writer.skriv_csv_med_hoved(sti, res)
     return sti

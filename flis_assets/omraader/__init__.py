@@ -40,7 +40,9 @@ class Omraade:
     the cube whose discretion is decided with the cube's (`maal.Afstemning`), `pakker` its data packages
     (`defs/datapakker/katalog.py`), `bestande` creates its DSA tables empty so the period layers
     can run before the source ever delivered, `generator` names the module of its synthetic
-    deliveries (`flis generate`)."""
+    deliveries that `flis generate` calls (`simuler(seed, befolkning, kommuner, scale)`, see
+    `flis_assets/generate/__init__.py`; the first five areas' generators, on which the
+    population and the accounts of the others build, are still orchestrated there by hand)."""
 
     navn: str  # folder and package name, ascii (aeldre)
     titel: str  # as shown to people (Ældre)

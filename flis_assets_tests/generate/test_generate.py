@@ -71,7 +71,7 @@ def test_same_seed_gives_byte_identical_files(ud, tmp_path):
 def test_month_files_do_not_depend_on_range_or_other_kommuner(ud, tmp_path):
     generate(tmp_path, [173, 461], date(2024, 2, 1), date(2024, 2, 1), scale=SCALE, seed=SEED, progress=False)
     egne = [p for p in _filer(tmp_path) if p.startswith("incoming/") and "_173_" in p]
-    assert len(egne) == 4  # vh, udsatte, skole, oekonomi
+    assert len(egne) == 5  # vh, udsatte, skole, oekonomi, aeldre
     a, b = _filer(ud), _filer(tmp_path)
     for p in egne:
         assert a[p] == b[p], p
@@ -98,7 +98,7 @@ def test_file_names_and_reference_files(ud):
     assert set_kilder == set(kilder)
     ref = ud / "reference"
     assert sorted(p.name for p in ref.iterdir()) == sorted(
-        ["systemskifte.csv", "HAND07.csv", "FOLK1A.csv", "REGK31.csv"]
+        ["systemskifte.csv", "HAND07.csv", "FOLK1A.csv", "REGK31.csv", "AED06.csv"]
         + [f"godkendte_kommuner_{y}.xlsx" for y in range(2013, 2025)]
     )
     for maaned in MAANEDER:

@@ -32,5 +32,5 @@ def _maal():
 OMRAADE = Omraade(
     navn="borger", titel="Borger", praefiks="borger",
     beskrivelse="CPR-registeret: indbyggere, alder, køn, flytninger og dødsfald.",
-    assets=_assets, checks=_checks, maal=_maal, bestande=_bestande, generator="flis_assets.omraader.borger.generate",
+    assets=_assets, checks=_checks, maal=_maal, bestande=_bestande,
 )

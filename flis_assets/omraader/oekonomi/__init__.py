@@ -34,5 +34,5 @@ OMRAADE = Omraade(
     navn="oekonomi", titel="Økonomi", praefiks="oekonomi",
     beskrivelse="Kommunernes regnskab efter den autoriserede kontoplan.",
     assets=_assets, checks=_checks, maal=_maal, bestande=_bestande,
-    generator="flis_assets.omraader.oekonomi.generate",
+   
 )

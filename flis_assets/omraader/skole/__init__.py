@@ -26,6 +26,6 @@ def _pakker():
 
 OMRAADE = Omraade(
     navn="skole", titel="Skole", praefiks="skole", beskrivelse="Elever i folkeskolen: klassetrin, undervisningstilbud og fravær.",
-    assets=_assets, checks=_checks, generator="flis_assets.omraader.skole.generate",
+    assets=_assets, checks=_checks,
     pakker=_pakker,
 )

@@ -26,6 +26,6 @@ def _pakker():
 
 OMRAADE = Omraade(
     navn="udsatte", titel="Udsatte børn og unge", praefiks="udsatte", beskrivelse="Foranstaltninger for udsatte børn og unge efter Serviceloven.",
-    assets=_assets, checks=_checks, generator="flis_assets.omraader.udsatte.generate",
+    assets=_assets, checks=_checks,
     pakker=_pakker,
 )

@@ -49,6 +49,6 @@ def _afstemninger():
 OMRAADE = Omraade(
     navn="voksenhandicap", titel="Voksenhandicap", praefiks="vh",
     beskrivelse="Ydelser til voksne med handicap efter Serviceloven, via Danmarks Statistik.",
-    assets=_assets, checks=_checks, bestande=_bestande, generator="flis_assets.omraader.voksenhandicap.generate",
+    assets=_assets, checks=_checks, bestande=_bestande,
     pakker=_pakker, maal=_maal, afstemninger=_afstemninger,
 )

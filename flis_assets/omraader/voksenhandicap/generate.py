@@ -9,6 +9,7 @@ retroactive corrections, and the DST rule hits are planted on a few percent of t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -373,6 +374,27 @@ class VHLeverandoer:
     skift_mi: int | None  # rule 2: the first load month of the new system
     fryses: np.ndarray  # load month after which a line is frozen (rule 2 old system), else big
 
+    @classmethod
+    def efter_regel(cls, kode: int, linjer: dict[str, np.ndarray], sk: Systemskifte | None, system1: str,
+                    andet_system: Callable[[], np.ndarray]):
+        """The kommune's lines delivered by its systemskifte rule: rule 1 all from `system1`;
+        rule 3 the lines where `andet_system()` holds from the second system; rule 2 the old
+        system until the change, then the new one, except what the old showed as ended."""
+        n = len(linjer["pid"])
+        fryses = np.full(n, 10**9, dtype=np.int64)
+        if sk is None:
+            return cls(kode, linjer, (system1,), np.zeros(n, dtype=np.int64), None, fryses)
+        if sk.regel == 3:
+            return cls(kode, linjer, (sk.gammel, sk.ny), andet_system().astype(np.int64), None, fryses)
+        S = f.maaned(sk.skiftedato)
+        lev = cls(kode, linjer, (sk.gammel, sk.ny), np.zeros(n, dtype=np.int64), S, fryses)
+        # Rule 2: what the old system's last delivery shows as ended stays there, frozen.
+        v = lev.vis(S - 1)
+        gammel = v["registreret"] & (v["slut"] != f.ALDRIG)
+        lev.fryses = np.where(gammel, S - 1, 10**9)
+        lev.system = (~gammel).astype(np.int64)
+        return lev
+
     def vis(self, L: int) -> dict[str, np.ndarray]:
         """The lines' fields as known in load month L (all lines, no filter)."""
         x = self.linjer
@@ -454,22 +476,8 @@ def simuler(seed: int, bef: Befolkning, kode: int, scale: float) -> VHLeverandoe
     if kode in RAPPORTERER_FOR:
         dele.append(_simuler(seed, bef, km.idx(RAPPORTERER_FOR[kode]), scale))
     linjer = {k: np.concatenate([d[k] for d in dele]) for k in dele[0]}
-    n = len(linjer["pid"])
-    sk = skifte(kode)
-    fryses = np.full(n, 10**9, dtype=np.int64)
-    if sk is None:
-        return VHLeverandoer(kode, linjer, (fagsystem(seed, kode),), np.zeros(n, dtype=np.int64), None, fryses)
-    if sk.regel == 3:
-        system = (linjer["system_u"] < _P_WEB_REGEL3).astype(np.int64)
-        return VHLeverandoer(kode, linjer, (sk.gammel, sk.ny), system, None, fryses)
-    S = f.maaned(sk.skiftedato)
-    lev = VHLeverandoer(kode, linjer, (sk.gammel, sk.ny), np.zeros(n, dtype=np.int64), S, fryses)
-    # Rule 2: what the old system's last delivery shows as ended stays there, frozen.
-    v = lev.vis(S - 1)
-    gammel = v["registreret"] & (v["slut"] != f.ALDRIG)
-    lev.fryses = np.where(gammel, S - 1, 10**9)
-    lev.system = (~gammel).astype(np.int64)
-    return lev
+    return VHLeverandoer.efter_regel(kode, linjer, skifte(kode), fagsystem(seed, kode),
+                                     lambda: linjer["system_u"] < _P_WEB_REGEL3)
 
 
 # ---------------------------------------------------------------------------------------------
