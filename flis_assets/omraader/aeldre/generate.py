@@ -234,10 +234,10 @@ class _Linjer:
         return {k: np.concatenate([d[k] for d in self.dele]) for k in self.dele[0]}
 
 
-def _slut_ved_udgang(bef: Befolkning, kidx: int, pid: np.ndarray, en: np.ndarray) -> np.ndarray:
-    """A course ends at the latest when the citizen dies, emigrates or moves to another kommune."""
-    flyt = np.where(bef.k1[pid] != kidx, bef.flyt[pid], f.ALDRIG)
-    return np.minimum(en, np.minimum(bef.udgang[pid], flyt)).astype(np.int64)
+def _slut_ved_udgang(bef: Befolkning, kidx: int, pid: np.ndarray, fra: np.ndarray, en: np.ndarray) -> np.ndarray:
+    """A course begun on `fra` ends at the latest when the citizen dies, emigrates or moves to
+    another kommune (or abroad)."""
+    return np.minimum(en, np.minimum(bef.udgang[pid], bef.forlader(pid, kidx, fra))).astype(np.int64)
 
 
 def _simuler(seed: int, bef: Befolkning, kidx: int, scale: float) -> dict[str, np.ndarray]:
@@ -276,7 +276,7 @@ def _simuler(seed: int, bef: Befolkning, kidx: int, scale: float) -> dict[str, n
                      np.where(doed_ventende, visit, start), np.where(doed_ventende, start, start + varighed))
     ok = pid >= 0
     visit, start, pid, doed_ventende = visit[ok], start[ok], pid[ok], doed_ventende[ok]
-    slut = _slut_ved_udgang(bef, kidx, pid, np.full(len(pid), f.ALDRIG))
+    slut = _slut_ved_udgang(bef, kidx, pid, visit, np.full(len(pid), f.ALDRIG))
     fraflyt = ~doed_ventende & (rng.random(len(pid)) < _P_FRAFLYTTET) & (slut < f.ALDRIG) & (start < slut)
     slut = np.where(fraflyt, start + np.floor(rng.random(len(pid)) * (slut - start)).astype(np.int64), slut)
     start = np.where(doed_ventende | (start > slut), f.ALDRIG, start)  # never moved in
@@ -304,7 +304,7 @@ def _simuler(seed: int, bef: Befolkning, kidx: int, scale: float) -> dict[str, n
     pid = valg.vaelg(rng, np.maximum(visit, h0), _HJEMMEHJAELP.alder)
     ok = pid >= 0
     visit, varighed, pid = visit[ok], varighed[ok], pid[ok]
-    slut = _slut_ved_udgang(bef, kidx, pid, visit + varighed)
+    slut = _slut_ved_udgang(bef, kidx, pid, visit, visit + varighed)
     start = visit + np.floor(rng.exponential(4, len(pid))).astype(np.int64)
     hjemmehjaelp(pid, visit, start, slut, _timer(rng, len(pid)))
     hj_pid, hj_start, hj_slut = pid, start, slut
@@ -314,7 +314,7 @@ def _simuler(seed: int, bef: Befolkning, kidx: int, scale: float) -> dict[str, n
     pid = valg.vaelg(rng, np.maximum(visit, h0), _MIDLERTIDIG.alder)
     ok = pid >= 0
     visit, pid = visit[ok], pid[ok]
-    slut = _slut_ved_udgang(bef, kidx, pid, visit + varighed[ok])
+    slut = _slut_ved_udgang(bef, kidx, pid, visit, visit + varighed[ok])
     hjemmehjaelp(pid, visit, visit, slut, np.round((0.5 + rng.exponential(3, len(pid))) * 4) / 4, midlertidig=True)
 
     # Meals (many beside home help), training and rehabilitation.
@@ -333,7 +333,7 @@ def _simuler(seed: int, bef: Befolkning, kidx: int, scale: float) -> dict[str, n
         pid[frie] = valg.vaelg(rng, np.maximum(visit[frie], h0), par.alder)
         ok = pid >= 0
         visit, pid = visit[ok], pid[ok]
-        slut = _slut_ved_udgang(bef, kidx, pid, slut[ok])
+        slut = _slut_ved_udgang(bef, kidx, pid, visit, slut[ok])
         start = visit + np.floor(rng.exponential(5, len(pid))).astype(np.int64)
         linjer.tilfoej(pid, visit, start, slut, _nr(navn), privat=rng.random(len(pid)) < (
             0.3 if navn == "MADSERVICE" else 0.0), midlertidig=navn in ("REHABILITERING", "GENOPTRAENING"))

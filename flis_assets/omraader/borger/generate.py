@@ -101,6 +101,26 @@ class Befolkning:
         hi = np.searchsorted(self.h_noegle, self._noegle(pid, til), side="right")
         return hi > lo
 
+    def forlader(self, pid: np.ndarray, kidx: int, fra: np.ndarray | int) -> np.ndarray:
+        """The first day after `fra` on which each person's residence leaves kommune index `kidx`
+        (a move or a departure abroad), f.ALDRIG if none: where a course there ends at the latest."""
+        pid = np.asarray(pid, dtype=np.int64)
+        lo = np.searchsorted(self.h_noegle, self._noegle(pid, np.asarray(fra) + 1), side="left")
+        hi = np.searchsorted(self.h_noegle, pid << _DAG_BITS | ((1 << _DAG_BITS) - 1), side="right")
+        n = hi - lo  # each person's events after `fra` (few: a person has at most a dozen)
+        ud = np.full(len(pid), f.ALDRIG, dtype=np.int64)
+        if not n.sum():
+            return ud
+        person = np.repeat(np.arange(len(pid)), n)
+        idx = np.repeat(lo, n) + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+        andet = self.h_kommune[idx] != kidx
+        # per person the first event elsewhere: events are in day order within a person
+        foerste = np.full(len(pid), len(idx), dtype=np.int64)
+        np.minimum.at(foerste, person[andet], np.flatnonzero(andet))
+        har = foerste < len(idx)
+        ud[har] = self.h_noegle[idx[foerste[har]]] & ((1 << _DAG_BITS) - 1)
+        return ud
+
     def nogensinde_i(self, maske: np.ndarray) -> np.ndarray:
         """True for persons resident at some time in a kommune index where `maske` is True."""
         res = maske[self.k0].copy()
