@@ -7,6 +7,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from flis_assets.omraader.aeldre.harmoniseret import INDSATSER_DDL
 from flis_assets.omraader.voksenhandicap.datamart import DDL as DATAMART_DDL
 from flis_assets.omraader.voksenhandicap.harmoniseret import YDELSER_DDL
 from flis_assets.defs.noegletal import kube
@@ -15,7 +16,7 @@ from flis_assets.defs.noegletal.checks import kube_med_kendte_sql
 from flis_assets.resources import load_kodelister
 
 TABELLER = [
-    *DATAMART_DDL, YDELSER_DDL,
+    *DATAMART_DDL, YDELSER_DDL, INDSATSER_DDL,
     """CREATE TABLE harmoniseret.skole_elever (periode DATE, kommunekode INTEGER, cpr VARCHAR,
         undervisningstilbud VARCHAR, fravaersdage DOUBLE, skoledage INTEGER, klassetrin_0_9 BOOLEAN)""",
     """CREATE TABLE harmoniseret.udsatte_foranstaltninger (periode DATE, cpr VARCHAR, handlekommune INTEGER,

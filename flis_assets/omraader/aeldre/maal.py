@@ -18,17 +18,20 @@ Arguments of the citizen measures are filters separated by commas: `alder=67-` (
 `alder=18-64`, `indsatstype=PRAKTISK_HJAELP`, `leverandoer=PRIVAT`; empty = every citizen. Each
 value is checked against its code list before it becomes part of the SQL. The age ranges are
 written as Borger's `befolkning` writes them.
+
+One place for each fact: "indbyggere" are Borger's `befolkning` (datamart.befolkning) and expenses
+Økonomi's `nettodriftsudgifter` (5.30, 5.30.26); noegletal.csv names those measures directly.
 """
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
-import dagster as dg
 import polars as pl
 
-from flis_assets.defs.noegletal import diskretion, praecision
+from flis_assets.defs.noegletal import praecision
 from flis_assets.omraader.aeldre import datamart
 from flis_assets.omraader.aeldre.datamart import GYLDIG_SIDSTE_DAG, HARMONISERET, TIMER, grundlag, kommuner_sql
 
@@ -158,61 +161,6 @@ def ventedage(argument: str, fra: str = "$fra", til: str = "$til") -> str:
     return _nye_beboere(fra, til) + "\nSELECT periode, kommunekode, sum(ventedage)::DECIMAL(38, 0) AS v FROM nye GROUP BY ALL"
 
 
-KONTO = re.compile(r"^(\d)\.(\d{2})(?:\.(\d{2}))?$")
-REGNSKAB = "dsa.oekonomi_bestand(DATE '9999-12-31')"  # the accounts as known now
-
-
-def udgifter_sql(konto: str, fra: str = "$fra", til: str = "$til") -> str:
-    """Økonomi's nettodriftsudgifter on a hovedfunktion (`5.30`) or funktion (`5.30.26`): drift
-    (dranst 1), hovedart not 0 (calculated costs), incomes with their sign. The one place Ældre
-    reads the accounts: switch it to Økonomi's fragment when there is one."""
-    found = KONTO.match(konto or "")
-    if not found:
-        raise MaalFejl(f"Kontoen '{konto}' skal skrives som 5.30 eller 5.30.26 (noegletal.csv).")
-    hovedkonto, hovedfunktion, funktion = found.groups()
-    paa_funktion = f" AND funktion::INTEGER = {int(funktion)}" if funktion else ""
-    return f"""SELECT periode, kommunekode, sum(beloeb)::DECIMAL(38, {praecision.KRONER_DECIMALER}) AS v
-FROM {REGNSKAB}
-WHERE periode BETWEEN {fra} AND {til} AND dranst = '1' AND hovedart <> '0'
-  AND hovedkonto::INTEGER = {int(hovedkonto)} AND hovedfunktion::INTEGER = {int(hovedfunktion)}{paa_funktion}
-GROUP BY ALL"""
-
-
-def indbyggere_sql(fra_alder: int, til_alder: int | None, fra: str = "$fra", til: str = "$til") -> str:
-    """Residents aged fra_alder..til_alder (None: no upper bound) at the end of each period, per
-    kommune: the CPR register as known after the period's load month (a record holds from its load
-    month until the person's next), the dead leaving at their death by the newest knowledge, as
-    Voksenhandicap's datamart.befolkning counts its 18-64-årige. Borger's `befolkning` measure
-    knows only 18-64 and all residents today; when it knows any age range, Ældre's figures take
-    it instead (`befolkning` with the same argument) and this goes."""
-    yngst = f" AND r.foedselsdato > m.slut - INTERVAL {int(til_alder) + 1} YEAR" if til_alder is not None else ""
-    return f"""
-WITH rec AS (
-    SELECT foedselsdato, bopaelskommune AS kommunekode, indlaesningsmaaned AS gyldig_fra,
-        coalesce(lead(indlaesningsmaaned) OVER per_person, DATE '9999-12-31') AS gyldig_til,
-        last_value(doedsdato) OVER (per_person ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS doedsdato
-    FROM dsa.cpr
-    WINDOW per_person AS (PARTITION BY cpr ORDER BY indlaesningsmaaned)
-),
-m AS (SELECT periode, last_day(periode) AS slut
-      FROM (SELECT unnest(generate_series({fra}::DATE, {til}::DATE, INTERVAL 1 MONTH))::DATE AS periode))
-SELECT m.periode, r.kommunekode, count(*)::DECIMAL(38, 0) AS v
-FROM m JOIN rec r ON r.gyldig_fra <= m.periode AND m.periode < r.gyldig_til
-WHERE r.kommunekode IN (SELECT kommunekode FROM kodelister.kommuner)
-  AND r.foedselsdato <= m.slut - INTERVAL {int(fra_alder)} YEAR{yngst}
-  AND (r.doedsdato IS NULL OR r.doedsdato > m.slut)
-GROUP BY ALL"""
-
-
-def indbyggere(argument: str, fra: str = "$fra", til: str = "$til") -> str:
-    return indbyggere_sql(*aldersinterval(argument), fra, til)
-
-
-def _alderstekst(argument: str) -> str:
-    fra, til = aldersinterval(argument)
-    return f"{fra}-{til}-årige fra CPR" if til is not None else f"{fra}+-årige fra CPR"
-
-
 def _aeldre(sql: Callable[[str, str, str], str], kilde: str,
             individer: Callable[[str, str, str], str] | None = None) -> dict:
     """A measure over Ældre's harmonised lines: its kommuner are those that delivered Ældre lines."""
@@ -236,19 +184,33 @@ MAAL: dict[str, dict] = {
     "aeldre_nye_beboere": _aeldre(_antal_af(nye_beboere), "nye beboere i plejebolig og plejehjem fra Ældre",
                                   nye_beboere),
     "aeldre_ventedage": _aeldre(ventedage, "nye beboeres ventedage fra Ældre"),
-    "aeldre_udgifter": dict(
-        sql=udgifter_sql, art=diskretion.FRI, kilde="udgifter fra Økonomi på nøgletallets funktion",
-        kommuner=lambda fra, til: f"SELECT DISTINCT periode, kommunekode FROM {REGNSKAB} WHERE periode BETWEEN {fra} AND {til}",
-        laeser=(dg.AssetKey(["dsa", "oekonomi"]),)),
-    "aeldre_indbyggere": dict(
-        sql=indbyggere, kilde=_alderstekst,
-        kommuner=lambda fra, til: f"SELECT periode, kommunekode FROM ({indbyggere_sql(0, None, fra, til)})",
-        laeser=(dg.AssetKey(["dsa", "cpr"]),)),
 }
 
 
-def maal() -> dict:
-    """The area's measures by name (`Omraade.maal`) as the cube's `Maal`."""
-    from flis_assets.defs.noegletal.maal import Maal  # the cube's (defs/noegletal/maal.py)
+def kun_hvor_begge(m, andet, kilde):
+    """`m` only in the (periode, kommunekode) where `andet`'s source has data too, for a figure whose
+    two sides come from two areas: a kommune lacking either side then has neither, so a region's
+    and Danmark's sums are the sums of their kommuner's cells, as discretion's equations need (the
+    catalogue's `kun_kommuner_med_begge` cannot be used with discretion)."""
+    def begrens(sql):
+        return sql and (lambda *a: (f"SELECT s.* FROM ({sql(*a)}) s SEMI JOIN ({andet.kommuner(a[-2], a[-1])}) b "
+                                    "USING (periode, kommunekode)"))
 
-    return {navn: Maal(**felter) for navn, felter in MAAL.items()}
+    return replace(m, sql=begrens(m.sql), individer=begrens(m.individer), med_data=begrens(m.med_data), kilde=kilde,
+                   laeser=tuple(dict.fromkeys((*m.laeser, *andet.laeser))))
+
+
+def maal() -> dict:
+    """The area's measures by name (`Omraade.maal`) as the cube's `Maal`, and the two sides of
+    aeldre_udgift_pr_visiteret_time: Økonomi's nettodriftsudgifter (the accounts are read in one
+    place) and the visited hours, each only where the other has data (`kun_hvor_begge`)."""
+    from flis_assets.defs.noegletal.maal import Maal  # the cube's (defs/noegletal/maal.py)
+    from flis_assets.omraader.oekonomi import maal as oekonomi
+
+    egne = {navn: Maal(**felter) for navn, felter in MAAL.items()}
+    udgifter, timer = oekonomi.maal()["nettodriftsudgifter"], egne["aeldre_visiterede_timer"]
+    return {**egne,
+            "aeldre_nettodriftsudgifter": kun_hvor_begge(udgifter, timer, lambda konto: (
+                f"nettodriftsudgifter fra Økonomi på {konto} i kommuner med data fra Ældre")),
+            "aeldre_visiterede_timer_med_regnskab": kun_hvor_begge(timer, udgifter, (
+                "visiterede timer til hjemmehjælp fra Ældre i kommuner med regnskab fra Økonomi"))}
