@@ -1,5 +1,6 @@
 """Borger (borger-oekonomi.md): the CPR register as known after each load month (`dsa.py`), the
-population, its movements and the FOLK1A reconciliation (`datamart.py`), its checks (`checks.py`)
+population, its movements and the FOLK1A reconciliation (`datamart.py`), the package
+`borger_datamart` (`datapakker.py`), its checks (`checks.py`)
 and the synthetic population (`generate.py`)."""
 
 from flis_assets.omraader import Omraade
@@ -29,8 +30,14 @@ def _maal():
     return maal.maal()
 
 
+def _pakker():
+    from flis_assets.omraader.borger import datapakker
+
+    return datapakker.pakker()
+
+
 OMRAADE = Omraade(
     navn="borger", titel="Borger", praefiks="borger",
     beskrivelse="CPR-registeret: indbyggere, alder, køn, flytninger og dødsfald.",
-    assets=_assets, checks=_checks, maal=_maal, bestande=_bestande,
+    assets=_assets, checks=_checks, maal=_maal, pakker=_pakker, bestande=_bestande,
 )

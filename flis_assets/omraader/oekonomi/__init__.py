@@ -24,6 +24,12 @@ def _maal():
     return maal.maal()
 
 
+def _pakker():
+    from flis_assets.omraader.oekonomi import datapakker
+
+    return datapakker.pakker()
+
+
 def _bestande(con) -> None:
     from flis_assets.omraader.oekonomi import dsa
 
@@ -33,6 +39,5 @@ def _bestande(con) -> None:
 OMRAADE = Omraade(
     navn="oekonomi", titel="Økonomi", praefiks="oekonomi",
     beskrivelse="Kommunernes regnskab efter den autoriserede kontoplan.",
-    assets=_assets, checks=_checks, maal=_maal, bestande=_bestande,
-   
+    assets=_assets, checks=_checks, maal=_maal, pakker=_pakker, bestande=_bestande,
 )

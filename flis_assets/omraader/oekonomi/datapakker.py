@@ -23,7 +23,21 @@ FROM noegletal.kube WHERE periode BETWEEN $fra AND $til AND starts_with(noegleta
 """
 
 PAKKE = "oekonomi_datamart"
-TABELLER = {"oekonomi_regnskab": REGNSKAB_SQL, "oekonomi_populationer": POPULATIONER_SQL}
 # a total row order, so the same content always gives the same bytes
 ORDEN = {"oekonomi_regnskab": "visning, kommunekode, dranst, funktion, hovedart",
          "oekonomi_populationer": "niveau, omraade, noegletal_id"}
+
+# Every kommune with accounts for the period subscribes by default (`Pakke.kommuner_i_data`).
+KOMMUNER_SQL = "SELECT DISTINCT periode, kommunekode FROM datamart.oekonomi_regnskab WHERE periode BETWEEN $fra AND $til"
+
+
+def pakker() -> list:
+    """The area's packages (`Omraade.pakker`) for the platform's catalogue (`defs/datapakker/katalog.py`)."""
+    from flis_assets.defs.datapakker.katalog import Pakke, Tabel
+
+    return [Pakke(PAKKE, (
+        Tabel("oekonomi_regnskab", REGNSKAB_SQL, ORDEN["oekonomi_regnskab"], kommunekoder=("kommunekode",)),
+        Tabel("oekonomi_populationer", POPULATIONER_SQL, ORDEN["oekonomi_populationer"],
+              kommunekoder=("TRY_CAST(omraade AS INTEGER)",), kommuneraekker="niveau = 'kommune'"),
+    ), laeser=("datamart/oekonomi_regnskab", "noegletal/kube"), kommuner_i_data=KOMMUNER_SQL,
+        beskrivelse="Alle kommuners regnskab efter hovedfunktion og funktion med nøgletallenes befolkninger.")]
