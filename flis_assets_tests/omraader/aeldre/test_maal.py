@@ -1,4 +1,4 @@
-"""Ældre's measures and its nine key figures, each computed by hand for a kommune (aeldre.md)."""
+"""Ældre's measures, and its nine key figures computed by hand for a kommune through the real cube (aeldre.md)."""
 
 import re
 from datetime import date
@@ -9,14 +9,30 @@ import pytest
 
 from flis_assets.defs.noegletal import kube as noegletal_kube
 from flis_assets.defs.noegletal import maal as kube_maal
-from flis_assets.resources import query_pl
 from flis_assets.omraader.aeldre import maal
-from flis_assets.resources import load_kodelister
+from flis_assets.resources import load_kodelister, query_pl
 from flis_assets_tests.noegletal.kube_data import koer, lager
 from flis_assets_tests.omraader.aeldre.aeldre_data import MAR, PLEJEBOLIG, PLEJEHJEM, PRAKTISK, indsaet, ny_con, sql
 
 NOEGLETAL = pl.read_csv(Path(maal.__file__).parent / "noegletal.csv", separator=";", infer_schema=False)
 PARAMS = {"fra": MAR, "til": MAR}
+
+
+def regler_og_plejeboliger(c) -> None:
+    """Kommune 101's lines that are no hjemmehjælp on the last day, and its care homes: D and I moved
+    in in March (D over the guarantee), H lives there, J waits."""
+    indsaet(c, cpr="D", alder=90, timer_pr_uge=2.0, leverandoer="PRIVAT", **PRAKTISK)  # in a care home from 10 March
+    indsaet(c, cpr="F", alder=68, midlertidig="J", hjemmehjaelp=False)  # temporary
+    indsaet(c, cpr="G", alder=75, slettes_af_dst=True)  # DST deletes it
+    indsaet(c, cpr="N", alder=82, slutdato=date(2024, 3, 30))  # ended before the last day
+    indsaet(c, cpr="D", alder=90, visitationsdato=date(2024, 1, 5), startdato=date(2024, 3, 10), ventedage=65,
+            over_garanti=True, **PLEJEBOLIG)
+    indsaet(c, cpr="I", alder=78, visitationsdato=date(2024, 2, 20), startdato=date(2024, 3, 5), ventedage=14,
+            over_garanti=False, **PLEJEBOLIG)
+    indsaet(c, cpr="H", alder=85, visitationsdato=date(2023, 4, 1), startdato=date(2023, 5, 1), ventedage=30,
+            over_garanti=False, **PLEJEHJEM)
+    indsaet(c, cpr="J", alder=88, visitationsdato=date(2024, 3, 1), startdato=None, ventedage=30, ventende=True,
+            **PLEJEBOLIG)
 
 
 @pytest.fixture(scope="module")
@@ -28,20 +44,8 @@ def con():
     indsaet(c, cpr="A", alder=84, timer_pr_uge=1.5, leverandoer="PRIVAT", **PRAKTISK)
     indsaet(c, cpr="B", alder=70, timer_pr_uge=2.0)
     indsaet(c, cpr="C", alder=66, timer_pr_uge=1.0, **PRAKTISK)
-    indsaet(c, cpr="D", alder=90, timer_pr_uge=2.0, leverandoer="PRIVAT", **PRAKTISK)  # in a care home from 10 March
     indsaet(c, cpr="E", alder=81, timer_pr_uge=0.5, **PRAKTISK)
-    indsaet(c, cpr="F", alder=68, midlertidig="J", hjemmehjaelp=False)  # temporary
-    indsaet(c, cpr="G", alder=75, slettes_af_dst=True)  # DST deletes it
-    indsaet(c, cpr="N", alder=82, slutdato=date(2024, 3, 30))  # ended before the last day
-    # Care homes: D and I moved in in March (D over the guarantee), H lives there, J waits.
-    indsaet(c, cpr="D", alder=90, visitationsdato=date(2024, 1, 5), startdato=date(2024, 3, 10), ventedage=65,
-            over_garanti=True, **PLEJEBOLIG)
-    indsaet(c, cpr="I", alder=78, visitationsdato=date(2024, 2, 20), startdato=date(2024, 3, 5), ventedage=14,
-            over_garanti=False, **PLEJEBOLIG)
-    indsaet(c, cpr="H", alder=85, visitationsdato=date(2023, 4, 1), startdato=date(2023, 5, 1), ventedage=30,
-            over_garanti=False, **PLEJEHJEM)
-    indsaet(c, cpr="J", alder=88, visitationsdato=date(2024, 3, 1), startdato=None, ventedage=30, ventende=True,
-            **PLEJEBOLIG)
+    regler_og_plejeboliger(c)
     # Kommune 147: two recipients (under five), one of them PRIVAT praktisk hjælp.
     indsaet(c, cpr="X", kommunekode=147, alder=72, leverandoer="PRIVAT", **PRAKTISK)
     indsaet(c, cpr="Y", kommunekode=147, alder=91)
@@ -132,21 +136,10 @@ def _lager(lille: bool):
     indsaet(c, cpr="K1", alder=70, timer_pr_uge=1.0, **PRAKTISK)
     indsaet(c, cpr="K2", alder=70, timer_pr_uge=1.0, **PRAKTISK)
     indsaet(c, cpr="U", alder=60, timer_pr_uge=4.0)
-    indsaet(c, cpr="D", alder=90, timer_pr_uge=2.0, leverandoer="PRIVAT", **PRAKTISK)  # in a care home from 10 March
-    indsaet(c, cpr="F", alder=68, midlertidig="J", hjemmehjaelp=False)  # temporary
-    indsaet(c, cpr="G", alder=75, slettes_af_dst=True)  # DST deletes it
-    indsaet(c, cpr="E", alder=82, slutdato=date(2024, 3, 30))  # ended before the last day
+    regler_og_plejeboliger(c)  # D, F, G and N are no hjemmehjælp on the last day
     for n in NYE_82:
         indsaet(c, cpr=n, alder=82, visitationsdato=date(2024, 2, 20), startdato=date(2024, 3, 1), ventedage=10,
                 over_garanti=False, **PLEJEBOLIG)
-    indsaet(c, cpr="I", alder=78, visitationsdato=date(2024, 2, 20), startdato=date(2024, 3, 5), ventedage=14,
-            over_garanti=False, **PLEJEBOLIG)
-    indsaet(c, cpr="D", alder=90, visitationsdato=date(2024, 1, 5), startdato=date(2024, 3, 10), ventedage=65,
-            over_garanti=True, **PLEJEBOLIG)
-    indsaet(c, cpr="H", alder=85, visitationsdato=date(2023, 4, 1), startdato=date(2023, 5, 1), ventedage=30,
-            over_garanti=False, **PLEJEHJEM)
-    indsaet(c, cpr="J", alder=88, visitationsdato=date(2024, 3, 1), startdato=None, ventedage=30, ventende=True,
-            **PLEJEBOLIG)
     if lille:
         indsaet(c, cpr="X", kommunekode=751, alder=72, leverandoer="PRIVAT", **PRAKTISK)
         indsaet(c, cpr="Y", kommunekode=751, alder=91)
@@ -193,7 +186,7 @@ def celle(cube: pl.DataFrame, noegletal_id: str, omraade: str) -> dict:
     return cube.filter((pl.col("noegletal_id") == noegletal_id) & (pl.col("omraade") == omraade)).row(0, named=True)
 
 
-TIMER_101 = 6 * 1.5 + 2.0 + 2 * 1.0 + 4.0  # 17 h a week: D's in a care home, F, G and E are no hjemmehjælp
+TIMER_101 = 6 * 1.5 + 2.0 + 2 * 1.0 + 4.0  # 17 h a week: D's in a care home, F, G and N are no hjemmehjælp
 
 
 @pytest.mark.parametrize("noegletal_id, taeller, naevner, vaerdi, personer", [
