@@ -40,7 +40,7 @@ import numpy as np
 import polars as pl
 from tqdm import tqdm
 
-from flis_assets import omraader
+from flis_assets import omraader, snitflader
 from flis_assets.generate import faelles as f
 from flis_assets.generate import reference, writer
 from flis_assets.omraader.borger import generate as befolkning
@@ -51,7 +51,7 @@ from flis_assets.omraader.voksenhandicap import generate as vh
 
 __all__ = ["GenerateResult", "generate"]
 
-_KILDER = ("vh", "udsatte", "skole", "oekonomi", "cpr", "aeldre")
+_KILDER = tuple(snitflader.kilder())  # every area's sources
 _CPR_CHUNK = 1_000_000
 
 

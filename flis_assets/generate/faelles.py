@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+import zlib
 
 import numpy as np
 
@@ -35,14 +36,18 @@ _KILDE_ID = {
     "hand07": 7,
     "fagsystem": 8,
     "leverance": 9,
-    "aeldre": 10,
-    "aed06": 11,
 }
 
 
 def stream(seed: int, kode: int, kilde: str, *extra: int) -> np.random.Generator:
     """An independent RNG stream per (seed, kommune, source, ...)."""
-    return np.random.default_rng([seed, kode, _KILDE_ID[kilde], *extra])
+    return np.random.default_rng([seed, kode, _kilde_id(kilde), *extra])
+
+
+def _kilde_id(kilde: str) -> int:
+    """The first streams' fixed numbers (their files stay byte-identical); any other name (a new
+    area's source or reference file) its own number from the name, so an area needs no entry here."""
+    return _KILDE_ID.get(kilde) or 1000 + zlib.crc32(kilde.encode("utf-8"))
 
 
 def dag(d: date) -> int:

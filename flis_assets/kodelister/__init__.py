@@ -24,17 +24,17 @@ import polars as pl
 
 _SCHEMAS: dict[str, dict[str, type[pl.DataType] | pl.DataType]] = {
     "kommuner": {"kommunekode": pl.Int32, "indbyggere_ca": pl.Int64},
-    "kontoplan_bro": {
+    "vh_kontoplan_bro": {
         "dranst": pl.Int32,
         "hovedkonto": pl.Int32,
         "hovedfunktion": pl.Int32,
         "funktion": pl.Int32,
         "gruppering": pl.Int32,
     },
-    "ydelser": {"opholdsydelse": pl.Boolean},
-    "indberetningsaftaler": {"indberetter": pl.Int32, "for_kommune": pl.Int32},
-    "aaben_107_grupper": {"fra_dage": pl.Int32, "til_dage": pl.Int32},
-    "aldersgrupper": {"fra_alder": pl.Int32, "til_alder": pl.Int32},
+    "vh_ydelser": {"opholdsydelse": pl.Boolean},
+    "vh_indberetningsaftaler": {"indberetter": pl.Int32, "for_kommune": pl.Int32},
+    "vh_aaben_107_grupper": {"fra_dage": pl.Int32, "til_dage": pl.Int32},
+    "vh_aldersgrupper": {"fra_alder": pl.Int32, "til_alder": pl.Int32},
     "noegletal": {"faktor": pl.Float64, "diskretion": pl.Boolean, "kun_kommuner_med_begge": pl.Boolean},
     "koblede_noegletal": {"faktor": pl.Float64},
 }

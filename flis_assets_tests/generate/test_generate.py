@@ -20,8 +20,8 @@ SCALE = 0.05
 KOMMUNER = [101, 155, 173, 183, 185, 187, 265]
 FRA, TIL = date(2024, 1, 1), date(2024, 3, 1)
 MAANEDER = ["2024-01", "2024-02", "2024-03"]
-GYLDIGE_KODER = set(kodelister.load("ydelser")["ydelseskode"].to_list())
-OPHOLD = set(kodelister.load("ydelser").filter(kodelister.load("ydelser")["opholdsydelse"])["ydelseskode"])
+GYLDIGE_KODER = set(kodelister.load("vh_ydelser")["ydelseskode"].to_list())
+OPHOLD = set(kodelister.load("vh_ydelser").filter(kodelister.load("vh_ydelser")["opholdsydelse"])["ydelseskode"])
 FILNAVN = re.compile(r"^([A-Z]+)_(\d{3})_([A-Z0-9]+)_(FULD)_(\d{8})\.csv$")
 
 
@@ -214,7 +214,7 @@ def test_retroactive_corrections(ud):
 
 def test_vh_plants_the_dst_rule_hits(ud):
     rows = [r for rr in _vh(ud, "2024-03").values() for r in rr]
-    mg = set(kodelister.load("maalgrupper")["maalgruppekode"].to_list())
+    mg = set(kodelister.load("vh_maalgrupper")["maalgruppekode"].to_list())
     assert any(r["ydelseskode"] not in GYLDIGE_KODER for r in rows)
     assert any(r["maalgrupper"] == "" for r in rows)
     assert any(r["maalgrupper"] and not set(r["maalgrupper"].split(",")) <= mg for r in rows)
@@ -278,7 +278,7 @@ def test_skole_realism(ud):
 
 
 def test_oekonomi_cp1252_decimal_comma_and_corrections(ud):
-    bro = kodelister.load("kontoplan_bro")
+    bro = kodelister.load("vh_kontoplan_bro")
     bro_funktioner = {f"{r:02d}" for r in bro["funktion"].to_list()}
     lev = {m: _leverancer(ud, "oekonomi", m) for m in MAANEDER}
     for m, filer in lev.items():

@@ -2,6 +2,7 @@
 new area is a new folder (no shared module edited): proven with a toy area run through the real graph."""
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -113,3 +114,17 @@ def test_a_new_area_is_a_new_folder(tmp_path):
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert {"raadata/dagtilbud", "dsa/dagtilbud", "harmoniseret/dagtilbud_boern", "dsa/vh"} <= set(out["keys"])
     assert sorted(map(tuple, out["rows"])) == [("2024-03-01", 101, "Børnehave"), ("2024-03-01", 101, "Vuggestue")]
+
+
+def test_the_platform_imports_no_area():
+    """The layers, the check factory, the catalogues and the command line learn the areas from
+    `omraader.omraader()`; none imports an area's module (the generator's orchestration of the first
+    five areas, which build on one simulated population, is the documented exception)."""
+    rod = Path(__file__).parents[2] / "flis_assets"
+    platform = [*(rod / "defs").rglob("*.py"), *(rod / "checks").rglob("*.py"), *(rod / "snitflader").rglob("*.py"),
+                *(rod / "kodelister").rglob("*.py"), *rod.glob("*.py")]
+    omraader_navne = "|".join(o.navn for o in omraader.omraader())
+    moenster = re.compile(rf"omraader(\.| import )({omraader_navne})\b")
+    fund = [f"{p.relative_to(rod)}: {linje.strip()}" for p in platform
+            for linje in p.read_text(encoding="utf-8").splitlines() if moenster.search(linje)]
+    assert fund == []

@@ -1,7 +1,7 @@
 """Oekonomi: monthly account balances by the autoriserede kontoplan, per kommune.
 
 Amounts follow the kommune's simulated activity: full-time VH recipients per ydelse times a
-yearly unit cost, spread over the bridge's accounts (`kontoplan_bro`) and a few arts, plus the
+yearly unit cost, spread over the bridge's accounts (`vh_kontoplan_bro`) and a few arts, plus the
 children's measures (5.28.xx) and some accounts outside the bridge as noise. Beside these, the
 hovedfunktioner of the key figures (3.22, 5.25, 5.28, 5.30, 6.45) follow the kommune's
 simulated population of the age group they serve: a net cost per person and year drawn per
@@ -122,7 +122,7 @@ _P_REGK31_AFVIGELSE = 0.06
 @cache
 def _konti() -> dict[str, list[tuple[int, int, int]]]:
     """The bridge's accounts per ydelseskode: (hovedfunktion, funktion, gruppering)."""
-    bro = kodelister.load("kontoplan_bro")
+    bro = kodelister.load("vh_kontoplan_bro")
     assert set(bro["ydelseskode"].unique().to_list()) == set(_AARSPRIS)
     assert set(bro["dranst"].to_list()) == {1} and set(bro["hovedkonto"].to_list()) == {5}
     res: dict[str, list[tuple[int, int, int]]] = {}

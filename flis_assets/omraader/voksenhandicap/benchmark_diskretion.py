@@ -80,7 +80,7 @@ WITH kommuner AS ({KOMMUNER_SQL})
 SELECT k.periode, k.kommunekode AS handlekommune, y.ydelseskode,
     coalesce(b.unikke_modtagere, 0) AS unikke_modtagere, coalesce(b.helaarsmodtagere, 0) AS helaarsmodtagere,
     coalesce(b.godkendt_dst, {GODKENDT_DST}) AS godkendt_dst
-FROM kommuner k CROSS JOIN kodelister.ydelser y
+FROM kommuner k CROSS JOIN kodelister.vh_ydelser y
 LEFT JOIN datamart.vh_benchmark b
        ON b.periode = k.periode AND b.handlekommune = k.kommunekode AND b.ydelseskode = y.ydelseskode
 {godkendt_join("k.kommunekode", "y.ydelseskode", "year(k.periode) || 'K' || quarter(k.periode)")}

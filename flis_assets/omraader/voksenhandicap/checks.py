@@ -13,8 +13,8 @@ from flis_assets.defs.harmoniseret.linjer import linjer_bevaret_check
 
 def regler(names: list[str]) -> dict[str, pl.Expr]:
     """DST validity rules that need no other source, by their names in harmoniseringsregler.csv."""
-    ydelser = kodelister.load("ydelser")["ydelseskode"].to_list()
-    maalgrupper = kodelister.load("maalgrupper")["maalgruppekode"].to_list()
+    ydelser = kodelister.load("vh_ydelser")["ydelseskode"].to_list()
+    maalgrupper = kodelister.load("vh_maalgrupper")["maalgruppekode"].to_list()
     alle = {
         "UGYLDIG_YDELSESKODE": pl.col("ydelseskode").is_in(ydelser) & pl.col("ydelseskode").is_not_null(),
         "UGYLDIG_MAALGRUPPE": pl.col("maalgrupper").is_not_null()

@@ -69,7 +69,7 @@ NOEGLE = "handlekommune, ydelseskode, dimension, vaerdi"
 DIMENSIONER_SQL = f"""
 WITH y AS (  -- the longest window ending in $fra..$til starts with the year of $fra
     SELECT * FROM harmoniseret.vh_ydelser,  -- with the målgruppe -> hovedgruppe map of the code list
-        (SELECT map(list(maalgruppekode), list(hovedgruppe)) AS hovedgrupper FROM kodelister.maalgrupper)
+        (SELECT map(list(maalgruppekode), list(hovedgruppe)) AS hovedgrupper FROM kodelister.vh_maalgrupper)
     WHERE periode BETWEEN date_trunc('year', $fra::DATE) AND $til AND NOT slettes_af_dst AND ydelseskode IS NOT NULL
 ),
 d AS (  -- each line in its month under each dimension value it counts under
@@ -107,7 +107,7 @@ FROM (SELECT v.periode, tidsenhed, fra, {NOEGLE}, sum(nye) AS nye, sum(dage) AS 
 UDGIFTER_SQL = """
 SELECT o.periode, o.kommunekode, b.ydelseskode, sum(o.beloeb)::DOUBLE AS udgifter
 FROM dsa.oekonomi_bestand(DATE '9999-12-31') o
-JOIN kodelister.kontoplan_bro b
+JOIN kodelister.vh_kontoplan_bro b
   ON b.dranst = o.dranst::INTEGER AND b.hovedkonto = o.hovedkonto::INTEGER
  AND b.hovedfunktion = o.hovedfunktion::INTEGER AND b.funktion = o.funktion::INTEGER
  AND b.gruppering = o.gruppering::INTEGER

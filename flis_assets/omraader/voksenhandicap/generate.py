@@ -97,14 +97,14 @@ _P_WEB_REGEL3 = 0.2
 
 @cache
 def gyldige_koder() -> tuple[str, ...]:
-    koder = tuple(kodelister.load("ydelser")["ydelseskode"].to_list())
+    koder = tuple(kodelister.load("vh_ydelser")["ydelseskode"].to_list())
     assert set(koder) == set(_PARAM), "ydelse parameters must cover exactly the valid codes"
     return koder
 
 
 @cache
 def _opholdskoder() -> frozenset[str]:
-    y = kodelister.load("ydelser")
+    y = kodelister.load("vh_ydelser")
     return frozenset(y.filter(pl.col("opholdsydelse"))["ydelseskode"].to_list())
 
 
@@ -190,7 +190,7 @@ def _episoder(rng: np.random.Generator, par: Ydelsesparam, s: float) -> tuple[np
 
 def _maalgrupper(rng: np.random.Generator, n: int) -> np.ndarray:
     koder = list(_MAALGRUPPE_VAEGT)
-    assert set(koder) == set(kodelister.load("maalgrupper")["maalgruppekode"].to_list())
+    assert set(koder) == set(kodelister.load("vh_maalgrupper")["maalgruppekode"].to_list())
     p = np.array(list(_MAALGRUPPE_VAEGT.values()), dtype=float)
     valg = rng.choice(len(koder), size=(n, 3), p=p / p.sum())
     antal = rng.choice(3, size=n, p=[0.6, 0.3, 0.1]) + 1
@@ -490,7 +490,7 @@ def dst_modtagere(lev: VHLeverandoer, bef: Befolkning, til_mi: int) -> pl.DataFr
     x = lev.linjer
     v = lev.vis(til_mi)
     koder = gyldige_koder()
-    gyldig_mg = set(kodelister.load("maalgrupper")["maalgruppekode"].to_list())
+    gyldig_mg = set(kodelister.load("vh_maalgrupper")["maalgruppekode"].to_list())
     mg_ok = np.array([bool(s) and all(c in gyldig_mg for c in s.split(",")) for s in x["maalgrupper"]],
                      dtype=bool)
     start = x["start"]

@@ -105,7 +105,7 @@ SELECT s.kommunekode, s.fagsystem, s.ydelse_id, s.cpr,
     s.startdato AS fra,
     {linjeregler.til("s.startdato", "s.slutdato", "alternativ_slutdato")} AS til
 FROM stock s LEFT JOIN reg r USING (cpr)
-LEFT JOIN kodelister.indberetningsaftaler a
+LEFT JOIN kodelister.vh_indberetningsaftaler a
        ON a.indberetter = s.handlekommune AND a.for_kommune = s.betalingskommune
 """
 
@@ -114,11 +114,11 @@ REGLER_SQL = f"""
 CREATE OR REPLACE TEMP TABLE vh_regler AS
 WITH linje_regler AS (
     SELECT kommunekode, fagsystem, ydelse_id, 'UGYLDIG_YDELSESKODE' AS regel FROM vh_linjer
-    WHERE ydelseskode IS NULL OR ydelseskode NOT IN (SELECT ydelseskode FROM kodelister.ydelser)
+    WHERE ydelseskode IS NULL OR ydelseskode NOT IN (SELECT ydelseskode FROM kodelister.vh_ydelser)
     UNION ALL
     SELECT kommunekode, fagsystem, ydelse_id, 'UGYLDIG_MAALGRUPPE' FROM vh_linjer
     WHERE maalgrupper IS NULL OR NOT list_has_all(
-        (SELECT list(maalgruppekode) FROM kodelister.maalgrupper),
+        (SELECT list(maalgruppekode) FROM kodelister.vh_maalgrupper),
         list_transform(string_split(maalgrupper, ','), lambda x: trim(x)))
     UNION ALL
     SELECT kommunekode, fagsystem, ydelse_id, 'MANGLENDE_STARTDATO' FROM vh_linjer WHERE startdato IS NULL
@@ -149,7 +149,7 @@ par AS (  -- two lines of the same citizen whose validities overlap, with the ov
         AND NOT (a.kommunekode = b.kommunekode AND a.fagsystem = b.fagsystem AND a.ydelse_id = b.ydelse_id)
     WHERE a.fra <= coalesce(b.til, {UENDELIG}) AND b.fra <= coalesce(a.til, {UENDELIG})
 ),
-ophold AS (SELECT ydelseskode FROM kodelister.ydelser WHERE opholdsydelse)
+ophold AS (SELECT ydelseskode FROM kodelister.vh_ydelser WHERE opholdsydelse)
 SELECT kommunekode, fagsystem, ydelse_id, regel, DATE '0001-01-01' AS fra, {UENDELIG} AS til FROM linje_regler
 UNION ALL
 SELECT kommunekode, fagsystem, ydelse_id, 'OVERLAPPENDE_OPHOLD', fra, til FROM par
@@ -203,10 +203,10 @@ SELECT x.periode, x.kommunekode, x.fagsystem, x.ydelse_id, x.cpr, x.handlekommun
     s.ydelse_id IS NOT NULL AS slettes_af_dst, x.indlaesningsmaaned
 FROM x
 {godkendt_join("x.handlekommune", "x.ydelseskode", "x.kvartal")}
-LEFT JOIN kodelister.aaben_107_grupper a107
+LEFT JOIN kodelister.vh_aaben_107_grupper a107
        ON x.ydelseskode = '1.8.2' AND x.placerbar AND coalesce(x.til, {UENDELIG}) > x.slut
       AND date_diff('day', x.fra, x.slut) + 1 BETWEEN a107.fra_dage AND coalesce(a107.til_dage, 2147483647)
-LEFT JOIN kodelister.aldersgrupper ag ON x.alder BETWEEN ag.fra_alder AND coalesce(ag.til_alder, 1000)
+LEFT JOIN kodelister.vh_aldersgrupper ag ON x.alder BETWEEN ag.fra_alder AND coalesce(ag.til_alder, 1000)
 LEFT JOIN vh_sps_fra sps
        ON sps.kommunekode = x.kommunekode AND sps.fagsystem = x.fagsystem AND sps.ydelse_id = x.ydelse_id
 LEFT JOIN slettes s ON s.kommunekode = x.kommunekode AND s.fagsystem = x.fagsystem AND s.ydelse_id = x.ydelse_id

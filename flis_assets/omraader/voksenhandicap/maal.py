@@ -12,8 +12,8 @@ from flis_assets.defs.noegletal.maal import Maal
 def ydelser(argument: str) -> list[str]:
     """The ydelser of a figure's argument, each known to the code list (they go into SQL as text)."""
     if argument == "*":
-        return sorted(set(kodelister.load("kontoplan_bro")["ydelseskode"].to_list()))
-    kendte = set(kodelister.load("ydelser")["ydelseskode"].to_list())
+        return sorted(set(kodelister.load("vh_kontoplan_bro")["ydelseskode"].to_list()))
+    kendte = set(kodelister.load("vh_ydelser")["ydelseskode"].to_list())
     koder = [y.strip() for y in (argument or "").split(",")]
     if ukendte := [y for y in koder if y not in kendte]:
         raise ValueError(f"Voksenhandicaps nøgletal (noegletal.csv) nævner ydelser, som kodelisten ydelser ikke "
@@ -23,7 +23,7 @@ def ydelser(argument: str) -> list[str]:
 
 def _i(argument: str) -> str:
     if argument == "*":  # read when the cube runs, as the bridge then is
-        return "(SELECT DISTINCT ydelseskode FROM kodelister.kontoplan_bro)"
+        return "(SELECT DISTINCT ydelseskode FROM kodelister.vh_kontoplan_bro)"
     return "(" + ", ".join(f"'{y}'" for y in ydelser(argument)) + ")"
 
 

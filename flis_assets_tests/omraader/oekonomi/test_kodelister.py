@@ -11,7 +11,7 @@ def test_the_kontoplan_loads_into_duckdb_with_the_platforms_lists():
     with duckdb.connect() as con:
         load_kodelister(con)
         navne = dict(con.execute("SELECT kode, navn FROM kodelister.oekonomi_kontoplan").fetchall())
-        assert con.execute("SELECT count(*) FROM kodelister.kontoplan_bro").fetchone()[0] > 0
+        assert con.execute("SELECT count(*) FROM kodelister.vh_kontoplan_bro").fetchone()[0] > 0
     assert navne["5.30.26"] == "Personlig og praktisk hjælp og madservice (hjemmehjælp) til hjemmeboende"
     assert navne["5.38"] == "Tilbud til voksne med særlige behov"
 
@@ -20,7 +20,7 @@ def test_the_kontoplan_names_the_key_figures_hovedfunktioner_and_every_funktion_
     kontoplan = kodelister.load("oekonomi_kontoplan")
     koder = {(n, k) for k, n in kontoplan.select("kode", "niveau").iter_rows()}
     assert kontoplan["kode"].is_unique().all() and kontoplan["navn"].str.len_chars().min() > 0
-    bro = kodelister.load("kontoplan_bro")
+    bro = kodelister.load("vh_kontoplan_bro")
     for hk, hf, fu in bro.select("hovedkonto", "hovedfunktion", "funktion").unique().iter_rows():
         assert ("funktion", f"{hk}.{hf:02d}.{fu:02d}") in koder
         assert ("hovedfunktion", f"{hk}.{hf:02d}") in koder and ("hovedkonto", str(hk)) in koder
