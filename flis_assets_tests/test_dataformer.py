@@ -35,7 +35,7 @@ from flis_assets_tests.conftest import Flis, cpr_line, vh_line
 
 MAANEDER = [date(2024, m, 1) for m in (1, 2, 3, 4)]
 KOMMUNER = [101, 147, 330, 360, 751, 825, 851]
-TIMEOUT = 240  # seconds for one `flis materialize` of the whole data root (about 70 s when healthy)
+TIMEOUT = 480  # seconds for one `flis materialize` of the whole data root (about 90 s when healthy, six areas)
 IKKE_BEREGNET = "ikke beregnet"  # what cannot be computed must say so, not look like a number
 
 

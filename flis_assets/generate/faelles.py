@@ -118,7 +118,7 @@ def sidste_hele_kvartal(til_mi: int) -> int:
 
 def leveringsdato(seed: int, kode: int, kilde: str, mi: int) -> date:
     """A deterministic delivery day (1-28) in the load month."""
-    dag_i_maaned = int(stream(seed, kode, "leverance", _KILDE_ID[kilde], mi).integers(1, 29))
+    dag_i_maaned = int(stream(seed, kode, "leverance", _kilde_id(kilde), mi).integers(1, 29))
     return maaned_dato(mi).replace(day=dag_i_maaned)
 
 

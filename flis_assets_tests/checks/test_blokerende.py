@@ -19,6 +19,7 @@ import pytest
 from flis_assets.checks import factory
 from flis_assets_tests.conftest import cpr_line, module_flis, vh_line
 from flis_assets_tests.noegletal.test_koblede import measure, pupil
+from flis_assets_tests.omraader.aeldre.linjer import aeldre_line
 
 MAANED = "2024-03"
 P = "periode = '2024-03-01'"
@@ -51,6 +52,10 @@ BAD_CASES = {
         f"UPDATE harmoniseret.skole_elever SET klassetrin_0_9 = NOT klassetrin_0_9 WHERE {P} AND kommunekode = 151"),
     "harmoniseret/udsatte_foranstaltninger:afledte_felter": ("AABEN_SIDSTE_DAG_FORKERT",
         f"UPDATE harmoniseret.udsatte_foranstaltninger SET aaben_sidste_dag = NOT aaben_sidste_dag WHERE {P}"),
+    "dsa/aeldre:skema": ("not_nullable (cpr)", paa_en_linje("UPDATE dsa.aeldre SET cpr = NULL")),
+    "dsa/aeldre:ingen_linjer_tabt": ("LINJER_TABT_MELLEM_RAADATA_OG_DSA", paa_en_linje("DELETE FROM dsa.aeldre")),
+    "harmoniseret/aeldre_indsatser:linjer_bevaret": ("LINJE_DOBBELT_I_PERIODEN",
+        f"INSERT INTO harmoniseret.aeldre_indsatser SELECT * FROM harmoniseret.aeldre_indsatser WHERE {P} LIMIT 1"),
     "harmoniseret/vh_ydelser:linjer_bevaret": ("LINJE_DOBBELT_I_PERIODEN",
         f"INSERT INTO harmoniseret.vh_ydelser SELECT * FROM harmoniseret.vh_ydelser WHERE {P} LIMIT 1"),
     "datamart/vh_benchmark:totaler_som_harmoniseret": ("BENCHMARK_AFVIGER_FRA_HARMONISERET",
@@ -136,6 +141,8 @@ def bl(tmp_path_factory):
             f.deliver("vh", MAANED, k, "NEXUS", "20240305",
                       [vh_line(f"v{i}", cpr=c, handle=str(k), betaling=str(k), kode="1.8.1", ophold="1",
                                start="20240301") for i, c in enumerate(cs)])
+        f.deliver("aeldre", MAANED, 751, "NEXUS", "20240305",  # Ældre for the same adults of 751
+                  [aeldre_line(f"a{i}", c, visit="20240301", start="20240301") for i, c in enumerate(voksne[751])])
         f.deliver("udsatte", MAANED, 751, "DUBU", "20240305",
                   [measure(f"u{i}", c, "751", start="20240301") for i, c in enumerate(BOERN_751)])
         f.deliver("oekonomi", MAANED, 751, "OPUS", "20240305",

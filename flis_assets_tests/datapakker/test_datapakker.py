@@ -49,7 +49,9 @@ def test_every_kommune_in_the_data_gets_every_package_with_manifest(pk):
     for kommune in (101, 147, 187):
         files = sorted(p.name for p in folder(pk, kommune).iterdir())
         tables = ("noegletal", "noegletal_populationer", "vh_datamart", "vh_individ", "vh_regelrapport",
-                  "vh_hand07_benchmark", "skole_individ", "udsatte_individ", "datavalidering")
+                  "vh_hand07_benchmark", "skole_individ", "udsatte_individ", "datavalidering",
+                  "aeldre_datamart", "aeldre_individ", "borger_befolkning", "borger_bevaegelser", "borger_flytninger",
+                  "oekonomi_regnskab", "oekonomi_populationer")
         assert files == sorted(["manifest.json"] + [f"{t}.{e}" for t in tables for e in ("parquet", "csv")])
         manifest = json.loads((folder(pk, kommune) / "manifest.json").read_text())
         assert manifest["kommunekode"] == f"{kommune:03d}" and manifest["periode"] == "2024-03"

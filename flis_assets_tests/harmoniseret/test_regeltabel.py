@@ -21,4 +21,4 @@ def test_the_shared_rules_are_one_row_with_one_action():
 def test_an_areas_own_code_lists_are_code_lists():
     assert "aeldre_indsatser" in kodelister.names()
     indsatser = kodelister.load("aeldre_indsatser")
-    assert indsatser.filter(indsatser["plejebolig"] == "true")["indsatstype"].sort().to_list() == ["PLEJEBOLIG", "PLEJEHJEM"]
+    assert indsatser.filter(indsatser["plejebolig"])["indsatstype"].sort().to_list() == ["PLEJEBOLIG", "PLEJEHJEM"]
