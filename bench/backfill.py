@@ -42,7 +42,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from national_month import GIB, cpu_seconds, db_size_gib, in_fresh_process, ok, peak_rss_gib, run_label  # noqa: E402
+from national_month import (  # noqa: E402
+    GIB, cpu_seconds, db_size_gib, in_fresh_process, ok, peak_rss_gib, print_andele, run_label, trin_steder,
+)
 
 TARGET_SECONDS = 15 * 60
 
@@ -118,7 +120,7 @@ def backfill(data: Path, db: Path, fra: str, til: str, max_minutes: float | None
         out["sekunder"] = time.perf_counter() - t0
         out["runs"], out["steps"] = run_records(inst)
     out.update(peak=peak_rss_gib(), cpu=cpu_seconds(), ok=outcome.ok, fejl=outcome.fejlede_blokerende + outcome.fejlede_trin,
-               advarsler=outcome.advarsler)
+               advarsler=outcome.advarsler, steder=trin_steder(defs))
     return out
 
 
@@ -222,6 +224,7 @@ def main() -> None:
         for k, s in sorted(tot.items(), key=lambda x: -x[1]):
             if s >= in_steps / 100:
                 print(f"  {s:7.1f} s  {k}")
+        print_andele([(k, s) for _, k, s in d["steps"]], d["steder"])
         print("slowest single steps:")
         for label, k, s in sorted(d["steps"], key=lambda x: -x[2])[:10]:
             print(f"  {s:7.1f} s  {k}  ({label})")
