@@ -12,15 +12,13 @@ measures (`maal.py`) share, so each counts the same citizens.
 """
 
 from datetime import date
-from functools import cache
-from pathlib import Path
 
 import dagster as dg
 import duckdb
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
-from flis_assets import partitions
+from flis_assets import kodelister, partitions
 from flis_assets.defs.noegletal import praecision
 from flis_assets.omraader.aeldre import harmoniseret
 from flis_assets.resources import ensure_schemas, perioder_metadata, replace_periods
@@ -154,13 +152,10 @@ SELECTS = {
 }
 
 
-@cache
 def indsatstyper() -> pl.DataFrame:
     """The area's code list of indsatser (kodelister/aeldre_indsatser.csv): which types can be
-    hjemmehjælp and which are care homes. Read from the area's folder: the platform's code-list
-    loader does not read areas' lists yet."""
-    return pl.read_csv(Path(__file__).parent / "kodelister" / "aeldre_indsatser.csv", separator=";",
-                       infer_schema=False).with_columns(pl.col("hjemmehjaelp", "plejebolig") == "true")
+    hjemmehjælp and which are care homes (their yes/no columns BOOLEAN, as the loader types them)."""
+    return kodelister.load("aeldre_indsatser")
 
 
 def typeparametre() -> dict[str, list[str]]:

@@ -25,13 +25,13 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from flis_assets import kodelister
 from flis_assets.generate import faelles as f
 from flis_assets.generate import reference
 from flis_assets.omraader.borger.generate import Befolkning
 from flis_assets.omraader.voksenhandicap.generate import Systemskifte, VHLeverandoer
 
 KILDE = "aeldre"
-_MAPPE = Path(__file__).parent
 
 # Invalid (indsatstype, paragraf) pairs the kommuner send (UGYLDIG_INDSATS).
 _UGYLDIGE_PAR = (
@@ -101,7 +101,7 @@ _P_AED06_AFVIGELSE = 0.03
 @cache
 def indsatser() -> tuple[tuple[str, str], ...]:
     """Valid (indsatstype, paragraf) pairs first (from the area's code list), then invalid ones."""
-    kl = pl.read_csv(_MAPPE / "kodelister" / "aeldre_indsatser.csv", separator=";", infer_schema=False)
+    kl = kodelister.load("aeldre_indsatser")
     return tuple(zip(kl["indsatstype"], kl["paragraf"])) + _UGYLDIGE_PAR
 
 
