@@ -111,7 +111,7 @@ def test_a_table_published_beside_the_cube_withholds_its_cells_through_the_areas
     con = _tilfaelde_lager({101: 10, 147: 10, 151: 8})
     kube.koblede.create_levels(con, P1, P1)
     cube, tabeller = kube.cube(con, P1, P1)
-    assert set(tabeller) == {"noegletal.vh_benchmark_diskretion", "noegletal.test_tvang"}
+    assert {"noegletal.vh_benchmark_diskretion", "noegletal.test_tvang"} <= set(tabeller)
     celler = {c["omraade"]: c for c in cube.filter(pl.col("noegletal_id") == "test_tilfaelde_pr_1000").to_dicts()}
     # forced by the table, and then a neighbour, or Frederiksberg would be Hovedstaden minus the rest
     assert celler["147"]["diskretion_aarsag"] == d.SEKUNDAER and celler["147"]["taeller"] is None

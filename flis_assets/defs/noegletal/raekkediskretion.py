@@ -114,7 +114,7 @@ class Raekketabel:
 LEFT JOIN (SELECT DISTINCT periode, kommunekode, true AS d FROM ({f.med_data(fra, til)})) m{i}
        ON m{i}.periode = {alias}.periode AND m{i}.kommunekode = {alias}.{self.kommune}""" for i, f in enumerate(delvise))
         liste = ", ".join(f"CASE WHEN m{i}.d IS NULL THEN '{f.noegletal_id}' END" for i, f in enumerate(delvise))
-        return joins, f"list_filter([{liste}]::VARCHAR[], x -> x IS NOT NULL)"
+        return joins, f"list_filter([{liste}]::VARCHAR[], lambda x: x IS NOT NULL)"
 
     @property
     def RAEKKER_SQL(self) -> str:  # noqa: N802 - the protocol's name

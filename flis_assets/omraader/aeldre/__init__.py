@@ -2,7 +2,8 @@
 Danmarks Statistik. DSA by the systemskifte rules (`dsa.py`), DST's harmonisation rules
 (`harmoniseret.py`), the benchmark datamart and the AED06 reconciliation (`datamart.py`,
 `referencedata.py`), the key figures' measures (`maal.py`, `noegletal.csv`), the packages
-(`datapakker.py`), the harmonisation report (`rapporter.py`), checks (`checks.py`,
+(`datapakker.py`) and their hjemmehjælp rows' discretion, decided with the cube
+(`benchmark_diskretion.py`), the harmonisation report (`rapporter.py`), checks (`checks.py`,
 `checks_datamart.py`), generator (`generate.py`).
 """
 
@@ -33,6 +34,12 @@ def _pakker():
     return datapakker.pakker()
 
 
+def _afstemninger():
+    from flis_assets.omraader.aeldre import benchmark_diskretion
+
+    return [benchmark_diskretion.BENCHMARK]
+
+
 def _bestande(con) -> None:
     from flis_assets.defs.dsa import systemskifte
     from flis_assets.omraader.aeldre import dsa
@@ -43,6 +50,6 @@ def _bestande(con) -> None:
 OMRAADE = Omraade(
     navn="aeldre", titel="Ældre", praefiks="aeldre",
     beskrivelse="Hjemmehjælp, plejeboliger, træning og madservice efter Serviceloven, via Danmarks Statistik.",
-    assets=_assets, checks=_checks, maal=_maal, pakker=_pakker, bestande=_bestande,
+    assets=_assets, checks=_checks, maal=_maal, pakker=_pakker, afstemninger=_afstemninger, bestande=_bestande,
     generator="flis_assets.omraader.aeldre.generate",
 )
