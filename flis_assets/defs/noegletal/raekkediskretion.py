@@ -129,14 +129,18 @@ LEFT JOIN (SELECT DISTINCT periode, kommunekode, true AS d FROM ({f.med_data(fra
         return " UNION ALL ".join(f"SELECT '{f.noegletal_id}' AS noegletal_id, unnest({sorted(f.koder)}) AS {self.kode}"
                                   for f in self.figurer())
 
-    def uden_data_sql(self, fra: str = "$maaned", til: str = "$maaned") -> str:
-        """(periode, kommunekode, noegletal_id): a figure resting on no rows of the kommune (no data there)."""
-        dele = [f"""SELECT k.periode, k.kommunekode, '{f.noegletal_id}' AS noegletal_id
-                    FROM (SELECT DISTINCT periode, {self.kommune} AS kommunekode FROM ({self.raekker_sql})) k
-                    ANTI JOIN ({f.med_data(fra, til)}) m USING (periode, kommunekode)"""
-                for f in self.figurer() if f.med_data]
-        return (" UNION ALL ".join(dele) or
-                "SELECT NULL::DATE AS periode, NULL::INTEGER AS kommunekode, NULL::VARCHAR AS noegletal_id WHERE false")
+    def hviler_her(self, periode: str, kommunekode: str, noegletal_id: str, fra: str = "$maaned",
+                   til: str = "$maaned") -> str:
+        """An SQL condition: the figure `noegletal_id` rests on the rows of the kommune and period (the
+        three SQL expressions), i.e. it has data there (`Figur.med_data`)."""
+        delvise = [f for f in self.figurer() if f.med_data]
+        if not delvise:
+            return "true"
+        data = " UNION ALL ".join(f"SELECT periode, kommunekode, '{f.noegletal_id}' AS noegletal_id "
+                                  f"FROM ({f.med_data(fra, til)})" for f in delvise)
+        return (f"({noegletal_id} NOT IN ({', '.join(repr(f.noegletal_id) for f in delvise)}) OR EXISTS (SELECT 1 FROM "
+                f"({data}) m WHERE m.periode = {periode} AND m.kommunekode = {kommunekode} "
+                f"AND m.noegletal_id = {noegletal_id}))")
 
     def angreb_sql(self) -> str:
         """One period ($maaned) of the published figures (kommune level) and the package's rows, as

@@ -4,8 +4,21 @@ from datetime import date
 
 import pytest
 
-from flis_assets.omraader.aeldre import datamart, datapakker
-from flis_assets_tests.omraader.aeldre.aeldre_data import MAR, PLEJEBOLIG, PRAKTISK, con, indsaet, sql  # noqa: F401
+from flis_assets.defs.noegletal import kube
+from flis_assets.omraader.aeldre import benchmark_diskretion, datamart, datapakker
+from flis_assets_tests.omraader.aeldre.aeldre_data import MAR, PLEJEBOLIG, PRAKTISK, indsaet, ny_con, sql
+
+
+@pytest.fixture
+def con():
+    """aeldre_data's, with what the package and its check read beside the datamart: the cube, the
+    hjemmehjælp rows it withholds (none here: the package's own rule alone) and Økonomi's accounts."""
+    c = ny_con()
+    for ddl in (benchmark_diskretion.DDL, kube.DDL,
+                "CREATE TABLE datamart.oekonomi_regnskab (periode DATE, visning VARCHAR, kommunekode INTEGER)"):
+        c.execute(ddl)
+    yield c
+    c.close()
 
 FEB = date(2024, 2, 1)
 PARAMS = {"fra": MAR, "til": MAR}
@@ -65,6 +78,7 @@ def test_the_discretion_check_sees_a_count_under_five_or_hours_of_withheld_recip
     con.execute("UPDATE datapakker.aeldre_datamart SET visiterede_timer = 2 WHERE indsatstype = 'PRAKTISK_HJAELP'")
     con.execute("UPDATE datapakker.aeldre_datamart SET modtagere = 1 WHERE indsatstype = 'PRAKTISK_HJAELP'")
     assert sorted(sql(con, check, {"maaned": MAR}).rows()) == [
+        ("aeldre_datamart", "101", "PRAKTISK_HJAELP", "VIST_ANTAL_I_SKJULT_HJEMMEHJAELPSRAEKKE"),
         ("aeldre_datamart", "101", "PRAKTISK_HJAELP:modtagere", "FAERRE_END_5_INDIVIDER"),
         ("aeldre_datamart", "101", "PRAKTISK_HJAELP:visiterede_timer", "VISTE_TIMER_FOR_SKJULTE_MODTAGERE")]
 
