@@ -72,6 +72,13 @@ BAD_CASES = {
         f"""UPDATE datapakker.noegletal SET diskretioneret = false, diskretion_aarsag = NULL, taeller = 2,
             naevner = 10, individer = 10, vaerdi = 20
             WHERE {P} AND omraade = '101' AND noegletal_id = 'skole_segregering_0_9'"""),
+    # 751's hjemmehjælp rows shown (twelve with personlig pleje, 3 h each; nobody with praktisk hjælp):
+    # the hours per recipient, withheld in the cube, are their sum
+    "datapakker/indhold:aeldre_hjemmehjaelp_kan_ikke_udregnes": ("NOEGLETAL_ER_SUMMEN_AF_VISTE_RAEKKER",
+        f"""UPDATE datapakker.aeldre_datamart SET diskretioneret = false, diskretion_aarsag = NULL,
+            hjemmehjaelp_modtagere = CASE WHEN indsatstype = 'PERSONLIG_PLEJE' THEN 12 ELSE 0 END,
+            visiterede_timer = CASE WHEN indsatstype = 'PERSONLIG_PLEJE' THEN 36 ELSE 0 END
+            WHERE {P} AND kommunekode = 751 AND indsatstype IN ('PERSONLIG_PLEJE', 'PRAKTISK_HJAELP')"""),
     "datapakker/indhold:populationer_kan_ikke_udregnes": ("KAN_UDREGNES_AF_DET_PUBLICEREDE",
         f"""UPDATE datapakker.noegletal_populationer SET diskretioneret = false, diskretion_aarsag = NULL, antal = 10
             WHERE {P} AND omraade = '101' AND population = 'naevner2'"""),

@@ -30,12 +30,17 @@ WHERE periode BETWEEN $fra AND $til
 # NULL for the types they do not apply to (as in the datamart).
 AELDRE_DATAMART_SQL = f"""
 WITH b AS (SELECT * FROM datamart.aeldre_benchmark WHERE periode BETWEEN $fra AND $til),
-typer AS (
+kommuner AS ({kommuner_sql()}),
+typer AS (  -- and every hjemmehjælp type, had anyone it or not: the cube's figures are sums of their
+    -- rows (RAEKKER_SQL has them all), and a type left out would tell that its withheld rows are zero
     SELECT periode, indsatstype, bool_or(hjemmehjaelp_modtagere IS NOT NULL) AS hjemmehjaelpstype,
         bool_or(ventende IS NOT NULL) AS plejeboligtype
-    FROM b GROUP BY ALL
+    FROM (SELECT periode, indsatstype, hjemmehjaelp_modtagere, ventende FROM b
+          UNION ALL
+          SELECT DISTINCT k.periode, t.indsatstype, 0, NULL
+          FROM kommuner k CROSS JOIN kodelister.aeldre_indsatser t WHERE t.hjemmehjaelp)
+    GROUP BY ALL
 ),
-kommuner AS ({kommuner_sql()}),
 r AS (
     SELECT k.periode, k.kommunekode, t.indsatstype, coalesce(b.modtagere, 0) AS modtagere,
         CASE WHEN t.hjemmehjaelpstype THEN coalesce(b.hjemmehjaelp_modtagere, 0) END AS hjemmehjaelp_modtagere,

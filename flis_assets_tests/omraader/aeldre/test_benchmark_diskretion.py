@@ -197,3 +197,15 @@ def test_the_figures_resting_on_the_rows_come_from_the_catalogue():
     assert figurer[ANDEL].koder == {PH} and figurer[ANDEL].tal == {"individer": "naevner"}
     assert figurer[UDGIFT].tal == {"visiterede_timer": "naevner", "individer": "individer"}
     assert figurer[UDGIFT].skala(date(2024, 2, 1)) == 29 / 7 and figurer[UDGIFT].med_data is not None
+
+
+def test_a_hjemmehjaelp_type_nobody_has_is_still_a_withheld_row():
+    """Only personlig pleje in the period: praktisk hjælp's rows are there, withheld, as the cube's
+    equations take them; left out, they would say zero, and the hours per recipient would be PP's."""
+    con = ny()
+    modtagere(con, 101, pp=10, ph=0)
+    cube, pakke, publiceret = publicer(con)
+    assert raekke(pakke, 101, PH)["diskretion_aarsag"] == d.PRIMAER
+    assert not celle(cube, TIMER, "101")["diskretioneret"]
+    assert raekke(pakke, 101, PP)["diskretion_aarsag"] == d.SEKUNDAER  # else PH would be 10 minus PP's 10
+    assert BENCHMARK.angrib(publiceret).height == 0

@@ -6,14 +6,16 @@ import pytest
 
 from flis_assets.defs.noegletal import kube
 from flis_assets.omraader.aeldre import benchmark_diskretion, datamart, datapakker
+from flis_assets.resources import load_kodelister
 from flis_assets_tests.omraader.aeldre.aeldre_data import MAR, PLEJEBOLIG, PRAKTISK, indsaet, ny_con, sql
 
 
 @pytest.fixture
 def con():
-    """aeldre_data's, with what the package and its check read beside the datamart: the cube, the
-    hjemmehjælp rows it withholds (none here: the package's own rule alone) and Økonomi's accounts."""
+    """aeldre_data's, with what the package and its check read beside the datamart: the code lists, the
+    cube, the hjemmehjælp rows it withholds (none here: the package's own rule alone) and Økonomi's accounts."""
     c = ny_con()
+    load_kodelister(c)
     for ddl in (benchmark_diskretion.DDL, kube.DDL,
                 "CREATE TABLE datamart.oekonomi_regnskab (periode DATE, visning VARCHAR, kommunekode INTEGER)"):
         c.execute(ddl)
