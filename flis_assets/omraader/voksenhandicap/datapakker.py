@@ -48,8 +48,8 @@ SELECT periode, handlekommune AS modtager, handlekommune, regel, dst_handling, c
 FROM harmoniseret.vh_opmaerkninger WHERE periode BETWEEN $fra AND $til GROUP BY ALL
 """
 
-# The kommuner with VH lines in the period. datamart.befolkning is built by this area's datamart
-# today: a kommune with residents gets the packages too (Borger declares it once it owns the table).
+# The kommuner with VH lines in the period, and those with residents (Borger's datamart.befolkning):
+# the benchmark rows cover every kommune of the cube, so a kommune with residents gets the package too.
 KOMMUNER_I_DATA_SQL = """
 SELECT DISTINCT periode, handlekommune AS kommunekode FROM harmoniseret.vh_ydelser WHERE periode BETWEEN $fra AND $til
 UNION SELECT DISTINCT periode, kommunekode FROM datamart.befolkning WHERE periode BETWEEN $fra AND $til
@@ -70,24 +70,12 @@ JOIN ({hviler_paa_sql()}) h ON h.noegletal_id = k.noegletal_id AND h.ydelseskode
 WHERE d.periode = $maaned AND (d.helaarsmodtagere IS NOT NULL OR d.unikke_modtagere IS NOT NULL)
 """
 
-# One period's published figures of `benchmark_diskretion.figurer()` (kommune level) and benchmark rows.
-FIGURER_OG_RAEKKER_SQL = f"""
-SELECT 'noegletal' AS tabel, omraade, noegletal_id AS noegle, taeller, naevner, individer,
-    NULL::DOUBLE AS helaarsmodtagere, NULL::BIGINT AS unikke_modtagere, diskretioneret, diskretion_aarsag
-FROM datapakker.noegletal WHERE periode = $maaned AND niveau = 'kommune'
-  AND noegletal_id IN (SELECT DISTINCT noegletal_id FROM ({hviler_paa_sql()}))
-UNION ALL
-SELECT 'vh_datamart', lpad(handlekommune::VARCHAR, 3, '0'), ydelseskode, NULL, NULL, NULL,
-    helaarsmodtagere, unikke_modtagere, diskretioneret, diskretion_aarsag
-FROM datapakker.vh_datamart WHERE periode = $maaned
-"""
-
 BENCHMARK_KAN_IKKE_UDREGNES = Kontrol(
     navn="benchmark_kan_ikke_udregnes",
     beskrivelse="Blokerende: i hver kommune er et vist nøgletal over flere ydelser summen af kommunens "
     "benchmarkrækker i vh_datamart. Ingen skjult række må kunne regnes ud af nøgletallet og de viste rækker, og "
     "intet skjult nøgletal må være summen af viste tal; fejler med det udregnede tal.",
-    sql=FIGURER_OG_RAEKKER_SQL, validate=benchmark_diskretion.angrib,
+    sql=benchmark_diskretion.BENCHMARK.angreb_sql, validate=benchmark_diskretion.angrib,
 )
 
 
