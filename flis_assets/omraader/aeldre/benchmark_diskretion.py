@@ -111,6 +111,7 @@ BESKRIVELSE = ("De hjemmehjælpsrækker (kommune og indsatstype), som datapakken
 
 BENCHMARK = raekkediskretion.Raekketabel(
     TABEL=TABEL, DDL=DDL, BESKRIVELSE=BESKRIVELSE,
-    LAESER=tuple(dict.fromkeys([*maal.laeser(), HARMONISERET])),
+    # the rows' lines, and what the measures the figures rest on read (Økonomi's accounts: where they have data)
+    LAESER=tuple(dict.fromkeys([HARMONISERET, *(k for navn in TAL_AF_MAAL for k in maal.alle()[navn].laeser)])),
     raekker_sql=RAEKKER_SQL, kommune="kommunekode", kode="indsatstype", sum=SUM, individer="hjemmehjaelp_modtagere",
     figurer=figurer, pakke="aeldre_datamart")
