@@ -48,6 +48,21 @@ UDEN_DATA = "figurer_uden_data"  # the rows' column: the figures with no data in
 Vaerdier = Mapping[str, float | None]  # a row's or a figure's numbers by their names in the equations
 
 
+def ddl(tabel: str, kommune: str, kode: str) -> str:
+    """The table of the withheld rows the cube's asset writes (`Raekketabel.TABEL`)."""
+    return f"""CREATE TABLE IF NOT EXISTS {tabel} (
+    periode DATE NOT NULL, {kommune} INTEGER NOT NULL, {kode} VARCHAR NOT NULL, diskretion_aarsag VARCHAR NOT NULL
+)"""
+
+
+def beskrivelse(raekker: str, kode: str, koder: str, pakke: str) -> str:
+    """Of the table, for people: `raekker` the rows (benchmarkrækker), `kode` and `koder` their code
+    in the singular and plural (ydelse, ydelser), `pakke` the package showing them."""
+    return (f"De {raekker} (kommune og {kode}), som datapakken {pakke} skjuler, med årsag: færre end fem modtagere "
+            "(primær), et skjult nøgletal hviler på rækken, eller rækken kunne ellers regnes ud af et vist nøgletal "
+            f"over flere {koder} (sekundær). Afgøres sammen med kuben.")
+
+
 @dataclass(frozen=True)
 class Figur:
     """A cube figure resting on rows: `tal` maps each row number it publishes (the table's sum name
@@ -235,8 +250,15 @@ WHERE p.periode = $maaned AND p.{self.kode} IN (SELECT {self.kode} FROM ({self.h
             return False
         return isinstance(celle, Mapping) or t == self.sum or g.tal[t] == INDIVIDER
 
+    @staticmethod
+    def _raekker_af(f: Figur, raekker: Iterable[tuple[int, str]], uden: Mapping[int, Container[str]]
+                    ) -> list[tuple[int, str]]:
+        """The area's rows (kommune, kode) a figure's area cell sums: of its codes, where it has data."""
+        return [d for d in raekker if d[1] in f.koder and f.noegletal_id not in uden.get(d[0], ())]
+
     def afstem_omraade(self, celler: Mapping[str, Vaerdier | str], raekker: Mapping[tuple[int, str], Vaerdier],
-                       aarsag: Mapping[tuple[int, str], str], uden: Mapping[int, Container[str]] = {}) -> set[str]:
+                       aarsag: Mapping[tuple[int, str], str], uden: Mapping[int, Container[str]] | None = None
+                       ) -> set[str]:
         """One region or the country: the shown figures over several codes to withhold, because their
         equation over the area's rows would give a withheld number away. A figure is the sum of the
         area's shown single-row figures over its codes, its withheld ones (each known to be under
@@ -245,12 +267,19 @@ WHERE p.periode = $maaned AND p.{self.kode} IN (SELECT {self.kode} FROM ({self.h
 
         `celler`: noegletal_id → the area's numbers, or the reason when withheld; `raekker`: (kommune,
         kode) → every row of the area's kommuner; `aarsag`: the withheld rows' reasons; `uden`:
-        kommune → the figures without data there."""
+        kommune → the figures without data there. A withheld figure whose rows a shown one sums too
+        (the same numbers) withholds that one."""
+        uden = uden or {}
         tving = set()
         for f in self.figurer():
+            if isinstance(celler.get(f.noegletal_id), str):  # withheld, yet a shown figure over the same rows
+                mine = self._raekker_af(f, raekker, uden)
+                tving.update(g.noegletal_id for g in self._tvilling(f, {i: c for i, c in celler.items()
+                                                                       if isinstance(c, Mapping)})
+                             if mine and self._raekker_af(g, raekker, uden) == mine)
             if len(f.koder) == 1 or not isinstance(celler.get(f.noegletal_id), Mapping):
                 continue
-            mine = [d for d in raekker if d[1] in f.koder and f.noegletal_id not in uden.get(d[0], ())]
+            mine = self._raekker_af(f, raekker, uden)
             for t in (t for t in self.tal if t.navn in f.tal):
                 under = [g for g in self.figurer() if g.noegletal_id in celler
                          and self._daekker(g, f, t.navn, celler[g.noegletal_id])]

@@ -102,12 +102,8 @@ LEFT JOIN h USING (periode, kommunekode, indsatstype)
 """
 
 TABEL = "noegletal.aeldre_benchmark_diskretion"
-DDL = """CREATE TABLE IF NOT EXISTS noegletal.aeldre_benchmark_diskretion (
-    periode DATE NOT NULL, kommunekode INTEGER NOT NULL, indsatstype VARCHAR NOT NULL, diskretion_aarsag VARCHAR NOT NULL
-)"""
-BESKRIVELSE = ("De hjemmehjælpsrækker (kommune og indsatstype), som datapakken aeldre_datamart skjuler, med årsag: "
-               "færre end fem modtagere (primær), et skjult nøgletal hviler på rækken, eller rækken kunne ellers regnes "
-               "ud af et vist nøgletal over flere indsatstyper (sekundær). Afgøres sammen med kuben.")
+DDL = raekkediskretion.ddl(TABEL, "kommunekode", "indsatstype")
+BESKRIVELSE = raekkediskretion.beskrivelse("hjemmehjælpsrækker", "indsatstype", "indsatstyper", "aeldre_datamart")
 
 BENCHMARK = raekkediskretion.Raekketabel(
     TABEL=TABEL, DDL=DDL, BESKRIVELSE=BESKRIVELSE,

@@ -46,12 +46,8 @@ LEFT JOIN datamart.vh_benchmark b
 
 # What the cube's asset writes of it (`maal.Afstemning`).
 TABEL = "noegletal.vh_benchmark_diskretion"
-DDL = """CREATE TABLE IF NOT EXISTS noegletal.vh_benchmark_diskretion (
-    periode DATE NOT NULL, handlekommune INTEGER NOT NULL, ydelseskode VARCHAR NOT NULL, diskretion_aarsag VARCHAR NOT NULL
-)"""
-BESKRIVELSE = ("De benchmarkrækker (kommune og ydelse), som datapakken vh_datamart skjuler, med årsag: færre end fem "
-               "modtagere (primær), et skjult nøgletal hviler på rækken, eller rækken kunne ellers regnes ud af et vist "
-               "nøgletal over flere ydelser (sekundær). Afgøres sammen med kuben.")
+DDL = raekkediskretion.ddl(TABEL, "handlekommune", "ydelseskode")
+BESKRIVELSE = raekkediskretion.beskrivelse("benchmarkrækker", "ydelse", "ydelser", "vh_datamart")
 LAESER = tuple(dict.fromkeys([*maal.laeser(), dg.AssetKey(["datamart", "vh_benchmark"]),
                               dg.AssetKey(["referencedata", "godkendte_kommuner"])]))
 

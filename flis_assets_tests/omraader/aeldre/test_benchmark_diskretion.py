@@ -209,3 +209,13 @@ def test_a_hjemmehjaelp_type_nobody_has_is_still_a_withheld_row():
     assert not celle(cube, TIMER, "101")["diskretioneret"]
     assert raekke(pakke, 101, PP)["diskretion_aarsag"] == d.SEKUNDAER  # else PH would be 10 minus PP's 10
     assert BENCHMARK.angrib(publiceret).height == 0
+
+
+def test_a_region_withholding_the_expenses_per_hour_withholds_the_hours_per_recipient_over_the_same_rows():
+    """Where every kommune of the region has accounts, its expenses per visited hour publish the same
+    hours and recipients as its hours per recipient: one withheld, the other goes too. A kommune
+    without accounts makes them two sums (the hours per recipient has its rows too)."""
+    raekker = {(k, y): {"visiterede_timer": 10.0, "individer": 10.0} for k in (101, 147) for y in (PP, PH)}
+    celler = {TIMER: {"visiterede_timer": 40.0, "individer": 40.0}, UDGIFT: d.SEKUNDAER}
+    assert BENCHMARK.afstem_omraade(celler, raekker, {}) == {TIMER}
+    assert BENCHMARK.afstem_omraade(celler, raekker, {}, {147: {UDGIFT}}) == set()
