@@ -15,10 +15,12 @@ Which side of a figure is which row number follows from its measures (`TAL_AF_MA
 list of figures. Recipients are counted distinct per figure but summed over the rows, the cube's
 additive model (`diskretion.py`): the attacker's best guess and the stricter test.
 
-Not modelled, as inequalities only: the 67+/80+ recipients (`aeldre_hjemmehjaelp_pr_100_67`,
+Not modelled, being inequalities: the 67+/80+ recipients (`aeldre_hjemmehjaelp_pr_100_67`,
 `aeldre_andel_80_hjemmehjaelp`) are subsets of the rows' recipients, and the private recipients
-a subset of praktisk hjælp's. A subset bounds a withheld row from below by a shown count at most;
-the package withholds a row's every count, so no shown count of the row bounds it from above.
+a subset of praktisk hjælp's. A shown subset only bounds withheld rows from below (the package
+withholds a row's every count, so nothing of the row bounds it from above but its reason); where
+the figure over both rows is withheld, a shown 67+ count minus a shown row could meet a primary
+row's four, a residual risk the equations here do not see.
 """
 
 from __future__ import annotations
