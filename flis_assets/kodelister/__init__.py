@@ -48,7 +48,8 @@ class _Samlet:
 
 
 # The lists each area contributes to in its own folder.
-_FRA_OMRAADER = {"noegletal": _Samlet("noegletal_id", "henviser_til", ("navn",))}
+_FRA_OMRAADER = {"noegletal": _Samlet("noegletal_id", "henviser_til", ("navn",)),
+                 "plausibilitet": _Samlet("maal", "henviser_til", ())}  # defs/datamart/plausibilitet.py
 
 # kommuner.csv is the customer's reference file, copied as it is (comma-separated).
 _SEPARATORS = {"kommuner": ","}
