@@ -11,7 +11,6 @@ import polars as pl
 from flis_assets.defs.dsa import common
 from flis_assets.defs.noegletal import kube
 from flis_assets.defs.noegletal.checks import kube_med_kendte_sql
-from flis_assets.defs.referencedata.assets import read_godkendte
 from flis_assets.omraader.aeldre import harmoniseret as aeldre_harmoniseret
 from flis_assets.omraader.borger import datamart as borger_datamart
 from flis_assets.omraader.oekonomi import datamart as oekonomi_datamart
@@ -20,6 +19,7 @@ from flis_assets.omraader.udsatte import harmoniseret as udsatte_harmoniseret
 from flis_assets.omraader.voksenhandicap import benchmark_diskretion
 from flis_assets.omraader.voksenhandicap import datamart as vh_datamart_modul
 from flis_assets.omraader.voksenhandicap import harmoniseret as vh_harmoniseret
+from flis_assets.omraader.voksenhandicap.referencedata import read_godkendte
 from flis_assets.resources import create_tables_like, load_kodelister
 
 # Every table the cube reads, from its area's own definition (a column an area adds is here too):
