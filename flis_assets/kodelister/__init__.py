@@ -6,6 +6,11 @@ kommuner, the one rule table of every area, ...) live here; an area's own lists 
 folder, `flis_assets/omraader/<navn>/kodelister/<praefiks>_*.csv`, named with the area's prefix
 so two areas' codes never collide (an area list's columns of only `true`/`false` are BOOLEAN).
 
+Every column is text unless typed: the platform's lists in `_SCHEMAS`, an area's lists in its own
+`kodelister/typer.csv` (`liste;kolonne;type`, one row per typed column; `type` is `heltal`
+(INTEGER), `decimaltal` (DOUBLE) or `ja_nej` (BOOLEAN, from `true`/`false`)). Types are declared,
+not guessed from the values: a code such as `01` or `1.1` must stay the text it is.
+
 A few lists are made by every data area (`_FRA_OMRAADER`): each area writes its own rows in
 `flis_assets/omraader/<navn>/<list>.csv`, and the list is their concatenation, with the area's
 name in `dataomraade` (`omraade` is the cube's kommune, region or Danmark). Such a row may be the
@@ -24,20 +29,14 @@ import polars as pl
 
 _SCHEMAS: dict[str, dict[str, type[pl.DataType] | pl.DataType]] = {
     "kommuner": {"kommunekode": pl.Int32, "indbyggere_ca": pl.Int64},
-    "vh_kontoplan_bro": {
-        "dranst": pl.Int32,
-        "hovedkonto": pl.Int32,
-        "hovedfunktion": pl.Int32,
-        "funktion": pl.Int32,
-        "gruppering": pl.Int32,
-    },
-    "vh_ydelser": {"opholdsydelse": pl.Boolean},
-    "vh_indberetningsaftaler": {"indberetter": pl.Int32, "for_kommune": pl.Int32},
-    "vh_aaben_107_grupper": {"fra_dage": pl.Int32, "til_dage": pl.Int32},
-    "vh_aldersgrupper": {"fra_alder": pl.Int32, "til_alder": pl.Int32},
     "noegletal": {"faktor": pl.Float64, "diskretion": pl.Boolean, "kun_kommuner_med_begge": pl.Boolean},
     "koblede_noegletal": {"faktor": pl.Float64},
 }
+
+# The types an area's `kodelister/typer.csv` may give a column.
+_OMRAADETYPER: dict[str, type[pl.DataType]] = {"heltal": pl.Int32, "decimaltal": pl.Float64, "ja_nej": pl.Boolean}
+_TYPEFIL = "typer.csv"
+_TYPEHOVED = ["liste", "kolonne", "type"]
 
 
 
@@ -49,7 +48,8 @@ class _Samlet:
 
 
 # The lists each area contributes to in its own folder.
-_FRA_OMRAADER = {"noegletal": _Samlet("noegletal_id", "henviser_til", ("navn",))}
+_FRA_OMRAADER = {"noegletal": _Samlet("noegletal_id", "henviser_til", ("navn",)),
+                 "plausibilitet": _Samlet("maal", "henviser_til", ())}  # defs/datamart/plausibilitet.py
 
 # kommuner.csv is the customer's reference file, copied as it is (comma-separated).
 _SEPARATORS = {"kommuner": ","}
@@ -69,6 +69,8 @@ def _stier() -> dict[str, Path]:
              if p.name.endswith(".csv")}
     for o in omraader.omraader():
         for p in sorted((o.mappe / "kodelister").glob("*.csv")):
+            if p.name == _TYPEFIL:  # the lists' column types, no list
+                continue
             navn = p.name.removesuffix(".csv")
             if not navn.startswith(f"{o.praefiks}_"):
                 raise ValueError(f"Kodelisten {p} skal hedde {o.praefiks}_…: et områdes kodelister bærer "
@@ -80,23 +82,66 @@ def _stier() -> dict[str, Path]:
 
 
 @cache
+def _typer() -> dict[str, dict[str, tuple[type[pl.DataType], str]]]:
+    """Each area list's declared column types (`kodelister/typer.csv`), with where each is declared."""
+    from flis_assets import omraader
+
+    stier = _stier()
+    typer: dict[str, dict[str, tuple[type[pl.DataType], str]]] = {}
+    for o in omraader.omraader():
+        p = o.mappe / "kodelister" / _TYPEFIL
+        if not p.exists():
+            continue
+        frame = pl.read_csv(p, separator=";", infer_schema=False)
+        if frame.columns != _TYPEHOVED:
+            raise ValueError(f"{p}, linje 1: overskriften skal være {';'.join(_TYPEHOVED)}")
+        for linje, (liste, kolonne, type_) in enumerate(frame.iter_rows(), start=2):
+            hvor = f"{p}, linje {linje}"
+            if liste not in stier or stier[liste].parent != p.parent:
+                raise ValueError(f"{hvor}: kodelisten {liste} findes ikke i {p.parent}")
+            if type_ not in _OMRAADETYPER:
+                raise ValueError(f"{hvor}: typen {type_} kendes ikke; brug {', '.join(_OMRAADETYPER)}")
+            if kolonne in typer.setdefault(liste, {}):
+                raise ValueError(f"{hvor}: {liste}.{kolonne} har allerede en type ({typer[liste][kolonne][1]})")
+            typer[liste][kolonne] = (_OMRAADETYPER[type_], hvor)
+    return typer
+
+
+@cache
 def load(name: str) -> pl.DataFrame:
     """One code list as a polars frame, typed where the type matters."""
-    overrides = _SCHEMAS.get(name, {})
+    overrides = dict(_SCHEMAS.get(name, {}))
     if name in _FRA_OMRAADER:
         frame = _fra_omraader(name, _FRA_OMRAADER[name])
     else:
         path = _stier()[name]
         frame = pl.read_csv(path.read_bytes(), separator=_SEPARATORS.get(name, ";"), infer_schema=False)
         if path.parent != Path(__file__).parent:  # an area's list: its yes/no columns as BOOLEAN
+            for kolonne, (dtype, hvor) in _typer().get(name, {}).items():
+                if kolonne not in frame.columns:
+                    raise ValueError(f"{hvor}: kodelisten {name} har ingen kolonne {kolonne}")
+                _tjek_type(path, frame, kolonne, dtype)
+                overrides[kolonne] = dtype
             frame = frame.with_columns(pl.col(c) == "true" for c in frame.columns
-                                       if frame[c].len() and frame[c].is_in(["true", "false"]).all())
+                                       if c not in overrides and frame[c].len()
+                                       and frame[c].is_in(["true", "false"]).all())
     return frame.with_columns(
         [
             (pl.col(c) == "true") if dtype == pl.Boolean else pl.col(c).cast(dtype)
             for c, dtype in overrides.items()
         ]
     )
+
+
+def _tjek_type(path: Path, frame: pl.DataFrame, kolonne: str, dtype: type[pl.DataType]) -> None:
+    """A declared column's values must be of its type (empty is allowed): else the file and line."""
+    vaerdier = pl.col(kolonne)
+    gyldig = vaerdier.is_in(["true", "false"]) if dtype == pl.Boolean else vaerdier.cast(dtype, strict=False).is_not_null()
+    forkerte = frame.with_row_index("linje", offset=2).filter(vaerdier.is_not_null() & ~gyldig)
+    if forkerte.height:
+        linje, vaerdi = forkerte.row(0, named=True)["linje"], forkerte.row(0, named=True)[kolonne]
+        navn = next(n for n, t in _OMRAADETYPER.items() if t == dtype)
+        raise ValueError(f"{path}, linje {linje}: {kolonne} er '{vaerdi}', men skal være {navn}")
 
 
 def _fra_omraader(name: str, samlet: _Samlet) -> pl.DataFrame:

@@ -8,8 +8,11 @@ folder here and learns each area from it. An area's folder holds
 - `kilder.csv`, `felter.csv` (and `felttyper.csv` for its own field types): its interface
   descriptions (snitfladebeskrivelser), read by landing, DSA and the generator;
 - `kodelister/<praefiks>_*.csv`: its code lists, namespaced by the area's prefix so two areas'
-  codes never collide (each becomes `kodelister.<name>` in DuckDB);
+  codes never collide (each becomes `kodelister.<name>` in DuckDB); every column is text unless
+  `kodelister/typer.csv` (`liste;kolonne;type`, type `heltal`, `decimaltal` or `ja_nej`) types it;
 - `noegletal.csv`: its central key figures (`defs/noegletal`), and its measures in `OMRAADE.maal`;
+- `plausibilitet.csv` and `plausibilitet_tabeller.csv`: its measures judged against each kommune's
+  own history, and the tables and columns they may read (`defs/datamart/plausibilitet.py`);
 - its SQL and assets per layer (`dsa.py`, `harmoniseret.py`, `datamart.py`, ...), checks,
   packages, reports, generator (`generate.py`) and tests (`flis_assets_tests/omraader/<navn>/`).
 

@@ -3,31 +3,48 @@ reads, filled from per-kommune numbers, so a data shape (VH without Økonomi, a 
 data, ...) runs through the cube's real SQL and discretion in well under a second."""
 
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from flis_assets.omraader.aeldre.harmoniseret import INDSATSER_DDL
-from flis_assets.omraader.voksenhandicap.datamart import DDL as DATAMART_DDL
-from flis_assets.omraader.voksenhandicap.harmoniseret import YDELSER_DDL
+from flis_assets.defs.dsa import common
 from flis_assets.defs.noegletal import kube
-from flis_assets.omraader.voksenhandicap import benchmark_diskretion
 from flis_assets.defs.noegletal.checks import kube_med_kendte_sql
-from flis_assets.resources import load_kodelister
+from flis_assets.omraader.aeldre import harmoniseret as aeldre_harmoniseret
+from flis_assets.omraader.borger import datamart as borger_datamart
+from flis_assets.omraader.oekonomi import datamart as oekonomi_datamart
+from flis_assets.omraader.skole import harmoniseret as skole_harmoniseret
+from flis_assets.omraader.udsatte import harmoniseret as udsatte_harmoniseret
+from flis_assets.omraader.voksenhandicap import benchmark_diskretion
+from flis_assets.omraader.voksenhandicap import datamart as vh_datamart_modul
+from flis_assets.omraader.voksenhandicap import harmoniseret as vh_harmoniseret
+from flis_assets.omraader.voksenhandicap.referencedata import read_godkendte
+from flis_assets.resources import create_tables_like, load_kodelister
 
-TABELLER = [
-    *DATAMART_DDL, YDELSER_DDL, INDSATSER_DDL,
-    """CREATE TABLE harmoniseret.skole_elever (periode DATE, kommunekode INTEGER, cpr VARCHAR,
-        undervisningstilbud VARCHAR, fravaersdage DOUBLE, skoledage INTEGER, klassetrin_0_9 BOOLEAN)""",
-    """CREATE TABLE harmoniseret.udsatte_foranstaltninger (periode DATE, cpr VARCHAR, handlekommune INTEGER,
-        aaben_sidste_dag BOOLEAN, slettes_af_dst BOOLEAN)""",
-    """CREATE TABLE datamart.befolkning (periode DATE, kommunekode INTEGER, koen VARCHAR, alder INTEGER, antal BIGINT)""",
-    # Økonomi's accounts (its figures have no kommune with accounts here)
-    """CREATE TABLE datamart.oekonomi_regnskab (periode DATE, visning VARCHAR, kommunekode INTEGER, dranst VARCHAR,
-        hovedkonto VARCHAR, hovedfunktion VARCHAR, funktion VARCHAR, hovedart VARCHAR, beloeb DECIMAL(18, 2))""",
-    """CREATE TABLE referencedata.godkendte_kommuner (kommunekode INTEGER, ydelseskode VARCHAR, kvartal VARCHAR,
-        godkendt VARCHAR)""",
-]
+# Every table the cube reads, from its area's own definition (a column an area adds is here too):
+# the areas with DDL give their statements, the period tables take the shape of their SELECT.
+DDL = [*vh_datamart_modul.DDL, vh_harmoniseret.YDELSER_DDL, aeldre_harmoniseret.INDSATSER_DDL]
+SELECTS = {
+    "harmoniseret.skole_elever": skole_harmoniseret.ELEVER_SQL,
+    "harmoniseret.udsatte_foranstaltninger": udsatte_harmoniseret.FORANSTALTNINGER_SQL,
+    "datamart.befolkning": borger_datamart.BEFOLKNING_SQL,
+    "datamart.oekonomi_regnskab": oekonomi_datamart.REGNSKAB_SQL,  # no kommune has accounts here
+}
+# DST's approval lists as the reader gives them without a file: empty, with the reader's columns.
+GODKENDTE = read_godkendte(Path(__file__).parent / "ingen_godkendte")
+
+
+def opret_tabeller(con: duckdb.DuckDBPyConnection) -> None:
+    load_kodelister(con)
+    common.ensure_all(con)  # the DSA tables the period tables' SELECTs read (empty)
+    for ddl in DDL:
+        con.execute(ddl)
+    create_tables_like(con, SELECTS)
+    con.register("godkendte", GODKENDTE)
+    con.execute("CREATE TABLE referencedata.godkendte_kommuner AS SELECT * FROM godkendte")
+    con.unregister("godkendte")
+
 
 # One period's data: (kommunekode, ydelseskode) -> recipients (each a full month, or with their
 # full-time recipients: (recipients, helaarsmodtagere)) or expenses, and kommunekode -> residents aged 18-64.
@@ -41,9 +58,7 @@ def _modtagere(v: int | tuple[int, float]) -> tuple[int, float]:
 def lager(perioder: dict[date, Periode], threads: int = 1, omvendt: bool = False) -> duckdb.DuckDBPyConnection:
     """The warehouse; `omvendt` inserts every table's rows in reverse order (same data, other order)."""
     con = duckdb.connect(config={"threads": threads})
-    load_kodelister(con)
-    for ddl in TABELLER:
-        con.execute(ddl)
+    opret_tabeller(con)
     for periode, (modtagere, udgifter, befolkning) in perioder.items():
         orden = (lambda xs: xs[::-1]) if omvendt else list
         modtagere = {ky: _modtagere(v) for ky, v in orden(list(modtagere.items()))}

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from flis_assets import cli
 from flis_assets.defs.referencedata import assets as ref
 from flis_assets.omraader.borger import referencedata as folk1a
+from flis_assets.omraader.voksenhandicap import referencedata as vh
 from flis_assets.resources import duckdb_resource
 
 HEADERS = {
@@ -35,13 +36,13 @@ TYPES = {
 def header_only_godkendte(folder) -> None:
     wb = Workbook()
     wb.active.title = "Godkendte"
-    wb.active.append(ref.GODKENDT_HEADER)
+    wb.active.append(vh.GODKENDT_HEADER)
     wb.save(folder / "godkendte_kommuner_2024.xlsx")
 
 
 @pytest.mark.parametrize("name, fil, reader", [
     ("systemskifte", "systemskifte.csv", ref.read_systemskifte),
-    ("hand07", "HAND07.csv", ref.read_hand07),
+    ("hand07", "HAND07.csv", vh.read_hand07),
     ("folk1a", "FOLK1A.csv", folk1a.read_folk1a),
     ("abonnementer", "abonnementer.csv", ref.read_abonnementer),
 ])
@@ -53,7 +54,7 @@ def test_a_header_only_csv_reads_as_no_rows(tmp_path, name, fil, reader):
 
 def test_a_header_only_godkendte_list_reads_as_no_rows(tmp_path):
     header_only_godkendte(tmp_path)
-    frame = ref.read_godkendte(tmp_path)
+    frame = vh.read_godkendte(tmp_path)
     assert frame.height == 0 and dict(frame.schema) == TYPES["godkendte_kommuner"]
 
 
@@ -61,7 +62,8 @@ def test_header_only_files_materialise_as_empty_typed_tables(flis):
     for fil, header in HEADERS.items():
         flis.reference(fil, header + "\n")
     header_only_godkendte(flis.root / "reference")
-    res = dg.materialize([*ref.assets, folk1a.folk1a], resources={"duckdb": duckdb_resource()}, instance=flis.instance)
+    res = dg.materialize([*ref.assets, vh.godkendte_kommuner, vh.hand07, folk1a.folk1a],
+                         resources={"duckdb": duckdb_resource()}, instance=flis.instance)
     assert res.success
     for name, types in TYPES.items():
         assert flis.sql(f"SELECT count(*) AS n FROM referencedata.{name}")["n"][0] == 0

@@ -1,7 +1,10 @@
 """Plausibility against a kommune's own history, as Danmarks Statistik checks before it publishes.
 
-One warning check (never blocking) per measure of the catalogue `kodelister/plausibilitet.csv`
-(area, table, kommune column, how the value is counted, factor and minimum difference, as data).
+One warning check (never blocking) per measure of the catalogue `kodelister.plausibilitet` (area,
+table, kommune column, how the value is counted, factor and minimum difference, as data). Each
+area writes its own measures in `omraader/<navn>/plausibilitet.csv`, and the tables and columns a
+measure may name in `omraader/<navn>/plausibilitet_tabeller.csv` (`tabel;kolonne`): this module
+names no area's table.
 
 The rule, for each kommune and each month of the run:
 - history: the kommune's values in the 12 months before the month, counting only months in which
@@ -15,33 +18,51 @@ The rule, for each kommune and each month of the run:
   a month in which the table has rows for others counts 0; a month without any rows is not judged.
 
 The SQL is built here from fixed fragments; the catalogue only names identifiers, each checked
-against `TILLADTE` (table -> its columns), and the measure's number facts are read by the SQL from
-the `kodelister.plausibilitet` table itself.
+against `TILLADTE` (table -> its columns, from the areas' allow-lists, themselves only plain
+identifiers of the period layers), and the measure's number facts are read by the SQL from the
+`kodelister.plausibilitet` table itself.
 """
 
 import re
+from pathlib import Path
 
 import dagster as dg
+import polars as pl
 
-from flis_assets import kodelister
+from flis_assets import kodelister, omraader
 from flis_assets.checks.factory import frame_check
 
 KATALOG = "plausibilitet"
+TILLADTE_FIL = "plausibilitet_tabeller.csv"
 HISTORIK_MAANEDER = 12
 MIN_HISTORIK = 6
 
-# The tables a measure may read, with the columns it may name: nothing else reaches the SQL.
-TILLADTE: dict[str, set[str]] = {
-    "harmoniseret.vh_ydelser": {"handlekommune", "cpr", "slettes_af_dst"},
-    "harmoniseret.skole_elever": {"kommunekode", "cpr"},
-    "datamart.vh_benchmark": {"handlekommune", "unikke_modtagere"},
-    "datamart.skole_elever": {"kommunekode", "elever"},
-    "datamart.udsatte_foranstaltninger": {"handlekommune", "foranstaltninger_aabne", "boern_aabne"},
-    "datamart.vh_udgifter": {"kommunekode", "udgifter"},
-    "datamart.befolkning": {"kommunekode", "antal"},
-}
 AGGREGATER = {"sum": "sum({kolonne})", "count_distinct": "count(DISTINCT {kolonne})"}
 MAAL_ID = re.compile(r"[a-z][a-z0-9_]*")
+TABEL_ID = re.compile(r"(harmoniseret|datamart)\.[a-z][a-z0-9_]*")
+
+
+def tilladte() -> dict[str, set[str]]:
+    """The tables a measure may read, with the columns it may name (every area's allow-list):
+    nothing else reaches the SQL."""
+    ud: dict[str, set[str]] = {}
+    for mappe in omraader.mapper():
+        sti: Path = mappe / TILLADTE_FIL
+        if not sti.exists():
+            continue
+        frame = pl.read_csv(sti, separator=";", infer_schema=False)
+        if frame.columns != ["tabel", "kolonne"]:
+            raise ValueError(f"{sti}, linje 1: overskriften skal være tabel;kolonne")
+        for linje, (tabel, kolonne) in enumerate(frame.iter_rows(), start=2):
+            if not TABEL_ID.fullmatch(tabel or "") or not MAAL_ID.fullmatch(kolonne or ""):
+                raise ValueError(f"{sti}, linje {linje}: '{tabel}' og '{kolonne}' skal være en tabel i harmoniseret "
+                                 "eller datamart og en kolonne (små bogstaver, cifre og _)")
+            ud.setdefault(tabel, set()).add(kolonne)
+    return ud
+
+
+# The tables a measure may read, with the columns it may name.
+TILLADTE: dict[str, set[str]] = tilladte()
 
 SQL = """
 WITH maal AS (
@@ -77,30 +98,35 @@ ORDER BY abs(v.vaerdi - v.median) DESC, v.kommunekode
 """
 
 
-def _ugyldig(linje: int, felt: str, vaerdi: str, tilladt) -> ValueError:
-    return ValueError(f"kodelister/{KATALOG}.csv linje {linje}: {felt} '{vaerdi}' er ikke tilladt "
+def fil(maal: dict) -> str:
+    """The file a catalogue row is written in: its area's."""
+    return f"omraader/{maal['dataomraade']}/{KATALOG}.csv"
+
+
+def _ugyldig(maal: dict, linje: int, felt: str, vaerdi: str, tilladt) -> ValueError:
+    return ValueError(f"{fil(maal)} linje {linje}: {felt} '{vaerdi}' er ikke tilladt "
                       f"(tilladt: {', '.join(sorted(tilladt))})")
 
 
 def sql(maal: dict, linje: int) -> str:
-    """The check's SQL for one catalogue row (`linje` its line in the CSV), every identifier checked."""
+    """The check's SQL for one catalogue row (`linje` its line in its area's CSV), every identifier checked."""
     if not MAAL_ID.fullmatch(maal["maal"] or ""):
-        raise _ugyldig(linje, "maal", maal["maal"], ["små bogstaver, cifre og _"])
+        raise _ugyldig(maal, linje, "maal", maal["maal"], ["små bogstaver, cifre og _"])
     tabel = maal["tabel"]
     if tabel not in TILLADTE:
-        raise _ugyldig(linje, "tabel", tabel, TILLADTE)
+        raise _ugyldig(maal, linje, "tabel", tabel, TILLADTE)
     for felt in ("kommunekolonne", "kolonne", "udeluk"):
         if maal[felt] is not None and maal[felt] not in TILLADTE[tabel]:
-            raise _ugyldig(linje, felt, maal[felt], TILLADTE[tabel])
+            raise _ugyldig(maal, linje, felt, maal[felt], TILLADTE[tabel])
     if maal["aggregat"] not in AGGREGATER:
-        raise _ugyldig(linje, "aggregat", maal["aggregat"], AGGREGATER)
+        raise _ugyldig(maal, linje, "aggregat", maal["aggregat"], AGGREGATER)
     for felt in ("faktor", "minimum_afvigelse"):
         try:
             tal = float(maal[felt])
         except (TypeError, ValueError):
             tal = float("nan")
         if not (tal > 1 if felt == "faktor" else tal >= 0):
-            raise ValueError(f"kodelister/{KATALOG}.csv linje {linje}: {felt} '{maal[felt]}' skal være et tal "
+            raise ValueError(f"{fil(maal)} linje {linje}: {felt} '{maal[felt]}' skal være et tal "
                              f"{'over 1' if felt == 'faktor' else 'på mindst 0'}")
     return SQL.format(
         maal=maal["maal"], tabel=tabel, kommunekolonne=maal["kommunekolonne"],
@@ -128,6 +154,11 @@ def beskrivelse(maal: dict) -> str:
     )
 
 
+def linjer(katalog: pl.DataFrame) -> list[int]:
+    """Each row's line in its area's file (line 1 is the header)."""
+    return katalog.select((pl.int_range(pl.len()).over("dataomraade") + 2).alias("linje"))["linje"].to_list()
+
+
 def build_checks() -> list[dg.AssetChecksDefinition]:
     katalog = kodelister.load(KATALOG)
     return [
@@ -136,7 +167,7 @@ def build_checks() -> list[dg.AssetChecksDefinition]:
             description=beskrivelse(maal), sql=sql(maal, linje),
             additional_deps=[dg.AssetKey(["referencedata", "kodelister"])],
         )
-        for linje, maal in enumerate(katalog.iter_rows(named=True), start=2)  # line 1 is the header
+        for linje, maal in zip(linjer(katalog), katalog.iter_rows(named=True), strict=True)
     ]
 
 

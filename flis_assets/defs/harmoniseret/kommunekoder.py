@@ -8,7 +8,8 @@ harmoniseret ever sees a kommune that does not exist.
 Its action is Slettes: the line is not counted for the delivering kommune either. Its kommune
 is unknown, not known to be the sender's (Ishøj and Tårnby send lines for other kommuner, and a
 wrong code may stand for any of them); DST rejects codes outside its lists (as UGYLDIG_YDELSESKODE),
-so counting the line would set FLIS apart from HAND07, and the kommune sees and fixes it instead.
+so counting the line would set FLIS apart from DST's published figures, and the kommune sees and
+fixes it instead.
 
 Which fields hold kommune codes is read from the interface descriptions (felttype kommunekode...),
 so a new kommune field in an interface is tested without anyone listing it here.

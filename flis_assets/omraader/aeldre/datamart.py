@@ -19,6 +19,7 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import kodelister, partitions
+from flis_assets.defs.datamart import afstemning
 from flis_assets.defs.noegletal import praecision
 from flis_assets.omraader.aeldre import harmoniseret
 from flis_assets.resources import ensure_schemas, perioder_metadata, replace_periods
@@ -95,8 +96,6 @@ def kommuner_sql(fra: str = "$fra", til: str = "$til") -> str:
             f"WHERE periode BETWEEN {fra} AND {til}")
 
 
-MAANEDER = "SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MONTH))::DATE AS periode"
-
 # Per period, kommune and indsatstype. Care-home types count residents (from the startdato) and
 # waiting citizens apart; the hjemmehjælp columns only for the types that can be hjemmehjælp, the
 # waiting only for care-home types (NULL for the rest: not applicable, not zero).
@@ -127,24 +126,13 @@ FROM typer t LEFT JOIN h USING (periode, kommunekode, indsatstype)
 # Per quarter ending in the window whose three months are materialised ($materialiseret): the
 # unique citizens with hjemmehjælp of the type on some day of the quarter outside a care-home
 # stay, against Statistikbanken's AED06. A kommune missing on either side is a difference too.
-AED06_SQL = grundlag(fra="date_trunc('quarter', $fra::DATE)::DATE") + f""",
-kvartaler AS (
-    SELECT periode, date_trunc('quarter', periode)::DATE AS fra, year(periode) || 'K' || quarter(periode) AS kvartal
-    FROM ({MAANEDER})
-    WHERE month(periode) % 3 = 0 AND list_has_all($materialiseret::DATE[],
-        [(periode - INTERVAL 2 MONTH)::DATE, (periode - INTERVAL 1 MONTH)::DATE, periode])
-),
-flis AS (
-    SELECT k.periode, k.kvartal, h.kommunekode, h.indsatstype AS ydelsestype, count(DISTINCT h.cpr) AS flis
+AED06_SQL = grundlag(fra="date_trunc('quarter', $fra::DATE)::DATE") + ",\n" + afstemning.sammenligning(
+    afstemning.kvartaler(afstemning.TRE_MAANEDER_MATERIALISERET),
+    """SELECT k.periode, k.kvartal, h.kommunekode, h.indsatstype AS ydelsestype, count(DISTINCT h.cpr) AS flis
     FROM kvartaler k JOIN hjemmehjaelp h ON h.periode BETWEEN k.fra AND k.periode
-    WHERE h.i_perioden GROUP BY ALL
-),
-a AS (SELECT k.periode, k.kvartal, r.kommunekode, r.ydelsestype, r.aed06
-      FROM kvartaler k JOIN referencedata.aed06 r USING (kvartal))
-SELECT periode, kvartal, kommunekode, ydelsestype, coalesce(flis.flis, 0) AS flis, a.aed06,
-    coalesce(flis.flis, 0) - a.aed06 AS difference
-FROM flis FULL OUTER JOIN a USING (periode, kvartal, kommunekode, ydelsestype)
-"""
+    WHERE h.i_perioden GROUP BY ALL""",
+    "aed06", ["kommunekode", "ydelsestype"],
+)
 
 SELECTS = {
     "datamart.aeldre_benchmark": BENCHMARK_SQL,

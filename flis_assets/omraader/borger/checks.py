@@ -8,6 +8,7 @@ import polars as pl
 
 from flis_assets import snitflader
 from flis_assets.checks.factory import frame_check
+from flis_assets.defs.datamart import afstemning
 from flis_assets.defs.dsa.checks import lost_check, validity_check
 from flis_assets.defs.dsa.common import linjer_join
 from flis_assets.omraader.borger import datamart
@@ -45,15 +46,6 @@ WHERE $maaned::DATE <= coalesce({datamart.FOERSTE_REGISTER}, $maaned::DATE)
 ORDER BY kommunekode
 """
 
-FOLK1A_SQL = """
-SELECT kommunekode, kvartal, flis, folk1a, difference,
-    CASE WHEN folk1a IS NULL THEN 'MANGLER_I_FOLK1A' ELSE 'AFVIGER_FRA_FOLK1A' END AS regel
-FROM datamart.folk1a_afstemning
-WHERE periode = $maaned AND difference IS DISTINCT FROM 0
-ORDER BY abs(coalesce(difference, flis)) DESC, kommunekode
-"""
-
-
 checks = [
     lost_check("cpr", CPR_LOST_SQL, borger.register_hash),
     validity_check("cpr", None, {"DOEDSDATO_FOER_FOEDSELSDATO": ~(pl.col("doedsdato") < pl.col("foedselsdato"))},
@@ -64,10 +56,9 @@ checks = [
         "af perioden før plus fødte, tilflyttede og indvandrede minus døde, fraflyttede og udvandrede.",
         sql=BALANCE_SQL, additional_deps=[dg.AssetKey(["datamart", "befolkningsbevaegelser"])],
     ),
-    frame_check(
-        asset=dg.AssetKey(["datamart", "folk1a_afstemning"]), name="folk1a_afvigelser",
-        description="Advarer om kommuner og kvartaler, hvor FLIS' indbyggere ved udgangen af måneden før "
+    afstemning.afvigelser_check(
+        "folk1a_afstemning", "folk1a", ["kommunekode"],
+        "Advarer om kommuner og kvartaler, hvor FLIS' indbyggere ved udgangen af måneden før "
         "kvartalet afviger fra Statistikbankens FOLK1A (befolkningen den 1. i kvartalet).",
-        sql=FOLK1A_SQL,
     ),
 ]

@@ -13,6 +13,7 @@ udvandrede) holds by construction and is checked (`checks.py`). The tables of on
 written in one transaction, so the check never sees a population and movements of two registers.
 """
 
+from flis_assets.defs.datamart import afstemning
 from flis_assets.defs.periodetabeller import MAANEDER, periode_assets
 from flis_assets.omraader.borger.referencedata import FOLK1A_HOEJESTE_ALDER
 
@@ -128,20 +129,12 @@ SELECT periode, foer AS fra_kommune, nu AS til_kommune, count(*) AS antal FROM t
 
 # Statistikbanken's quarter `2024K2` is the population on 1 April: FLIS's at the end of March. Only
 # quarters FOLK1A has, and periods with a register: a kommune missing on either side shows.
-FOLK1A_SQL = f"""
-WITH kvartaler AS (
-    SELECT periode, year(periode + INTERVAL 1 MONTH) || 'K' || quarter(periode + INTERVAL 1 MONTH) AS kvartal
-    FROM ({MAANEDER}) WHERE month(periode) % 3 = 0 AND periode >= {FOERSTE_REGISTER}
-),
-flis AS (SELECT k.periode, k.kvartal, b.kommunekode, sum(b.antal) AS flis
-         FROM kvartaler k JOIN datamart.befolkning b USING (periode) GROUP BY ALL),
-folk1a AS (SELECT k.periode, k.kvartal, f.kommunekode, sum(f.folk1a) AS folk1a
-           FROM kvartaler k JOIN referencedata.folk1a f USING (kvartal) GROUP BY ALL)
-SELECT periode, kvartal, kommunekode, coalesce(flis.flis, 0)::BIGINT AS flis, folk1a.folk1a::BIGINT AS folk1a,
-    (coalesce(flis.flis, 0) - folk1a.folk1a)::BIGINT AS difference
-FROM flis FULL OUTER JOIN folk1a USING (periode, kvartal, kommunekode)
-WHERE kvartal IN (SELECT kvartal FROM referencedata.folk1a)
-"""
+FOLK1A_SQL = "WITH " + afstemning.sammenligning(
+    afstemning.kvartaler(f"periode >= {FOERSTE_REGISTER}", kvartal_af="periode + INTERVAL 1 MONTH"),
+    """SELECT k.periode, k.kvartal, b.kommunekode, sum(b.antal) AS flis
+    FROM kvartaler k JOIN datamart.befolkning b USING (periode) GROUP BY ALL""",
+    "folk1a", ["kommunekode"], finere_celler=True, kun_referencens_kvartaler=True,
+)
 
 CPR = ["dsa", "cpr"]
 KODELISTER = ["referencedata", "kodelister"]

@@ -2,16 +2,17 @@
 Danmarks Statistik. DSA by the systemskifte rules (`dsa.py`), DST's harmonisation rules
 (`harmoniseret.py`), the benchmark datamart, expenses through the kontoplan bridge and HAND07
 (`datamart.py`), the harmonisation report (`rapporter.py`), checks (`checks.py`), generator
-(`generate.py`).
+(`generate.py`), DST's approval lists and HAND07 (`referencedata.py`).
 """
 
 from flis_assets.omraader import Omraade
 
 
 def _assets():
-    from flis_assets.omraader.voksenhandicap import datamart, dsa, harmoniseret, rapporter
+    from flis_assets.omraader.voksenhandicap import datamart, dsa, harmoniseret, rapporter, referencedata
 
-    return [dsa.dsa_vh, harmoniseret.vh_harmoniseret, datamart.vh_datamart, *rapporter.assets]
+    return [referencedata.godkendte_kommuner, referencedata.hand07, dsa.dsa_vh, harmoniseret.vh_harmoniseret,
+            datamart.vh_datamart, *rapporter.assets]
 
 
 def _checks():

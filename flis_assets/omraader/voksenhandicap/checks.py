@@ -7,6 +7,7 @@ import polars as pl
 
 from flis_assets import kodelister
 from flis_assets.checks.factory import frame_check
+from flis_assets.defs.datamart import afstemning
 from flis_assets.defs.dsa.checks import bestand_checks
 from flis_assets.defs.harmoniseret.linjer import linjer_bevaret_check
 
@@ -64,15 +65,6 @@ FROM d FULL OUTER JOIN b USING (handlekommune, ydelseskode)
 WHERE d.unikke IS DISTINCT FROM b.unikke OR abs(coalesce(d.helaar, -1) - coalesce(b.helaar, -1)) > 1e-9
 """
 
-HAND07_SQL = """
-SELECT kommunekode, ydelseskode, kvartal, flis, hand07, difference,
-    CASE WHEN hand07 IS NULL THEN 'MANGLER_I_HAND07' ELSE 'AFVIGER_FRA_HAND07' END AS regel
-FROM datamart.vh_hand07_afstemning
-WHERE periode = $maaned AND difference IS DISTINCT FROM 0
-ORDER BY abs(coalesce(difference, flis)) DESC, kommunekode, ydelseskode
-"""
-
-
 checks = [
     *bestand_checks(
         "vh", "ydelse_id",
@@ -90,10 +82,9 @@ checks = [
         "benchmark-datamarten, i dimensionstabellen og i harmoniseret efter DST's sletninger.",
         sql=TOTALER_SQL, additional_deps=[dg.AssetKey(["datamart", "vh_dimensioner"])],
     ),
-    frame_check(
-        asset=dg.AssetKey(["datamart", "vh_hand07_afstemning"]), name="hand07_afvigelser",
-        description="Advarer om kommuner, ydelser og kvartaler hvor FLIS' unikke modtagere (godkendte data) "
+    afstemning.afvigelser_check(
+        "vh_hand07_afstemning", "hand07", ["kommunekode", "ydelseskode"],
+        "Advarer om kommuner, ydelser og kvartaler hvor FLIS' unikke modtagere (godkendte data) "
         "afviger fra Statistikbankens HAND07.",
-        sql=HAND07_SQL,
     ),
 ]

@@ -13,6 +13,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from flis_assets import partitions
+from flis_assets.defs.datamart import afstemning
 from flis_assets.defs.dsa import common
 from flis_assets.resources import ensure_schemas, perioder_metadata, replace_periods
 
@@ -115,24 +116,15 @@ WHERE o.periode BETWEEN $fra AND $til AND o.hovedart <> '0'
 GROUP BY ALL
 """
 
-HAND07_SQL = """
-WITH kvartaler AS (  -- the quarters that end in the window
-    SELECT periode, date_trunc('quarter', periode)::DATE AS fra, year(periode) || 'K' || quarter(periode) AS kvartal
-    FROM (SELECT unnest(generate_series($fra::DATE, $til::DATE, INTERVAL 1 MONTH))::DATE AS periode)
-    WHERE month(periode) % 3 = 0
-),
-flis AS (
-    SELECT k.periode, k.kvartal, y.handlekommune AS kommunekode, y.ydelseskode, count(DISTINCT y.cpr) AS flis
+# Per quarter ending in the window: the unique recipients in approved data, against HAND07.
+HAND07_SQL = "WITH " + afstemning.sammenligning(
+    afstemning.kvartaler(),
+    """SELECT k.periode, k.kvartal, y.handlekommune AS kommunekode, y.ydelseskode, count(DISTINCT y.cpr) AS flis
     FROM kvartaler k JOIN harmoniseret.vh_ydelser y ON y.periode BETWEEN k.fra AND k.periode
     WHERE NOT y.slettes_af_dst AND y.godkendt_dst = 'Ja'
-    GROUP BY ALL
-),
-h AS (SELECT k.periode, k.kvartal, r.kommunekode, r.ydelseskode, r.hand07
-      FROM kvartaler k JOIN referencedata.hand07 r USING (kvartal))
-SELECT periode, kvartal, kommunekode, ydelseskode, coalesce(flis.flis, 0) AS flis, h.hand07,
-    coalesce(flis.flis, 0) - h.hand07 AS difference
-FROM flis FULL OUTER JOIN h USING (periode, kvartal, kommunekode, ydelseskode)
-"""
+    GROUP BY ALL""",
+    "hand07", ["kommunekode", "ydelseskode"],
+)
 
 SELECTS = {
     "datamart.vh_benchmark": BENCHMARK_SQL,

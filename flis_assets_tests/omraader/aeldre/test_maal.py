@@ -157,7 +157,8 @@ def _lager(lille: bool):
                 (730, "1", "5.30.26", "1", 20_000), (727, "1", "5.30.26", "1", 20_000),
                 *[(751, "1", "5.30.26", "1", 10_000)] * lille,
                 *[(151, "1", "5.30.26", "1", 50_000)] * lille]  # 151 has no Ældre data
-    c.executemany("INSERT INTO datamart.oekonomi_regnskab VALUES (?, 'maaned', ?, ?, '5', '5.30', ?, ?, ?)",
+    c.executemany("INSERT INTO datamart.oekonomi_regnskab (periode, visning, kommunekode, dranst, hovedkonto, hovedfunktion, funktion, hovedart, beloeb) "
+                  "VALUES (?, 'maaned', ?, ?, '5', '5.30', ?, ?, ?)",
                   [(MAR, k, d, f, ha, b) for k, d, f, ha, b in regnskab])
     return c
 

@@ -28,7 +28,8 @@ def _cube() -> pl.DataFrame:
         (147, "1", "5.30", "5.30.26", "1", 140_000),
         (751, "1", "5.30", "5.30.26", "1", 90_000),
     ]
-    con.executemany("""INSERT INTO datamart.oekonomi_regnskab VALUES (?, 'maaned', ?, ?, '5', ?, ?, ?, ?)""",
+    con.executemany("""INSERT INTO datamart.oekonomi_regnskab (periode, visning, kommunekode, dranst, hovedkonto, hovedfunktion, funktion, hovedart, beloeb)
+                       VALUES (?, 'maaned', ?, ?, '5', ?, ?, ?, ?)""",
                     [(MARTS, k, d, hf, f, ha, b) for k, d, hf, f, ha, b in regnskab])
     cube, _ = koer(con, MARTS, MARTS)
     return cube.filter(pl.col("noegletal_id").str.starts_with("oekonomi_"))
