@@ -38,7 +38,8 @@ def modtagere(con, kommune: int, pp: int, ph: int, privat: int = 0, timer: float
 
 def regnskab(con, *kommuner: int) -> None:
     """Økonomi's accounts on 5.30.26 for `kommuner`: the expenses per visited hour have data there."""
-    con.executemany("INSERT INTO datamart.oekonomi_regnskab VALUES (?, 'maaned', ?, '1', '5', '5.30', '5.30.26', '1', ?)",
+    con.executemany("INSERT INTO datamart.oekonomi_regnskab (periode, visning, kommunekode, dranst, hovedkonto, "
+                    "hovedfunktion, funktion, hovedart, beloeb) VALUES (?, 'maaned', ?, '1', '5', '5.30', '5.30.26', '1', ?)",
                     [(MAR, k, 10_000) for k in kommuner])
 
 
