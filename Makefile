@@ -16,7 +16,7 @@ DEMO_SCALE ?= 0.05
 DEMO_KOMMUNER ?= 101,147,155,183,185,187,173,265,330,479,657,751,851,461,259
 PORT ?= 3000
 
-.PHONY: run test install demo-data materialize bench bench-ui clean
+.PHONY: run test test-langsom install demo-data materialize bench bench-ui clean
 
 install: $(VENV)/.installed
 
@@ -51,8 +51,13 @@ materialize: demo-data $(DAGSTER_HOME)/dagster.yaml
 run: materialize
 	$(BIN)/dagster dev -w workspace.yaml -p $(PORT) -h 0.0.0.0
 
+# The suite, under ten minutes on two cores; the long end-to-end runs (marker `langsom`) apart, which
+# CI (.ci/run) runs after it.
 test: install
-	$(BIN)/pytest -n 2 --dist loadscope
+	$(BIN)/pytest -n 2 --dist loadscope -m "not langsom"
+
+test-langsom: install
+	$(BIN)/pytest -n 2 --dist loadscope -m langsom
 
 bench: install
 	$(BIN)/python bench/national_month.py

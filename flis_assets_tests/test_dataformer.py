@@ -1,7 +1,7 @@
 """Data shapes the generator never makes, end to end through `flis materialize` (a subprocess with a
 timeout: a hang fails instead of hanging).
 
-One generated data root (load months 2024-01..2024-04, scale 0.01, VH and Udsatte histories moved to
+One generated data root (load months 2024-01..2024-04, scale 0.01, VH, Udsatte and Ældre histories moved to
 begin in 2023 so that few periods need computing) is cut into the shapes:
 
 - 101 København stops delivering everything in 2024-02 and starts again in 2024-03 (h);

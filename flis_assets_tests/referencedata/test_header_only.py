@@ -70,8 +70,11 @@ def test_header_only_files_materialise_as_empty_typed_tables(flis):
         assert dict(flis.sql(f"SELECT * FROM referencedata.{name}").schema) == types
 
 
+@pytest.mark.langsom
 def test_the_readme_example_runs_through(tmp_path, monkeypatch):
-    """README.md, 'Getting started', word for word (each its own `flis` call, as from the shell)."""
+    """README.md, 'Getting started', word for word (each its own `flis` call, as from the shell). Long:
+    the generated stocks reach back to 2013 as the spec pins, so every period since is computed
+    (`make test-langsom`, run by CI after `make test`)."""
     monkeypatch.setenv("FLIS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("FLIS_DUCKDB", str(tmp_path / "data" / "flis.duckdb"))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
