@@ -119,3 +119,19 @@ def test_a_warehouse_from_before_gets_the_column():
     c.execute(kube.DDL.replace(", bemaerkning VARCHAR", ""))
     kube.build(c, [P])
     assert "bemaerkning" in c.sql("SELECT * FROM noegletal.kube LIMIT 0").columns
+
+
+def test_a_package_table_from_before_gets_the_column(con):
+    """The noegletal package's table of a warehouse from before takes the new column (the package
+    step makes its tables in the shape of their query) and is filled, instead of failing to insert."""
+    from flis_assets.defs.datapakker.katalog import NOEGLETAL_SQL
+    from flis_assets.resources import create_tables_like, replace_periods
+
+    con.execute("CREATE OR REPLACE TABLE datapakker.noegletal AS SELECT * EXCLUDE (bemaerkning) FROM noegletal.kube "
+                "WHERE false")
+    create_tables_like(con, {"datapakker.noegletal": NOEGLETAL_SQL})
+    replace_periods(con, {"datapakker.noegletal": NOEGLETAL_SQL}, [P])
+    pakke = kube.query_pl(con, "SELECT * FROM datapakker.noegletal")
+    assert pakke["bemaerkning"].null_count() < pakke.height
+    assert pakke.sort(kube.NOEGLE).equals(kube.query_pl(con, "SELECT * FROM noegletal.kube").select(
+        pakke.columns).sort(kube.NOEGLE))
