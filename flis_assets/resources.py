@@ -164,10 +164,16 @@ def replace_windows(
 
 
 def create_tables_like(con: duckdb.DuckDBPyConnection, selects: Mapping[str, str], params=None) -> None:
-    """Each table, if missing, with the columns its SELECT gives (parameters $fra/$til and `params`)."""
+    """Each table, if missing, with the columns its SELECT gives (parameters $fra/$til and `params`).
+    A column the SELECT has gained since the table was made (a warehouse from an earlier version)
+    is added, NULL in the rows already there: else every later insert of the table fails."""
     for table, sql in selects.items():
-        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM ({sql}) WHERE false",
-                    used_params({"fra": partitions.START, "til": partitions.START, **(params or {})}, sql))
+        p = used_params({"fra": partitions.START, "til": partitions.START, **(params or {})}, sql)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM ({sql}) WHERE false", p)
+        har = set(con.sql(f"SELECT * FROM {table} LIMIT 0").columns)
+        for navn, typ, *_ in con.execute(f"DESCRIBE SELECT * FROM ({sql}) WHERE false", p).fetchall():
+            if navn not in har:
+                con.execute(f'ALTER TABLE {table} ADD COLUMN "{navn}" {typ}')
 
 
 def replace_periods(

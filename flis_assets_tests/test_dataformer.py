@@ -262,11 +262,6 @@ def test_a_region_of_one_delivering_kommune_shows_nothing_withheld_of_it(former)
     assert afsloeret == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Ny defekt: datapakker.noegletal siger ikke, hvad der ikke kan beregnes. Et nøgletal uden data (ingen VH eller "
-    "Økonomi for kommunen og perioden, f.eks. udgifterne i 2024-03, som ingen Økonomi-leverance holder) udgives "
-    "som vaerdi NULL med diskretioneret = false og diskretion_aarsag NULL; og en periode uden nogen Skole-leverance "
-    "(2024-01) mangler skole- og koblede nøgletal helt - ingen række siger 'ikke beregnet' eller hvorfor."))
 def test_what_cannot_be_computed_is_said_plainly(former):
     """b, d, g, i: 360 has no VH, no Skole is delivered in 2024-01, 825's counts are zero and no Økonomi
     holds 2024-03. Every figure of the catalogue is in every load month's package, and one without a

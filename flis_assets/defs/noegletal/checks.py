@@ -6,7 +6,7 @@ import dagster as dg
 from flis_assets.checks.factory import frame_check
 from flis_assets.defs.noegletal import diskretion, maal
 from flis_assets.defs.noegletal.diskretion import MIN_INDIVIDER
-from flis_assets.defs.noegletal.kube import cube_tal, population_tal, side_sql
+from flis_assets.defs.noegletal.kube import cube_tal, ikke_beregnet_sql, population_tal, side_sql
 
 
 def taeller_sql() -> str:
@@ -25,17 +25,14 @@ def taeller_sql() -> str:
 
 def mangler_data_sql() -> str:
     """The kommuner of the month whose figure cannot be computed because one side has data and the
-    other none (VH without Økonomi, Økonomi without VH, no residents): said plainly, not a silent NULL."""
+    other none (VH without Økonomi, Økonomi without VH, no residents): said plainly, not a silent NULL,
+    in the cube's own words (`ikke_beregnet`: its `bemaerkning`)."""
     parts = []
     for f in maal.figurer():
         t, n = (side_sql(f, s, "$maaned", "$maaned") for s in maal.SIDER)
-        mangler = {tekst: (f"{tekst} mangler data: ingen {maal.side(f, s).kildetekst(f[f'{s}_argument'])} for "
-                           "kommunen i måneden, så nøgletallet kan ikke beregnes").replace("'", "''")
-                   for tekst, s in zip(("tælleren", "nævneren"), maal.SIDER)}
         parts.append(f"""
         SELECT '{f["noegletal_id"]}' AS noegletal_id, lpad(kommunekode::VARCHAR, 3, '0') AS omraade,
-            CASE WHEN t.v IS NULL THEN '{mangler["tælleren"]}' ELSE '{mangler["nævneren"]}' END AS aarsag,
-            'NOEGLETAL_MANGLER_DATA' AS regel
+            {ikke_beregnet_sql(f, "t.v", "n.v", niveau="'kommune'")} AS aarsag, 'NOEGLETAL_MANGLER_DATA' AS regel
         FROM ({t}) t FULL JOIN ({n}) n USING (periode, kommunekode)
         WHERE (t.v IS NULL) <> (n.v IS NULL)""")
     return " UNION ALL ".join(parts)
@@ -47,7 +44,9 @@ SELECT k.niveau, k.omraade, k.noegletal_id, k.individer,
 FROM noegletal.kube k LEFT JOIN kodelister.noegletal n USING (noegletal_id)
 WHERE k.periode = $maaned AND (
     (k.diskretioneret AND (k.vaerdi IS NOT NULL OR k.taeller IS NOT NULL OR k.naevner IS NOT NULL OR k.individer IS NOT NULL))
-    OR (coalesce(n.diskretion, true) AND NOT k.diskretioneret AND coalesce(k.individer, 0) < {MIN_INDIVIDER}))
+    OR (coalesce(n.diskretion, true) AND NOT k.diskretioneret AND coalesce(k.individer, 0) < {MIN_INDIVIDER}
+        -- a row showing no number (no data: its `bemaerkning` says why) shows nothing under five
+        AND (k.vaerdi IS NOT NULL OR k.taeller IS NOT NULL OR k.naevner IS NOT NULL OR k.individer IS NOT NULL)))
 UNION ALL
 SELECT niveau, omraade, noegletal_id || ':' || population, NULL, 'POPULATION_UNDER_{MIN_INDIVIDER}_VIST'
 FROM noegletal.koblede_populationer WHERE periode = $maaned AND diskretioneret AND antal IS NOT NULL

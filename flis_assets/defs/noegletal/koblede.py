@@ -59,6 +59,20 @@ GRUNDLAG = {
 }
 
 
+# What each base counts, as an analyst names its source (a cell without data says it has none).
+KILDE = {"elever": "elever i 0.-9. klasse fra Skole",
+         "koblede": "elever i 0.-9. klasse med en åben foranstaltning fra Udsatte"}
+
+
+def grundlag(f: dict) -> str:
+    """The base a linked figure is counted over (`GRUNDLAG`)."""
+    return "koblede" if f["kobling"] == "udsatte" else "elever"
+
+
+def kilde(f: dict) -> str:
+    return KILDE[grundlag(f)]
+
+
 def _levels(base: str, tal: dict[str, str]) -> str:
     """kommune, region and land of a base (periode, kommunekode, cpr, ...): each of `tal` (aggregates)."""
     cols = ", ".join(f"{udtryk} AS {navn}" for navn, udtryk in tal.items())
@@ -85,7 +99,7 @@ def figure_sql(f: dict) -> str:
     return f"""
     SELECT periode, niveau, omraade, '{f["noegletal_id"]}' AS noegletal_id,
         {praecision.vaerdi(f["faktor"], t, n)} AS vaerdi, {t}::DOUBLE AS taeller, {n}::DOUBLE AS naevner, individer
-    FROM niveauer_{"koblede" if f["kobling"] == "udsatte" else "elever"}"""
+    FROM niveauer_{grundlag(f)}"""
 
 
 def populations_sql(f: dict) -> str:

@@ -8,6 +8,12 @@ row names (`individer`); a figure with discretion shows no value, numerator, den
 when they number fewer than five (primary suppression), nor when that could be worked out from the
 rest of the table (secondary suppression, `diskretion.py`). Figures without individuals (expenses
 per resident rest on accounts) are always shown.
+
+What cannot be computed is said plainly (`bemaerkning`): every figure has a row for every kommune,
+region and Danmark of every period of the cube, and a row without a value that discretion does not
+withhold says why, in the words of its measures' `kilde` (`ikke_beregnet`; the warning check
+`mangler_data` says the same). A cell of a figure with individuals whose area delivered none of
+them (`Maal.med_data`) has no data: it is withheld `primaer` as before (no individuals), and says why.
 """
 
 from datetime import date
@@ -25,8 +31,61 @@ from flis_assets.resources import ensure_schemas, perioder_metadata, query_pl, r
 DDL = """CREATE TABLE IF NOT EXISTS noegletal.kube (
     periode DATE NOT NULL, niveau VARCHAR NOT NULL, omraade VARCHAR NOT NULL, noegletal_id VARCHAR NOT NULL,
     vaerdi DOUBLE, taeller DOUBLE, naevner DOUBLE, individer BIGINT,
-    diskretioneret BOOLEAN NOT NULL, diskretion_aarsag VARCHAR
+    diskretioneret BOOLEAN NOT NULL, diskretion_aarsag VARCHAR, bemaerkning VARCHAR
 )"""
+# A warehouse made before `bemaerkning` gets the column (NULL in the periods not rebuilt since).
+DDL_BEMAERKNING = "ALTER TABLE noegletal.kube ADD COLUMN IF NOT EXISTS bemaerkning VARCHAR"
+KOLONNER = ["periode", "niveau", "omraade", "noegletal_id", "vaerdi", "taeller", "naevner", "individer",
+            "diskretioneret", "diskretion_aarsag", "bemaerkning"]
+
+# Where a cell's sums come from, as its reason names it, per level.
+STED = {"kommune": "kommunen", "region": "nogen kommune i regionen", "land": "nogen kommune i landet"}
+OMRAADE = {"kommune": "kommunen", "region": "regionen", "land": "landet"}
+
+
+def _kilder(f: dict) -> tuple[str, str]:
+    """What each side of a figure counts, as an analyst names its source (`Maal.kilde`; a linked
+    figure's sides are one base's, `koblede.kilde`)."""
+    if "taeller_maal" not in f:
+        return (koblede.kilde(f),) * 2
+    return tuple(maal.side(f, s).kildetekst(f[f"{s}_argument"]) for s in maal.SIDER)
+
+
+def ikke_beregnet(f: dict, mangler: str, niveau: str) -> str:
+    """Why a cell of figure `f` at `niveau` has no value, in Danish: the one text of the cube's
+    `bemaerkning` and of the warning check `mangler_data`. `mangler`: `taeller`, `naevner` or `begge`
+    (no data for that side), `ingen_med_begge` (no kommune has both), `nul` (a zero denominator)."""
+    t, n = _kilder(f)
+    sted = STED[niveau]
+    tekst = {
+        "taeller": f"tælleren mangler data: ingen {t} for {sted}",
+        "naevner": f"nævneren mangler data: ingen {n} for {sted}",
+        "begge": (f"tælleren og nævneren mangler data: ingen {t} og ingen {n} for {sted}" if t != n
+                  else f"ingen {t} for {sted}"),
+        "ingen_med_begge": f"ingen kommune i {OMRAADE[niveau]} har data til både tælleren og nævneren",
+        "nul": f"nævneren er nul for {OMRAADE[niveau]}",
+    }[mangler]
+    return f"{tekst} i måneden, så nøgletallet kan ikke beregnes"
+
+
+def _tekst_sql(tekst: str) -> str:
+    return "'" + tekst.replace("'", "''") + "'"
+
+
+def ikke_beregnet_sql(f: dict, taeller: str = "taeller", naevner: str = "naevner", har_taeller: str | None = None,
+                      har_naevner: str | None = None, niveau: str = "niveau") -> str:
+    """`ikke_beregnet` as SQL over a cell's sides (NULL when the cell has a value): `har_*` say
+    whether any of its kommuner has the side (default: the side itself is not NULL)."""
+    har_t, har_n = har_taeller or f"{taeller} IS NOT NULL", har_naevner or f"{naevner} IS NOT NULL"
+
+    def tekst(mangler: str) -> str:
+        return f"CASE {niveau} " + " ".join(f"WHEN '{nv}' THEN {_tekst_sql(ikke_beregnet(f, mangler, nv))}"
+                                            for nv in STED) + " END"
+
+    return f"""CASE WHEN NOT ({har_t}) AND NOT ({har_n}) THEN {tekst("begge")}
+        WHEN NOT ({har_t}) THEN {tekst("taeller")} WHEN NOT ({har_n}) THEN {tekst("naevner")}
+        WHEN {taeller} IS NULL OR {naevner} IS NULL THEN {tekst("ingen_med_begge")}
+        WHEN {naevner} = 0 THEN {tekst("nul")} END"""
 
 
 def _individer_sql(f: dict) -> str:
@@ -45,9 +104,11 @@ def side_sql(f: dict, side: str, fra: str = "$fra", til: str = "$til") -> str:
 
 def figure_sql(f: dict) -> str:
     """Every level of one figure for the periods $fra..$til, before discretion. A region or Danmark
-    sums each side over its kommuner, or (`kun_kommuner_med_begge`) over those that have both."""
+    sums each side over its kommuner, or (`kun_kommuner_med_begge`) over those that have both;
+    `bemaerkning` says why a cell has no value (`har_*`: some kommune has the side)."""
     hel = " FILTER (WHERE taeller IS NOT NULL AND naevner IS NOT NULL)" if f.get("kun_kommuner_med_begge") else ""
-    summer = f"sum(taeller){hel} AS taeller, sum(naevner){hel} AS naevner"
+    summer = (f"sum(taeller){hel} AS taeller, sum(naevner){hel} AS naevner, "
+              "count(taeller) > 0 AS har_t, count(naevner) > 0 AS har_n")
     return f"""
     WITH t AS ({side_sql(f, "taeller")}),
     n AS ({side_sql(f, "naevner")}),
@@ -60,25 +121,31 @@ def figure_sql(f: dict) -> str:
     ),
     niveauer AS (
         SELECT periode, 'kommune' AS niveau, lpad(kommunekode::VARCHAR, 3, '0') AS omraade, taeller, naevner,
-            coalesce(ik.individer, 0) AS individer
+            taeller IS NOT NULL AS har_t, naevner IS NOT NULL AS har_n, coalesce(ik.individer, 0) AS individer
         FROM k LEFT JOIN (SELECT periode, kommunekode, count(DISTINCT cpr) AS individer FROM i GROUP BY ALL) ik
             USING (periode, kommunekode)
         UNION ALL
-        SELECT periode, 'region', region, taeller, naevner, coalesce(ir.individer, 0)
+        SELECT periode, 'region', region, taeller, naevner, har_t, har_n, coalesce(ir.individer, 0)
         FROM (SELECT periode, region, {summer} FROM k GROUP BY ALL) kr
         LEFT JOIN (SELECT periode, region, count(DISTINCT cpr) AS individer FROM i GROUP BY ALL) ir
             USING (periode, region)
         UNION ALL
-        SELECT periode, 'land', 'Danmark', taeller, naevner, coalesce(il.individer, 0)
+        SELECT periode, 'land', 'Danmark', taeller, naevner, har_t, har_n, coalesce(il.individer, 0)
         FROM (SELECT periode, {summer} FROM k GROUP BY ALL) kl
         LEFT JOIN (SELECT periode, count(DISTINCT cpr) AS individer FROM i GROUP BY ALL) il USING (periode)
     )
     SELECT periode, niveau, omraade, '{f["noegletal_id"]}' AS noegletal_id,
         {praecision.vaerdi(f["faktor"], "taeller", "naevner")} AS vaerdi, taeller::DOUBLE AS taeller,
         naevner::DOUBLE AS naevner,
-        {"individer" if f["individer"] else "NULL::BIGINT"} AS individer
+        {"individer" if f["individer"] else "NULL::BIGINT"} AS individer,
+        {ikke_beregnet_sql(f, har_taeller="har_t", har_naevner="har_n")} AS bemaerkning
     FROM niveauer
     """
+
+
+def linked_sql(f: dict) -> str:
+    """A linked figure's cells (`koblede.figure_sql`: only where its base has data) with the cube's columns."""
+    return f"""SELECT *, {ikke_beregnet_sql(f)} AS bemaerkning FROM ({koblede.figure_sql(f)})"""
 
 
 def _tal(f: dict, navn: str) -> diskretion.Tal:
@@ -100,7 +167,7 @@ def figure_tal(f: dict) -> list[diskretion.Tal]:
 def figures() -> dict[str, tuple[dict, str]]:
     """Every figure of the cube by id: its row (linked figures always have discretion) and its SQL."""
     out = {f["noegletal_id"]: (f, figure_sql(f)) for f in maal.figurer()}
-    out.update({f["noegletal_id"]: ({**f, "diskretion": True}, koblede.figure_sql(f)) for f in koblede.figures()})
+    out.update({f["noegletal_id"]: ({**f, "diskretion": True}, linked_sql(f)) for f in koblede.figures()})
     return out
 
 
@@ -148,7 +215,44 @@ def cube(con: duckdb.DuckDBPyConnection, fra: date, til: date) -> tuple[pl.DataF
     raw = raw.join(med_data, on=["noegletal_id", "periode", "omraade"], how="left").with_columns(
         (pl.col("noegletal_id").is_in(sorted(maal.med_individer())) & pl.col("med_data").is_null())
         .alias(diskretion.UDEN_INDIVIDER)).drop("med_data")
-    return _afstem_til_ro(raw, tabeller)
+    kube, ud = _afstem_til_ro(raw, tabeller)
+    tomme = raw.filter(pl.col(diskretion.UDEN_INDIVIDER)).select(NOEGLE)
+    return _sagt_klart(kube, tomme), ud
+
+
+NOEGLE = ["periode", "niveau", "omraade", "noegletal_id"]
+
+
+def _sagt_klart(kube: pl.DataFrame, tomme: pl.DataFrame) -> pl.DataFrame:
+    """The cube as published: what cannot be computed says why (`bemaerkning`).
+
+    A withheld cell says only its discretion reason (which side is missing would say more), except
+    a cell without data (`tomme`: its area delivered none of the figure's individuals), which says
+    so. It stays withheld `primaer` as discretion decided: zero individuals are under five, and
+    `diskretion_aarsag` is what every attacker reads as the cell's bounds (NULL on a withheld cell
+    reads as at least five, `diskretion.graenser`: false here). Every figure then gets a row in
+    every area of every period of the cube (`_hele_gitteret`)."""
+    tom = pl.col("tom").fill_null(False)
+    kube = (kube.join(tomme.with_columns(tom=pl.lit(True)), on=NOEGLE, how="left")
+            .with_columns(bemaerkning=pl.when(pl.col("diskretioneret") & ~tom).then(None).otherwise("bemaerkning")))
+    return _hele_gitteret(kube.select(KOLONNER))
+
+
+def _hele_gitteret(kube: pl.DataFrame) -> pl.DataFrame:
+    """Every figure of the catalogue in every area (kommune, region, Danmark) of every period of the
+    cube: a figure whose base has no data there (a linked figure in a period without Skole) gets the
+    row, with no numbers and its reason. It is in no sum, so it hides nothing and is shown; a central
+    figure with discretion's is withheld `primaer` like its other cells without data (no individuals)."""
+    omraader = kube.select("periode", "niveau", "omraade").unique()
+    figurer = pl.DataFrame([(i, f["diskretion"] and "taeller_maal" in f) for i, (f, _) in figures().items()],
+                           schema={"noegletal_id": pl.String, "diskretioneret": pl.Boolean}, orient="row")
+    tekster = pl.DataFrame([(i, nv, ikke_beregnet(f, "begge", nv)) for i, (f, _) in figures().items() for nv in STED],
+                           schema=["noegletal_id", "niveau", "bemaerkning"], orient="row")
+    mangler = (omraader.join(figurer, how="cross").join(kube, on=NOEGLE, how="anti")
+               .join(tekster, on=["noegletal_id", "niveau"])
+               .with_columns(*(pl.lit(None).alias(c) for c in SKJUL),
+                             diskretion_aarsag=pl.when("diskretioneret").then(pl.lit(diskretion.PRIMAER))))
+    return pl.concat([kube, mangler.select(KOLONNER)], how="vertical_relaxed")
 
 
 def _nedre(kube: pl.DataFrame) -> dict[tuple, dict[tuple[str, str], float]]:
@@ -220,6 +324,7 @@ POPULATIONER_DDL = """CREATE TABLE IF NOT EXISTS noegletal.koblede_populationer 
 def build(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     ensure_schemas(con)
     con.execute(DDL)
+    con.execute(DDL_BEMAERKNING)
     con.execute(POPULATIONER_DDL)
     for a in maal.afstemninger():
         con.execute(a.DDL)
