@@ -5,7 +5,7 @@ pins, so a first load computes every statistical period since then. To test or m
 on its own, `afkort(root, fra)` moves every line of the generated interval deliveries under
 `root/incoming` that begins before `fra` to begin on `fra` (each of its `gyldig_fra` date fields,
 `snitflader`), and an end before `fra` to `fra` (a one-day line). A line whose dates are a content
-error (an end before its beginning) stays as generated, so the rules that catch it still do.
+error (an end before its earliest beginning) stays as generated, so the rules that catch it still do.
 Which sources and fields come from the interface descriptions: no source is named here.
 """
 
@@ -22,8 +22,8 @@ SLUTDATO = "slutdato"
 
 def _flyt(felter: list[str], begyndelser: list[int], slut: int, fra: str) -> None:
     datoer = [felter[i] for i in begyndelser if felter[i]]
-    if not datoer or (felter[slut] and felter[slut] < max(datoer)):
-        return  # no beginning, or an end before it: as generated
+    if not datoer or (felter[slut] and felter[slut] < min(datoer)):
+        return  # no beginning, or an end before every beginning: as generated
     for i in begyndelser:
         felter[i] = felter[i] and max(felter[i], fra)
     felter[slut] = felter[slut] and max(felter[slut], fra)

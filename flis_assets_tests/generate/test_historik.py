@@ -33,6 +33,8 @@ def test_lines_begun_before_the_date_begin_on_it_and_an_end_before_it_is_a_one_d
         aeldre_line("hjemmehjaelp", "0101401234", visit="20141201", start="20150105"),
         care("venter", "0101301234", visit="20141201"),  # waiting since 2014: no startdato
         aeldre_line("foer-visitation", "0101401234", visit="20240110", start="20240105"),
+        # begun before its visitation, ended before it too (after its start): moved whole
+        aeldre_line("gammel-foer-visitation", "0101401234", visit="20130219", start="20130202", slut="20130214"),
     ])
     cpr = skriv(tmp_path, "cpr", "CPR_000_CPR_FULD_20240305.csv", [cpr_line(foedt="19400101")])
     foer = cpr.read_bytes()
@@ -44,7 +46,7 @@ def test_lines_begun_before_the_date_begin_on_it_and_an_end_before_it_is_a_one_d
         ("uden-start", "", ""), ("slut-foer-start", "20160301", "20150101")]
     assert [(f[0], f[4], f[5], f[6]) for f in felter(aeldre)] == [
         ("hjemmehjaelp", "20230101", "20230101", ""), ("venter", "20230101", "", ""),
-        ("foer-visitation", "20240110", "20240105", "")]
+        ("foer-visitation", "20240110", "20240105", ""), ("gammel-foer-visitation", "20230101", "20230101", "20230101")]
     assert cpr.read_bytes() == foer
 
 
