@@ -17,6 +17,9 @@ Prints the figures (wall and CPU seconds), each layer's and each area's share of
     make bench                                   # = .venv/bin/python bench/national_month.py
     .venv/bin/python bench/national_month.py --month 2024-03 --scale 1 --out /tmp/flis_bench --keep
     .venv/bin/python bench/national_month.py --out /tmp/flis_bench --reuse   # skip generation
+    # the month alone through every layer: the stocks cut to begin in the month (a first load would
+    # otherwise compute every period since 2013, the full stocks' history; see generate/historik.py)
+    .venv/bin/python bench/national_month.py --periods --historik-fra 2024-03
 """
 
 from __future__ import annotations
@@ -219,6 +222,8 @@ def main() -> None:
     ap.add_argument("--periods", action="store_true", help="also run the period layers after DSA")
     ap.add_argument("--reuse", action="store_true", help="reuse deliveries already generated in --out/data")
     ap.add_argument("--keep", action="store_true", help="keep the working folder (default: delete it)")
+    ap.add_argument("--historik-fra", help="ÅÅÅÅ-MM: cut the generated stocks to begin then (generate/historik.py), "
+                    "so the first load computes the periods from then, not every period since 2013")
     a = ap.parse_args()
 
     from flis_assets import settings
@@ -236,6 +241,13 @@ def main() -> None:
             shutil.rmtree(data, ignore_errors=True)
             g = in_fresh_process(generer, data, a.month, a.scale, a.seed)
             print(f"generation: {g['sekunder']:.1f} s, CPU {g['cpu']:.1f} s (peak RSS {g['peak']:.2f} GiB)")
+
+        if a.historik_fra:
+            from flis_assets import partitions
+            from flis_assets.generate import historik
+
+            n = historik.afkort(data, partitions.parse_month(a.historik_fra))
+            print(f"history cut to begin {a.historik_fra}: {n} files of the interval sources rewritten")
 
         fl = in_fresh_process(floor, data, a.month, out / "floor.duckdb", mem, a.floor_per_file)
         mb = sum(p.stat().st_size for p in (data / "incoming").rglob("*.csv")) / 1024**2

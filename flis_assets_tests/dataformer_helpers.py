@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from flis_assets import snitflader
+from flis_assets.generate import historik
 from flis_assets.resources import query_pl
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,27 +54,10 @@ def slet(stier: list[Path]) -> None:
         p.unlink()
 
 
-# The sources whose stocks reach back to 2013, and the date fields that place a line in periods:
-# those moved forward by `kun_fra`, then the line's end.
-HISTORIK = {"vh": ("startdato",), "udsatte": ("startdato",), "aeldre": ("visitationsdato", "startdato")}
-
-
 def kun_fra(root: Path, fra: str) -> None:
-    """VH, Udsatte and Ældre lines moved to begin on `fra` (YYYYMMDD) at the earliest, an earlier end
-    to a one-day line on `fra`; lines with a content error in their dates (an end before a start)
-    stay as delivered. A short history keeps the periods to compute, and so the runs, few."""
-    for kilde, begyndelser in HISTORIK.items():
-        nr = {f.navn: f.nr - 1 for f in snitflader.kilde(kilde).felter}
-        starter, slut = [nr[b] for b in begyndelser], nr["slutdato"]
-        for p in filer(root, kilde):
-            linjer = [ln.split(";") for ln in p.read_text(encoding="utf-8").splitlines()]
-            for f in linjer:
-                datoer = [f[i] for i in starter if f[i]]
-                if datoer and (not f[slut] or f[slut] >= max(datoer)):
-                    for i in starter:
-                        f[i] = f[i] and max(f[i], fra)
-                    f[slut] = f[slut] and max(f[slut], fra)
-            p.write_text("".join(";".join(f) + "\n" for f in linjer), encoding="utf-8")
+    """The generated stocks cut to begin on `fra` (YYYYMMDD): `flis_assets.generate.historik`. A short
+    history keeps the periods to compute, and so the runs, few."""
+    historik.afkort(root, date(int(fra[:4]), int(fra[4:6]), int(fra[6:])))
 
 
 def afslut(stier: list[Path], start: int, slut: int) -> None:
