@@ -56,9 +56,11 @@ def h(tmp_path_factory):
         f.deliver("cpr", "2024-06", 0, "CPR", "20240605",
                   [cpr_line(c, foedt=b, doed=d) for c, b, d in (A17, B16, DOED, OPH, SPS, EJ)])
         f.deliver("vh", "2024-06", 101, "NEXUS", "20240605", LINES)
-        outcome = f.materialize("2024-06")
+        outcome = f.materialize("2024-06", perioder=False)
         assert not outcome.fejlede_trin, outcome.fejlede_trin
-        f.materialize_periods("2020-01", "2024-06")
+        # the periods the tests read (the lines reach back to 2020; computing those too only costs time)
+        outcome = f.materialize_periods("2023-01", "2024-06")
+        assert not outcome.fejlede_trin, outcome.fejlede_trin
         yield f
 
 
