@@ -20,6 +20,8 @@ Prints the figures (wall and CPU seconds), each layer's and each area's share of
     # the month alone through every layer: the stocks cut to begin in the month (a first load would
     # otherwise compute every period since 2013, the full stocks' history; see generate/historik.py)
     .venv/bin/python bench/national_month.py --periods --historik-fra 2024-03
+    # the monthly run on a warm warehouse: the month before loaded first (not timed), history from it
+    .venv/bin/python bench/national_month.py --periods --varm --historik-fra 2024-02
 """
 
 from __future__ import annotations
@@ -60,13 +62,14 @@ def in_fresh_process(fn, *args):
         return ex.submit(fn, *args).result()
 
 
-def generer(data: Path, month: str, scale: float, seed: int) -> dict:
+def generer(data: Path, month: str, scale: float, seed: int, fra: str | None = None) -> dict:
+    """The load month's deliveries (from the load month `fra` on, when given)."""
     from flis_assets import partitions
     from flis_assets.generate import generate
 
     m = partitions.parse_month(month)
     t = time.perf_counter()
-    res = generate(data, None, m, m, scale=scale, seed=seed, progress=False)
+    res = generate(data, None, partitions.parse_month(fra) if fra else m, m, scale=scale, seed=seed, progress=False)
     return {"sekunder": time.perf_counter() - t, "linjer": res.lines, "peak": peak_rss_gib(), "cpu": cpu_seconds()}
 
 
@@ -224,6 +227,8 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the working folder (default: delete it)")
     ap.add_argument("--historik-fra", help="ÅÅÅÅ-MM: cut the generated stocks to begin then (generate/historik.py), "
                     "so the first load computes the periods from then, not every period since 2013")
+    ap.add_argument("--varm", action="store_true", help="load the month before first (not timed): the month is then "
+                    "the monthly run on a warm warehouse")
     a = ap.parse_args()
 
     from flis_assets import settings
@@ -239,7 +244,10 @@ def main() -> None:
             print("generation: skipped (--reuse)")
         else:
             shutil.rmtree(data, ignore_errors=True)
-            g = in_fresh_process(generer, data, a.month, a.scale, a.seed)
+            from flis_assets import partitions
+
+            foer = f"{partitions.add_months(partitions.parse_month(a.month), -1):%Y-%m}" if a.varm else None
+            g = in_fresh_process(generer, data, a.month, a.scale, a.seed, foer)
             print(f"generation: {g['sekunder']:.1f} s, CPU {g['cpu']:.1f} s (peak RSS {g['peak']:.2f} GiB)")
 
         if a.historik_fra:
@@ -256,6 +264,13 @@ def main() -> None:
             print(f"lines {k}: {n:,}")
         print(f"total lines: {sum(fl['linjer'].values()):,}")
 
+        if a.varm:
+            from flis_assets import partitions
+
+            foer = f"{partitions.add_months(partitions.parse_month(a.month), -1):%Y-%m}"
+            v = in_fresh_process(gennem_dsa, data, foer, out / "flis.duckdb", a.periods)
+            print(f"warm-up: the month before ({foer}) loaded first, not timed below: {v['sekunder']:.1f} s, "
+                  f"CPU {v['cpu']:.1f} s{'; FAILED' if v['fejl'] else ''}")
         d = in_fresh_process(gennem_dsa, data, a.month, out / "flis.duckdb", a.periods)
         print(f"landing wall time (rådata steps): {d['landing']:.1f} s")
         print(f"floor wall time (bare read_csv {'per file' if a.floor_per_file else 'per source'} + CHECKPOINT): {fl['sekunder']:.1f} s, CPU {fl['cpu']:.1f} s (peak RSS {fl['peak']:.2f} GiB)")
