@@ -24,7 +24,8 @@ from flis_assets.resources import create_tables_like, load_kodelister
 
 # Every table the cube reads, from its area's own definition (a column an area adds is here too):
 # the areas with DDL give their statements, the period tables take the shape of their SELECT.
-DDL = [*vh_datamart_modul.DDL, vh_harmoniseret.YDELSER_DDL, aeldre_harmoniseret.INDSATSER_DDL]
+DDL = [*vh_datamart_modul.DDL, vh_harmoniseret.YDELSER_DDL, aeldre_harmoniseret.INDSATSER_DDL,
+       aeldre_harmoniseret.HJEMMEHJAELP_DDL]
 SELECTS = {
     "harmoniseret.skole_elever": skole_harmoniseret.ELEVER_SQL,
     "harmoniseret.udsatte_foranstaltninger": udsatte_harmoniseret.FORANSTALTNINGER_SQL,

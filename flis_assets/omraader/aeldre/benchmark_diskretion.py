@@ -30,7 +30,7 @@ from datetime import date
 from functools import cache
 
 from flis_assets.defs.noegletal import maal, raekkediskretion
-from flis_assets.omraader.aeldre.datamart import HARMONISERET, TIMER, grundlag, kommuner_sql, typeparametre
+from flis_assets.omraader.aeldre.datamart import HARMONISERET, TIMER, hjemmehjaelp, kommuner_sql, typeparametre
 
 SUM, INDIVIDER = "visiterede_timer", raekkediskretion.INDIVIDER
 
@@ -91,7 +91,7 @@ def figurer() -> tuple[raekkediskretion.Figur, ...]:
 # Every kommune with Ældre lines and every hjemmehjælp type, zero where nobody had it: the rows
 # as the package publishes them (`datapakker.AELDRE_DATAMART_SQL`, from datamart.aeldre_benchmark),
 # counted here from the harmonised lines as the datamart and the measures count them.
-RAEKKER_SQL = grundlag() + f""",
+RAEKKER_SQL = hjemmehjaelp() + f""",
 h AS (
     SELECT periode, kommunekode, indsatstype, count(DISTINCT cpr) AS hjemmehjaelp_modtagere,
         sum({TIMER}) AS visiterede_timer

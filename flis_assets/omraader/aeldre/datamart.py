@@ -53,41 +53,20 @@ def grundlag(fra: str = "$fra", til: str = "$til") -> str:
 
     - `l`: every line, with its end `slut` and its period's last day `sidste_dag`;
     - `ophold`: the begun care-home stays (periode, cpr, fra, til; til NULL = open);
-    - `hjemmehjaelp`: the hjemmehjælp lines clipped to their period (a..b), with `paa_sidste_dag`
-      (valid on the period's last day, outside every stay) and `i_perioden` (some day of the
-      period outside every stay).
+    - `hjemmehjaelp`: the hjemmehjælp lines of the periods with `paa_sidste_dag` and `i_perioden`,
+      as the harmonisation computed them once per period (harmoniseret.aeldre_hjemmehjaelp,
+      `harmoniseret.HJEMMEHJAELP_SELECT`): every measure, the benchmark and AED06 read the same rows."""
+    return f"""WITH {harmoniseret.linjer_og_ophold(fra, til)},
+{HJEMMEHJAELP.format(fra=fra, til=til)}"""
 
-    A line counts on some day outside the stays exactly when its first day, or the day after one
-    of the stays ends, lies in the line and in no stay: the first such day is always one of them."""
-    return f"""WITH l AS (
-    SELECT *, coalesce(alternativ_slutdato, slutdato) AS slut, last_day(periode) AS sidste_dag
-    FROM harmoniseret.aeldre_indsatser
-    WHERE periode BETWEEN {fra} AND {til} AND NOT slettes_af_dst
-),
-ophold AS (SELECT periode, cpr, startdato AS fra, slut AS til FROM l WHERE plejebolig AND startdato IS NOT NULL),
-hh AS (
-    SELECT * FROM (SELECT *, greatest(startdato, periode) AS a, least(coalesce(slut, sidste_dag), sidste_dag) AS b
-                   FROM l WHERE hjemmehjaelp AND startdato IS NOT NULL)
-    WHERE a <= b
-),
-kandidater AS (
-    SELECT periode, kommunekode, fagsystem, indsats_id, cpr, a AS dag FROM hh
-    UNION
-    SELECT hh.periode, hh.kommunekode, hh.fagsystem, hh.indsats_id, hh.cpr, o.til + 1
-    FROM hh JOIN ophold o USING (periode, cpr) WHERE o.til + 1 BETWEEN hh.a AND hh.b
-),
-udenfor AS (
-    SELECT DISTINCT periode, kommunekode, fagsystem, indsats_id FROM kandidater k
-    WHERE NOT EXISTS (SELECT 1 FROM ophold o WHERE o.periode = k.periode AND o.cpr = k.cpr
-                      AND k.dag >= o.fra AND (o.til IS NULL OR k.dag <= o.til))
-),
-hjemmehjaelp AS (
-    SELECT hh.*, u.indsats_id IS NOT NULL AS i_perioden,
-        hh.b = hh.sidste_dag AND NOT EXISTS (
-            SELECT 1 FROM ophold o WHERE o.periode = hh.periode AND o.cpr = hh.cpr
-            AND hh.sidste_dag >= o.fra AND (o.til IS NULL OR hh.sidste_dag <= o.til)) AS paa_sidste_dag
-    FROM hh LEFT JOIN udenfor u USING (periode, kommunekode, fagsystem, indsats_id)
-)"""
+
+HJEMMEHJAELP = "hjemmehjaelp AS (SELECT * FROM harmoniseret.aeldre_hjemmehjaelp WHERE periode BETWEEN {fra} AND {til})"
+
+
+def hjemmehjaelp(fra: str = "$fra", til: str = "$til") -> str:
+    """The opening CTE `hjemmehjaelp` alone (see `grundlag`), for SQL that reads no other line: a
+    CTE the query never reads is never bound, so a table it names could be missing unnoticed."""
+    return "WITH " + HJEMMEHJAELP.format(fra=fra, til=til)
 
 
 def kommuner_sql(fra: str = "$fra", til: str = "$til") -> str:
@@ -126,7 +105,7 @@ FROM typer t LEFT JOIN h USING (periode, kommunekode, indsatstype)
 # Per quarter ending in the window whose three months are materialised ($materialiseret): the
 # unique citizens with hjemmehjælp of the type on some day of the quarter outside a care-home
 # stay, against Statistikbanken's AED06. A kommune missing on either side is a difference too.
-AED06_SQL = grundlag(fra="date_trunc('quarter', $fra::DATE)::DATE") + ",\n" + afstemning.sammenligning(
+AED06_SQL = hjemmehjaelp(fra="date_trunc('quarter', $fra::DATE)::DATE") + ",\n" + afstemning.sammenligning(
     afstemning.kvartaler(afstemning.TRE_MAANEDER_MATERIALISERET),
     """SELECT k.periode, k.kvartal, h.kommunekode, h.indsatstype AS ydelsestype, count(DISTINCT h.cpr) AS flis
     FROM kvartaler k JOIN hjemmehjaelp h ON h.periode BETWEEN k.fra AND k.periode

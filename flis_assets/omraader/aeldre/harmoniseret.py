@@ -27,6 +27,7 @@ import duckdb
 from flis_assets import kodelister
 from flis_assets.defs.dsa import aendrede_perioder
 from flis_assets.defs.harmoniseret import linjer, linjeregler
+from flis_assets.resources import replace_periods
 
 UENDELIG = linjeregler.UENDELIG
 
@@ -199,10 +200,68 @@ REGLER = ("UGYLDIG_INDSATS", "MANGLENDE_VISITATIONSDATO", "SLUTDATO_FOER_STARTDA
 assert set(REGLER) <= set(kodelister.load("harmoniseringsregler")["regel"]), "every rule of REGLER_SQL is in the table"
 
 
+HJEMMEHJAELP_DDL = """CREATE TABLE IF NOT EXISTS harmoniseret.aeldre_hjemmehjaelp (
+    periode DATE NOT NULL, kommunekode INTEGER NOT NULL, fagsystem VARCHAR NOT NULL, indsats_id VARCHAR NOT NULL,
+    cpr VARCHAR NOT NULL, indsatstype VARCHAR, leverandoer VARCHAR, alder INTEGER, timer_pr_uge DOUBLE,
+    paa_sidste_dag BOOLEAN NOT NULL,  -- valid on the period's last day, outside every care-home stay
+    i_perioden BOOLEAN NOT NULL       -- valid on some day of the period outside every stay
+)"""
+
+
+def linjer_og_ophold(fra: str = "$fra", til: str = "$til") -> str:
+    """CTEs (without WITH) over the harmonised periods fra..til after DST's deletions: `l`, every
+    line with its end `slut` and its period's last day `sidste_dag`; `ophold`, the begun care-home
+    stays (periode, cpr, fra, til; til NULL = open)."""
+    return f"""l AS (
+    SELECT *, coalesce(alternativ_slutdato, slutdato) AS slut, last_day(periode) AS sidste_dag
+    FROM harmoniseret.aeldre_indsatser
+    WHERE periode BETWEEN {fra} AND {til} AND NOT slettes_af_dst
+),
+ophold AS (SELECT periode, cpr, startdato AS fra, slut AS til FROM l WHERE plejebolig AND startdato IS NOT NULL)"""
+
+
+# The hjemmehjælp lines clipped to their period (a..b), each with `paa_sidste_dag` and `i_perioden`:
+# computed once per period here (with CPR: a kommune-specific table) and read by every measure,
+# the benchmark and AED06 (`datamart.grundlag`). A line counts on some day outside the stays exactly
+# when its first day, or the day after one of the stays ends, lies in the line and in no stay: the
+# first such day is always one of them.
+HJEMMEHJAELP_SELECT = f"""WITH {linjer_og_ophold()},
+hh AS (
+    SELECT * FROM (SELECT *, greatest(startdato, periode) AS a, least(coalesce(slut, sidste_dag), sidste_dag) AS b
+                   FROM l WHERE hjemmehjaelp AND startdato IS NOT NULL)
+    WHERE a <= b
+),
+kandidater AS (
+    SELECT periode, kommunekode, fagsystem, indsats_id, cpr, a AS dag FROM hh
+    UNION
+    SELECT hh.periode, hh.kommunekode, hh.fagsystem, hh.indsats_id, hh.cpr, o.til + 1
+    FROM hh JOIN ophold o USING (periode, cpr) WHERE o.til + 1 BETWEEN hh.a AND hh.b
+),
+udenfor AS (
+    SELECT DISTINCT periode, kommunekode, fagsystem, indsats_id FROM kandidater k
+    WHERE NOT EXISTS (SELECT 1 FROM ophold o WHERE o.periode = k.periode AND o.cpr = k.cpr
+                      AND k.dag >= o.fra AND (o.til IS NULL OR k.dag <= o.til))
+)
+SELECT hh.periode, hh.kommunekode, hh.fagsystem, hh.indsats_id, hh.cpr, hh.indsatstype, hh.leverandoer, hh.alder,
+    hh.timer_pr_uge, u.indsats_id IS NOT NULL AS i_perioden,
+    hh.b = hh.sidste_dag AND NOT EXISTS (
+        SELECT 1 FROM ophold o WHERE o.periode = hh.periode AND o.cpr = hh.cpr
+        AND hh.sidste_dag >= o.fra AND (o.til IS NULL OR hh.sidste_dag <= o.til)) AS paa_sidste_dag
+FROM hh LEFT JOIN udenfor u USING (periode, kommunekode, fagsystem, indsats_id)
+"""
+
+
+def byg_hjemmehjaelp(con: duckdb.DuckDBPyConnection, months: list[date]) -> None:
+    """Replace the periods `months` of harmoniseret.aeldre_hjemmehjaelp from harmoniseret.aeldre_indsatser."""
+    con.execute(HJEMMEHJAELP_DDL)
+    replace_periods(con, {"harmoniseret.aeldre_hjemmehjaelp": HJEMMEHJAELP_SELECT}, months)
+
+
 def harmonise(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, int]:
     return linjer.harmoniser(
-        con, months, "aeldre", [INDSATSER_DDL, OPMAERKNINGER_DDL], [LINJER_SQL, REGLER_SQL],
-        {"harmoniseret.aeldre_indsatser": INDSATSER_SELECT, "harmoniseret.aeldre_opmaerkninger": OPMAERKNINGER_SELECT})
+        con, months, "aeldre", [INDSATSER_DDL, OPMAERKNINGER_DDL, HJEMMEHJAELP_DDL], [LINJER_SQL, REGLER_SQL],
+        {"harmoniseret.aeldre_indsatser": INDSATSER_SELECT, "harmoniseret.aeldre_opmaerkninger": OPMAERKNINGER_SELECT,
+         "harmoniseret.aeldre_hjemmehjaelp": HJEMMEHJAELP_SELECT})
 
 
 PERIOD_DEPS = [dg.AssetKey(["dsa", "aeldre"]), dg.AssetKey(["dsa", "cpr"]), dg.AssetKey(["referencedata", "kodelister"])]

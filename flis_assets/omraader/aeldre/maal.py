@@ -33,7 +33,7 @@ import polars as pl
 
 from flis_assets.defs.noegletal import praecision
 from flis_assets.omraader.aeldre import datamart
-from flis_assets.omraader.aeldre.datamart import GYLDIG_SIDSTE_DAG, HARMONISERET, TIMER, grundlag, kommuner_sql
+from flis_assets.omraader.aeldre.datamart import GYLDIG_SIDSTE_DAG, HARMONISERET, TIMER, grundlag, hjemmehjaelp, kommuner_sql
 
 
 class MaalFejl(ValueError):
@@ -108,7 +108,7 @@ def _antal(personer: str) -> str:
 
 def hjemmehjaelp_modtagere(argument: str, fra: str = "$fra", til: str = "$til") -> str:
     """Citizens with hjemmehjælp on the period's last day, outside a care-home stay."""
-    return grundlag(fra, til) + f"""
+    return hjemmehjaelp(fra, til) + f"""
 SELECT DISTINCT periode, kommunekode, cpr FROM hjemmehjaelp WHERE paa_sidste_dag AND {betingelse(argument)}"""
 
 
@@ -118,7 +118,7 @@ def visiterede_timer(argument: str, fra: str = "$fra", til: str = "$til") -> str
     uge = f"sum({TIMER})"
     v = uge if not _ingen_argument("aeldre_visiterede_timer", argument, ("", "perioden")) else praecision.eksakt(
         f"{uge}::DOUBLE * (date_diff('day', periode, last_day(periode)) + 1) / 7", praecision.DAGE_DECIMALER)
-    return grundlag(fra, til) + f"""
+    return hjemmehjaelp(fra, til) + f"""
 SELECT periode, kommunekode, {v} AS v FROM hjemmehjaelp WHERE paa_sidste_dag GROUP BY periode, kommunekode"""
 
 

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from flis_assets.omraader.aeldre import referencedata as ref
-from flis_assets.omraader.aeldre import datamart
+from flis_assets.omraader.aeldre import datamart, harmoniseret
 from flis_assets.resources import ensure_schemas, query_pl
 
 MAR = date(2024, 3, 1)
@@ -33,6 +33,7 @@ def ny_con() -> duckdb.DuckDBPyConnection:
     c = duckdb.connect()
     ensure_schemas(c)
     c.execute(datamart.INDSATSER_DDL)
+    c.execute(harmoniseret.HJEMMEHJAELP_DDL)
     ingen = ref.read_aed06(Path("AED06_findes_ikke.csv"))  # noqa: F841 - read by DuckDB's replacement scan
     c.execute("CREATE TABLE referencedata.aed06 AS SELECT * FROM ingen")
     return c
@@ -46,13 +47,16 @@ def con():
 
 
 def indsaet(con: duckdb.DuckDBPyConnection, perioder: list[date] | None = None, **felter) -> str:
-    """One line in each of `perioder` (default: its `periode`); returns its indsats_id."""
+    """One line in each of `perioder` (default: its `periode`), and those periods' hjemmehjælp rows
+    (harmoniseret.aeldre_hjemmehjaelp) built again; returns its indsats_id."""
     row = {**STANDARD, **felter}
     row["indsats_id"] = row["indsats_id"] or f"L{next(_ids)}"
     for p in perioder or [row["periode"]]:
         r = {**row, "periode": p}
         con.execute(f"INSERT INTO harmoniseret.aeldre_indsatser ({', '.join(r)}) VALUES ({', '.join('?' * len(r))})",
                     list(r.values()))
+    # as the harmonisation does: the period's hjemmehjælp rows from its lines
+    harmoniseret.byg_hjemmehjaelp(con, sorted(set(perioder or [row["periode"]])))
     return row["indsats_id"]
 
 
