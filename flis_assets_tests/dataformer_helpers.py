@@ -13,7 +13,6 @@ from pathlib import Path
 import duckdb
 
 from flis_assets import snitflader
-from flis_assets.generate import historik
 from flis_assets.resources import query_pl
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,12 +51,6 @@ def slet(stier: list[Path]) -> None:
     assert stier, "the shape must remove something the generator made"
     for p in stier:
         p.unlink()
-
-
-def kun_fra(root: Path, fra: str) -> None:
-    """The generated stocks cut to begin on `fra` (YYYYMMDD): `flis_assets.generate.historik`. A short
-    history keeps the periods to compute, and so the runs, few."""
-    historik.afkort(root, date(int(fra[:4]), int(fra[4:6]), int(fra[6:])))
 
 
 def afslut(stier: list[Path], start: int, slut: int) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from functools import cache
 
 import dagster as dg
-import polars as pl
 
 from flis_assets.defs.noegletal import maal, raekkediskretion
 from flis_assets.omraader.voksenhandicap.harmoniseret import GODKENDT_DST, godkendt_join
@@ -87,8 +86,4 @@ hviler_paa_sql = BENCHMARK.hviler_paa_sql
 nedre_graenser = BENCHMARK.nedre_graenser
 afstem = BENCHMARK.afstem
 angrib = BENCHMARK.angrib
-
-
-def afstem_alle(foer: pl.DataFrame, kube: pl.DataFrame, benchmark: pl.DataFrame) -> tuple[pl.DataFrame, list[tuple]]:
-    """`afstem` for every kommune and period (`raekkediskretion.Raekketabel.afstem_alle`)."""
-    return BENCHMARK.afstem_alle(foer, kube, benchmark)
+afstem_alle = BENCHMARK.afstem_alle
